@@ -1,0 +1,119 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorStyleFor } from './error-style.js';
+import {
+  FieldError,
+  RequestValidationException,
+  SeedResponseException,
+  TooManyAttemptsException,
+} from './exceptions.js';
+
+interface Rendered {
+  status: number;
+  contentType: string;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+/**
+ * The one exception filter: every error, Nest's or Fastify's (bad JSON, body too large, wrong content
+ * type, unknown route), becomes RFC 9457 problem details on the native API, or the DRF-style body its
+ * seed's clients expect on the seed routes. Internal errors are logged with their stack and answered
+ * with a bare 500: never a stack trace, SQL text or secret in a body.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const status = statusOf(exception);
+    if (status >= 500) {
+      this.logger.error({ err: exception, request_id: request.id, path: request.url }, 'request failed');
+    }
+    const rendered = render(exception, status, request);
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.end();
+      return;
+    }
+    void reply
+      .status(rendered.status)
+      .headers(rendered.headers)
+      .type(rendered.contentType)
+      .send(rendered.body);
+  }
+}
+
+function statusOf(exception: unknown): number {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const code = (exception as { statusCode?: unknown } | null)?.statusCode;
+  // Fastify's own errors (FST_ERR_CTP_*) carry a 4xx statusCode; anything else is ours and internal.
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : HttpStatus.INTERNAL_SERVER_ERROR;
+}
+
+function clientMessage(exception: unknown, status: number): string {
+  if (status >= 500) return 'An unexpected error occurred.';
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    if (typeof response === 'string') return response;
+    const message = (response as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+    if (Array.isArray(message)) return message.join('; ');
+    return exception.message;
+  }
+  return fastifyMessage(exception as { code?: string; message?: string }, status);
+}
+
+function fastifyMessage(error: { code?: string; message?: string }, status: number): string {
+  switch (error.code ?? '') {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The request body is not valid JSON.';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is larger than 1 MiB.';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported content type; send application/json.';
+    default:
+      return STATUS_CODES[status] ?? 'Bad request';
+  }
+}
+
+function render(exception: unknown, status: number, request: FastifyRequest): Rendered {
+  const headers: Record<string, string> = {};
+  if (exception instanceof TooManyAttemptsException)
+    headers['retry-after'] = String(exception.retryAfterSeconds);
+  const style = errorStyleFor(request.url);
+  if (exception instanceof SeedResponseException && style !== 'problem') {
+    return {
+      status,
+      contentType: 'application/json',
+      body: exception.body,
+      headers: { ...headers, ...exception.headers },
+    };
+  }
+  const fieldErrors = exception instanceof RequestValidationException ? exception.fieldErrors : undefined;
+  const message = clientMessage(exception, status);
+  if (style !== 'problem') {
+    const body = fieldErrors ? drfFieldErrors(fieldErrors) : { detail: message };
+    return { status, contentType: 'application/json', body, headers };
+  }
+  const body: Record<string, unknown> = {
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail: message,
+  };
+  if (fieldErrors) body.errors = fieldErrors.map((e) => ({ field: e.field || 'body', message: e.message }));
+  body.request_id = request.id;
+  return { status, contentType: 'application/problem+json', body, headers };
+}
+
+/** Django REST Framework's validation shape: `{"field": ["message", ...]}`. */
+export function drfFieldErrors(errors: FieldError[]): Record<string, string[]> {
+  const body: Record<string, string[]> = {};
+  for (const { field, message } of errors) (body[field || 'non_field_errors'] ??= []).push(message);
+  return body;
+}

@@ -1,0 +1,172 @@
+import { parseEnv } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EnvironmentVariables } from './env.schema.js';
+import { parseDuration } from './duration.js';
+
+export type LlmProviderName = 'openai' | 'gemini' | 'echo';
+
+export type DatabaseConfig =
+  | { kind: 'embedded'; dataDir: string }
+  | {
+      kind: 'postgres';
+      url?: string;
+      host?: string;
+      port?: number;
+      database?: string;
+      user?: string;
+      password?: string;
+      poolSize: number;
+    };
+
+/** Typed, validated configuration: built once at start-up and injected by class. */
+export class AppConfig {
+  readonly env!: 'development' | 'production' | 'test';
+  readonly http!: {
+    host: string;
+    port: number;
+    trustProxy: boolean;
+    corsOrigins: string[];
+    corsCredentials: boolean;
+  };
+  readonly database!: DatabaseConfig;
+  readonly dataDir!: string;
+  readonly logLevel!: string;
+  readonly jwt!: {
+    secret?: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    issuer: string;
+    audience: string;
+  };
+  readonly llm!: {
+    defaultProvider: LlmProviderName;
+    timeoutMs: number;
+    maxRetries: number;
+    contextTokens: number;
+    openai: { apiKey?: string; baseUrl?: string; model: string };
+    gemini: { apiKey?: string; baseUrl?: string; model: string };
+  };
+  readonly redisUrl?: string;
+}
+
+export class ConfigValidationError extends Error {}
+
+/** Reads `.env` (when present) under the real environment, which wins. */
+export function readEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  envFile = resolve('.env'),
+): Record<string, string | undefined> {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+export function loadConfig(raw: Record<string, string | undefined> = readEnvironment()): AppConfig {
+  const aliased: Record<string, string | undefined> = {
+    ...raw,
+    JWT_SECRET: raw.JWT_SECRET || raw.SECRET_KEY,
+    GEMINI_API_KEY: raw.GEMINI_API_KEY || raw.GOOGLE_GEMINI_API_KEY,
+  };
+  const known: Record<string, string | undefined> = Object.fromEntries(
+    KNOWN_KEYS.map((key) => [key, aliased[key]]).filter(([, v]) => v !== undefined),
+  );
+  const env = plainToInstance(EnvironmentVariables, known, { exposeDefaultValues: true });
+  const problems = validateSync(env).map(
+    (e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+  );
+  if (env.LLM_PROVIDER === 'openai' && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
+    problems.push(
+      '  LLM_PROVIDER: openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server)',
+    );
+  }
+  if (env.LLM_PROVIDER === 'gemini' && !env.GEMINI_API_KEY) {
+    problems.push('  LLM_PROVIDER: gemini needs GEMINI_API_KEY (or GOOGLE_GEMINI_API_KEY)');
+  }
+  if (problems.length > 0) throw new ConfigValidationError(`Invalid configuration:\n${problems.join('\n')}`);
+  return buildConfig(env);
+}
+
+const KNOWN_KEYS = [
+  'NODE_ENV',
+  'DATABASE_URL',
+  'POSTGRES_DB',
+  'POSTGRES_USER',
+  'POSTGRES_PASSWORD',
+  'POSTGRES_HOST',
+  'POSTGRES_PORT',
+  'DB_POOL_SIZE',
+  'DATA_DIR',
+  'PORT',
+  'HOST',
+  'JWT_SECRET',
+  'JWT_ACCESS_TTL',
+  'JWT_REFRESH_TTL',
+  'LLM_PROVIDER',
+  'OPENAI_API_KEY',
+  'OPENAI_BASE_URL',
+  'OPENAI_MODEL',
+  'GEMINI_API_KEY',
+  'GEMINI_BASE_URL',
+  'GEMINI_MODEL',
+  'LLM_TIMEOUT_MS',
+  'LLM_MAX_RETRIES',
+  'LLM_CONTEXT_TOKENS',
+  'CORS_ALLOWED_ORIGINS',
+  'CORS_ALLOW_CREDENTIALS',
+  'LOG_LEVEL',
+  'REDIS_URL',
+  'TRUST_PROXY',
+] as const;
+
+function buildConfig(env: EnvironmentVariables): AppConfig {
+  const usesServer = Boolean(env.DATABASE_URL || env.POSTGRES_HOST || env.POSTGRES_DB);
+  const database: DatabaseConfig = usesServer
+    ? {
+        kind: 'postgres',
+        url: env.DATABASE_URL,
+        host: env.POSTGRES_HOST ?? 'localhost',
+        port: env.POSTGRES_PORT ?? 5432,
+        database: env.POSTGRES_DB,
+        user: env.POSTGRES_USER,
+        password: env.POSTGRES_PASSWORD,
+        poolSize: env.DB_POOL_SIZE,
+      }
+    : { kind: 'embedded', dataDir: resolve(env.DATA_DIR) };
+  const configured: LlmProviderName[] = [];
+  if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) configured.push('openai');
+  if (env.GEMINI_API_KEY) configured.push('gemini');
+  return {
+    env: env.NODE_ENV,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      trustProxy: env.TRUST_PROXY,
+      corsOrigins: (env.CORS_ALLOWED_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+      corsCredentials: env.CORS_ALLOW_CREDENTIALS,
+    },
+    database,
+    dataDir: resolve(env.DATA_DIR),
+    logLevel: env.LOG_LEVEL,
+    jwt: {
+      secret: env.JWT_SECRET,
+      accessTtlSeconds: parseDuration(env.JWT_ACCESS_TTL),
+      refreshTtlSeconds: parseDuration(env.JWT_REFRESH_TTL),
+      issuer: 'chatbot-backend',
+      audience: 'chatbot-backend',
+    },
+    llm: {
+      defaultProvider: env.LLM_PROVIDER ?? configured[0] ?? 'echo',
+      timeoutMs: env.LLM_TIMEOUT_MS,
+      maxRetries: env.LLM_MAX_RETRIES,
+      contextTokens: env.LLM_CONTEXT_TOKENS,
+      openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
+      gemini: { apiKey: env.GEMINI_API_KEY, baseUrl: env.GEMINI_BASE_URL, model: env.GEMINI_MODEL },
+    },
+    redisUrl: env.REDIS_URL,
+  };
+}

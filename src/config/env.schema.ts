@@ -1,0 +1,104 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+/** A duration such as `900`, `15m`, `12h` or `30d` (seconds when unitless). */
+export const DURATION_PATTERN = /^\d+\s*(ms|s|m|h|d)?$/;
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? (({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[
+        value.toLowerCase()
+      ] ?? value)
+    : value;
+
+const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
+
+/** The environment the service accepts. Every property is one variable of README's configuration table. */
+export class EnvironmentVariables {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() POSTGRES_DB?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() POSTGRES_USER?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() POSTGRES_PASSWORD?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() POSTGRES_HOST?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  POSTGRES_PORT?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE = 10;
+
+  @IsOptional() @IsString() @MinLength(1) DATA_DIR = './data';
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @IsOptional() @IsString() HOST = '0.0.0.0';
+
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.JWT_SECRET !== undefined)
+  @IsString({ message: 'JWT_SECRET (or SECRET_KEY) is required when NODE_ENV=production' })
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsOptional()
+  @Matches(DURATION_PATTERN, { message: 'JWT_ACCESS_TTL must be a duration such as 15m' })
+  JWT_ACCESS_TTL = '15m';
+  @IsOptional()
+  @Matches(DURATION_PATTERN, { message: 'JWT_REFRESH_TTL must be a duration such as 30d' })
+  JWT_REFRESH_TTL = '30d';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(['openai', 'gemini', 'echo']) LLM_PROVIDER?:
+    'openai' | 'gemini' | 'echo';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() OPENAI_API_KEY?: string;
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  OPENAI_BASE_URL?: string;
+  @IsOptional() @IsString() @MinLength(1) OPENAI_MODEL = 'gpt-4o';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() GEMINI_API_KEY?: string;
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  GEMINI_BASE_URL?: string;
+  @IsOptional() @IsString() @MinLength(1) GEMINI_MODEL = 'gemini-2.0-flash';
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) LLM_TIMEOUT_MS = 60000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(10) LLM_MAX_RETRIES = 2;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(256) @Max(2000000) LLM_CONTEXT_TOKENS = 8000;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() CORS_ALLOWED_ORIGINS?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() CORS_ALLOW_CREDENTIALS = false;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean() TRUST_PROXY = false;
+}

@@ -1,0 +1,75 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import lockfile from 'proper-lockfile';
+
+export class DataDirInUseError extends Error {
+  constructor(dataDir: string) {
+    super(
+      `The embedded database in ${dataDir} is already open in another process (is the server running?). ` +
+        'Stop that process, or set DATABASE_URL to use a PostgreSQL server.',
+    );
+  }
+}
+
+/**
+ * PostgreSQL compiled to WASM (PGlite), kept in a data directory and served in-process on a private
+ * Unix socket, so that TypeORM talks to it through its ordinary `pg` driver. PGlite has one session:
+ * the socket server accepts one connection and the pool must be of one, so transactions never interleave.
+ * A lock file keeps a second process off the same data directory.
+ */
+export class EmbeddedPostgres {
+  private constructor(
+    private readonly db: PGlite,
+    private readonly server: PGLiteSocketServer,
+    private readonly socketDir: string,
+    private readonly releaseLock: () => Promise<void>,
+  ) {}
+
+  /** Directory holding the socket: `pg` connects to `<host>/.s.PGSQL.<port>`. */
+  get host(): string {
+    return this.socketDir;
+  }
+  readonly port = 5432;
+
+  static async start(dataDir: string): Promise<EmbeddedPostgres> {
+    mkdirSync(dataDir, { recursive: true });
+    let releaseLock: () => Promise<void>;
+    try {
+      releaseLock = await lockfile.lock(dataDir, {
+        lockfilePath: join(dataDir, 'postmaster.lock'),
+        stale: 15_000,
+        update: 5_000,
+        realpath: false,
+        onCompromised: () => undefined,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new DataDirInUseError(dataDir);
+      throw error;
+    }
+    const socketDir = mkdtempSync(join(tmpdir(), 'chatbot-pg-'));
+    try {
+      const db = await PGlite.create(join(dataDir, 'pgdata'));
+      const server = new PGLiteSocketServer({
+        db,
+        path: join(socketDir, '.s.PGSQL.5432'),
+        maxConnections: 1,
+      });
+      await server.start();
+      return new EmbeddedPostgres(db, server, socketDir, releaseLock);
+    } catch (error) {
+      rmSync(socketDir, { recursive: true, force: true });
+      await releaseLock();
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+    await this.db.close();
+    rmSync(this.socketDir, { recursive: true, force: true });
+    await this.releaseLock();
+  }
+}

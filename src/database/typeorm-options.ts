@@ -1,0 +1,35 @@
+import type { DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import type { EmbeddedPostgres } from './embedded-postgres.js';
+import { ENTITIES } from './entities.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+/** TypeORM options for the configured database: a PostgreSQL server, or the embedded one (a pool of one). */
+export function typeOrmOptions(config: AppConfig, embedded?: EmbeddedPostgres): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each' as const,
+    installExtensions: false,
+    synchronize: false,
+    logging: ['error' as const, 'migration' as const],
+  };
+  const db = config.database;
+  if (db.kind === 'embedded') {
+    if (!embedded) throw new Error('The embedded database has not been started');
+    return {
+      ...common,
+      host: embedded.host,
+      port: embedded.port,
+      username: 'postgres',
+      database: 'postgres',
+      extra: { max: 1 },
+    };
+  }
+  const credentials = db.url
+    ? { url: db.url }
+    : { host: db.host, port: db.port, username: db.user, password: db.password, database: db.database };
+  return { ...common, ...credentials, extra: { max: db.poolSize } };
+}
