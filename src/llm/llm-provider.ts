@@ -1,0 +1,68 @@
+import type { LlmProviderName } from '../config/app-config.js';
+
+export type { LlmProviderName };
+
+export interface LlmMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface LlmRequest {
+  /** The model to use; the provider's configured default when omitted. */
+  model?: string;
+  /** The session's system prompt, when it has one. */
+  system?: string;
+  /** The conversation, oldest first, ending with the user's new message. */
+  messages: LlmMessage[];
+}
+
+export interface LlmUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface LlmResult {
+  text: string;
+  model: string;
+  usage: LlmUsage | null;
+  finishReason: string | null;
+}
+
+/** One piece of a streamed answer. The last event of a stream is always `done`. */
+export type LlmStreamEvent = { type: 'delta'; text: string } | ({ type: 'done' } & LlmResult);
+
+/**
+ * The one boundary to language models. Implementations wrap an SDK (or none, for echo) and turn
+ * every failure into an {@link LlmError}. Both methods honour the AbortSignal.
+ */
+export interface LlmProvider {
+  readonly name: LlmProviderName;
+  readonly defaultModel: string;
+  complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult>;
+  stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent>;
+}
+
+/** Why a provider call failed; maps to 502 (upstream), 503 (rate limited / not configured), 504 (timeout). */
+export type LlmErrorKind = 'upstream' | 'rate_limited' | 'not_configured' | 'timeout';
+
+export class LlmError extends Error {
+  constructor(
+    readonly kind: LlmErrorKind,
+    message: string,
+    readonly provider: LlmProviderName,
+  ) {
+    super(message);
+  }
+
+  get httpStatus(): 502 | 503 | 504 {
+    switch (this.kind) {
+      case 'upstream':
+        return 502;
+      case 'rate_limited':
+      case 'not_configured':
+        return 503;
+      case 'timeout':
+        return 504;
+    }
+  }
+}

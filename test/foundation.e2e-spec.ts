@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestApp, TestApp } from './utils/test-app.js';
+
+describe('foundation: health, errors, docs, headers', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('GET /health answers 200 when the database is up', async () => {
+    const res = await t.http.get('/health').expect(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.info.database.status).toBe('up');
+  });
+
+  it('answers an unknown route with a JSON problem 404 carrying the request id header', async () => {
+    const res = await t.http.get('/no/such/route').expect(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ type: 'about:blank', title: 'Not Found', status: 404 });
+    expect(res.body.request_id).toBe(res.headers['x-request-id']);
+  });
+
+  it('keeps a sane client X-Request-Id and replaces an unsafe one', async () => {
+    const kept = await t.http.get('/no/such').set('X-Request-Id', 'abc-123').expect(404);
+    expect(kept.headers['x-request-id']).toBe('abc-123');
+    expect(kept.body.request_id).toBe('abc-123');
+    const replaced = await t.http.get('/no/such').set('X-Request-Id', 'bad id <script>').expect(404);
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('rejects malformed JSON with a 400 problem, not a stack trace', async () => {
+    const res = await t.http.post('/api/v1/auth/login').set('Content-Type', 'application/json').send('{"username": ').expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toBe('The request body is not valid JSON.');
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('rejects a body over 1 MiB with 413', async () => {
+    const big = JSON.stringify({ username: 'x'.repeat(1024 * 1024 + 10), password: 'y' });
+    const res = await t.http.post('/api/v1/auth/login').set('Content-Type', 'application/json').send(big).expect(413);
+    expect(res.body.status).toBe(413);
+  });
+
+  it('rejects an unsupported content type with 415', async () => {
+    const res = await t.http.post('/api/v1/auth/login').set('Content-Type', 'application/xml').send('<a/>').expect(415);
+    expect(res.body.status).toBe(415);
+  });
+
+  it('sends security headers', async () => {
+    const res = await t.http.get('/health');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('serves the OpenAPI document and Swagger UI', async () => {
+    const json = await t.http.get('/docs-json').expect(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    expect(json.body.paths['/health']).toBeDefined();
+    expect(json.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const ui = await t.http.get('/docs').expect(200);
+    expect(ui.text).toContain('swagger-ui');
+  });
+});
