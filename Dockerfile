@@ -5,51 +5,68 @@
 #   docker run -p 3000:3000 -e JWT_SECRET=... -e DATABASE_URL=postgres://... chatbot-backend
 # Without DATABASE_URL the service uses the embedded database in /app/data; mount a volume there to
 # keep it (-v chatbot-data:/app/data). See docker-compose.yml for the app + PostgreSQL setup.
+#
+# Why a separate prod-deps stage with a C++ toolchain: the prebuilt binaries shipped by argon2 0.45
+# declare Node-API 10, which Node 20 (Node-API 9) cannot load (it crashes on load), so its install
+# script falls back to compiling from source. That needs python3/make/g++, which must not end up in
+# the runtime image; the runtime stage therefore copies the already-built production node_modules.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------------
-# build: full dependency tree (incl. dev: @nestjs/cli, typescript) and `nest build` -> dist/
+# build: full dependency tree (incl. dev: @nestjs/cli, typescript) and `nest build` -> dist/.
+# Install scripts are skipped: compiling TypeScript needs no native addon.
 # ---------------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-ENV SCARF_ANALYTICS=false \
-    npm_config_update_notifier=false \
+ENV npm_config_update_notifier=false \
     npm_config_fund=false \
     npm_config_audit=false
 
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN npm ci --ignore-scripts
 
 COPY tsconfig*.json nest-cli.json ./
 COPY src ./src
 RUN npm run build
 
 # ---------------------------------------------------------------------------------------------------
-# runtime: production dependencies and dist/ only; no compilers, no dev dependencies, non-root user.
-# argon2 ships prebuilt binaries (glibc/musl, x64/arm64) that node-gyp-build picks at load time, so
-# no build toolchain is needed here.
+# prod-deps: production dependencies only, native addons (argon2) compiled against this Node.
+# ---------------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# Use the headers shipped with the image instead of downloading them; no telemetry from installs.
+ENV NODE_ENV=production \
+    npm_config_nodedir=/usr/local \
+    SCARF_ANALYTICS=false \
+    npm_config_update_notifier=false \
+    npm_config_fund=false \
+    npm_config_audit=false
+
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev \
+ && npm cache clean --force \
+ && node -e "import('argon2').then((a) => a.hash('smoke-test')).then(() => console.log('argon2 native module OK'))"
+
+# ---------------------------------------------------------------------------------------------------
+# runtime: production node_modules + dist/ only; no compilers, no dev dependencies, non-root user.
 # ---------------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
-    DATA_DIR=/app/data \
-    SCARF_ANALYTICS=false \
-    npm_config_update_notifier=false \
-    npm_config_fund=false \
-    npm_config_audit=false
+    DATA_DIR=/app/data
 WORKDIR /app
 
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev \
- && npm cache clean --force \
- && node -e "import('argon2').then((a) => a.hash('smoke-test')).then(() => console.log('argon2 native module OK'))" \
- && mkdir -p /app/data \
- && chown node:node /app/data
-
 # Application code stays root-owned (read-only for the service); only /app/data is writable.
+COPY package.json package-lock.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+RUN mkdir -p /app/data \
+ && chown node:node /app/data
 
 USER node
 EXPOSE 3000

@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './health/health.module.js';
 
 @Module({})
@@ -22,6 +23,7 @@ export class AppModule {
         }),
         DatabaseModule.forRoot(),
         HealthModule,
+        AuthModule,
       ],
     };
   }

@@ -1,31 +1,54 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import type { ErrorStyle } from './error-style.js';
 
 export interface FieldError {
   field: string;
   message: string;
 }
 
+/**
+ * An exception that knows how the seed contracts spell it: `bodyFor` returns the exact body for a
+ * style (undefined: the default rendering), `headers` any headers it needs (Retry-After, WWW-Authenticate).
+ */
+export interface StyledException {
+  bodyFor?(style: ErrorStyle): Record<string, unknown> | undefined;
+  headers?(): Record<string, string>;
+}
+
 /** A request body or query that failed validation; the filter renders it in the route family's shape. */
 export class RequestValidationException extends HttpException {
   constructor(readonly fieldErrors: FieldError[]) {
-    super(`Invalid ${[...new Set(fieldErrors.map((e) => e.field))].join(', ')}`, HttpStatus.BAD_REQUEST);
+    super(`Invalid ${[...new Set(fieldErrors.map((e) => e.field || 'body'))].join(', ')}.`, HttpStatus.BAD_REQUEST);
   }
 }
 
-/** An error whose body is fixed by a seed contract and sent exactly as given. */
-export class SeedResponseException extends HttpException {
+/** An error whose body a seed contract fixes; on the native API it renders as problem details with `detail`. */
+export class SeedResponseException extends HttpException implements StyledException {
   constructor(
-    readonly body: Record<string, unknown>,
+    private readonly body: Record<string, unknown>,
     status: number,
-    readonly headers: Record<string, string> = {},
+    detail = String(Object.values(body)[0]),
   ) {
-    super(body, status);
+    super(detail, status);
+  }
+
+  bodyFor(style: ErrorStyle): Record<string, unknown> | undefined {
+    return style === 'problem' ? undefined : this.body;
   }
 }
 
-/** Too many attempts; `retryAfterSeconds` becomes the `Retry-After` header. */
-export class TooManyAttemptsException extends HttpException {
+/** Too many attempts: 429 with `Retry-After`. */
+export class TooManyAttemptsException extends HttpException implements StyledException {
   constructor(readonly retryAfterSeconds: number) {
     super('Too many failed attempts; try again later.', HttpStatus.TOO_MANY_REQUESTS);
+  }
+
+  headers(): Record<string, string> {
+    return { 'retry-after': String(this.retryAfterSeconds) };
+  }
+
+  bodyFor(style: ErrorStyle): Record<string, unknown> | undefined {
+    if (style === 'problem') return undefined;
+    return { detail: `Request was throttled. Expected available in ${this.retryAfterSeconds} seconds.` };
   }
 }

@@ -2,12 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorStyleFor } from './error-style.js';
-import {
-  FieldError,
-  RequestValidationException,
-  SeedResponseException,
-  TooManyAttemptsException,
-} from './exceptions.js';
+import { FieldError, RequestValidationException, StyledException } from './exceptions.js';
 
 interface Rendered {
   status: number;
@@ -82,18 +77,11 @@ function fastifyMessage(error: { code?: string; message?: string }, status: numb
 }
 
 function render(exception: unknown, status: number, request: FastifyRequest): Rendered {
-  const headers: Record<string, string> = {};
-  if (exception instanceof TooManyAttemptsException)
-    headers['retry-after'] = String(exception.retryAfterSeconds);
+  const styled = exception instanceof HttpException ? (exception as HttpException & StyledException) : undefined;
+  const headers = styled?.headers?.() ?? {};
   const style = errorStyleFor(request.url);
-  if (exception instanceof SeedResponseException && style !== 'problem') {
-    return {
-      status,
-      contentType: 'application/json',
-      body: exception.body,
-      headers: { ...headers, ...exception.headers },
-    };
-  }
+  const exact = styled?.bodyFor?.(style);
+  if (exact) return { status, contentType: 'application/json', body: exact, headers };
   const fieldErrors = exception instanceof RequestValidationException ? exception.fieldErrors : undefined;
   const message = clientMessage(exception, status);
   if (style !== 'problem') {

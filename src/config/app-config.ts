@@ -49,6 +49,7 @@ export class AppConfig {
     openai: { apiKey?: string; baseUrl?: string; model: string };
     gemini: { apiKey?: string; baseUrl?: string; model: string };
   };
+  readonly loginLimit!: { maxFailures: number; windowSeconds: number };
   readonly redisUrl?: string;
 }
 
@@ -167,6 +168,7 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
       gemini: { apiKey: env.GEMINI_API_KEY, baseUrl: env.GEMINI_BASE_URL, model: env.GEMINI_MODEL },
     },
+    loginLimit: { maxFailures: env.LOGIN_MAX_FAILURES, windowSeconds: parseDuration(env.LOGIN_FAILURE_WINDOW) },
     redisUrl: env.REDIS_URL,
   };
 }

@@ -1,2 +1,5 @@
+import { ApiToken, RefreshToken, RefreshTokenFamily } from '../auth/tokens/token-entities.js';
+import { User } from '../users/user.entity.js';
+
 /** Every entity, listed explicitly (no globbing: works the same under ts-jest, the build and the TypeORM CLI). */
-export const ENTITIES: Function[] = [];
+export const ENTITIES: Function[] = [User, RefreshTokenFamily, RefreshToken, ApiToken];

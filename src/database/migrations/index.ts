@@ -1,2 +1,4 @@
+import { Accounts1795300000000 } from './1795300000000-Accounts.js';
+
 /** Every migration in order. `npm run migration:generate` writes a new file here: add its class to this list. */
-export const MIGRATIONS: Function[] = [];
+export const MIGRATIONS: Function[] = [Accounts1795300000000];

@@ -1,0 +1,21 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import type { ErrorStyle } from '../common/error-style.js';
+import type { StyledException } from '../common/exceptions.js';
+
+/** 401: no credentials, or credentials that are forged, expired, revoked or of the wrong kind. */
+export class AuthenticationFailedException extends HttpException implements StyledException {
+  constructor(readonly reason: 'missing' | 'invalid') {
+    super(reason === 'missing' ? 'Authentication required.' : 'Invalid or expired credentials.', HttpStatus.UNAUTHORIZED);
+  }
+
+  headers(): Record<string, string> {
+    return { 'www-authenticate': 'Bearer realm="api"' };
+  }
+
+  bodyFor(style: ErrorStyle): Record<string, unknown> | undefined {
+    if (style === 'problem') return undefined;
+    if (this.reason === 'missing') return { detail: 'Authentication credentials were not provided.' };
+    if (style === 'quick-chat') return { detail: 'Invalid token.' };
+    return { detail: 'Given token not valid for any token type', code: 'token_not_valid' };
+  }
+}

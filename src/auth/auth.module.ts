@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccountSecurityService } from './account-security.service.js';
+import { AuthController } from './auth.controller.js';
+import { AuthenticationGuard } from './auth.guard.js';
+import { AuthService } from './auth.service.js';
+import { CredentialsService } from './credentials.service.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { LoginLimiter } from './login-limiter.js';
+import { AccessTokensService } from './tokens/access-tokens.service.js';
+import { ApiTokensService } from './tokens/api-tokens.service.js';
+import { JWT_KEY, loadJwtKey } from './tokens/jwt-key.js';
+import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
+import { ApiToken, RefreshToken, RefreshTokenFamily } from './tokens/token-entities.js';
+
+@Module({
+  imports: [UsersModule, PassportModule, TypeOrmModule.forFeature([RefreshTokenFamily, RefreshToken, ApiToken])],
+  controllers: [AuthController],
+  providers: [
+    { provide: JWT_KEY, inject: [AppConfig], useFactory: loadJwtKey },
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    JwtStrategy,
+    AccessTokensService,
+    RefreshTokensService,
+    ApiTokensService,
+    LoginLimiter,
+    CredentialsService,
+    AuthService,
+    AccountSecurityService,
+  ],
+  exports: [AuthService, AccountSecurityService, UsersModule],
+})
+export class AuthModule {}

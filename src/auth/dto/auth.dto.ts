@@ -1,0 +1,93 @@
+import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import type { User, UserRole } from '../../users/user.entity.js';
+import type { TokenPair } from '../auth.service.js';
+
+export const USERNAME_PATTERN = /^[\w.@+-]+$/;
+
+export class RegisterDto {
+  /** 1–150 letters, digits and @.+-_; unique case-insensitively. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(150)
+  @Matches(USERNAME_PATTERN, { message: 'username may contain only letters, digits and @.+-_' })
+  username!: string;
+
+  /** 8–128 characters, not all digits, not a common password, not similar to the username. */
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  email?: string;
+}
+
+export class LoginDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(150)
+  username!: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password!: string;
+}
+
+export class RefreshDto {
+  /** The refresh token of the last login or refresh; it is rotated (single use). */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  refresh_token!: string;
+}
+
+export class LogoutDto {
+  /** The refresh token to revoke with its family; by default the family of the access token used. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  refresh_token?: string;
+}
+
+export class VerifyDto {
+  /** An access token. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4096)
+  token!: string;
+}
+
+export class UserDto {
+  id!: string;
+  username!: string;
+  email!: string | null;
+  /** `user` or `admin` */
+  role!: UserRole;
+  created_at!: string;
+
+  static from(user: User): UserDto {
+    return { id: user.id, username: user.username, email: user.email, role: user.role, created_at: user.createdAt.toISOString() };
+  }
+}
+
+export class TokenPairDto {
+  access_token!: string;
+  refresh_token!: string;
+  /** Always `Bearer`. */
+  token_type!: 'Bearer';
+  /** Lifetime of the access token in seconds. */
+  expires_in!: number;
+  user!: UserDto;
+
+  static from(pair: TokenPair): TokenPairDto {
+    return {
+      access_token: pair.accessToken,
+      refresh_token: pair.refreshToken,
+      token_type: 'Bearer',
+      expires_in: pair.expiresIn,
+      user: UserDto.from(pair.user),
+    };
+  }
+}

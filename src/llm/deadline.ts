@@ -1,0 +1,48 @@
+/**
+ * An abort signal that fires when the caller's signal does or when the timer runs out. The timer only
+ * runs while armed, so it can bound a request, or the silence between two streamed chunks.
+ * Call {@link release} when done: it stops the timer and cancels whatever still listens to `signal`.
+ */
+export class Deadline {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private timedOut = false;
+  private readonly onCallerAbort = () => this.controller.abort(this.callerSignal.reason);
+
+  constructor(
+    private readonly ms: number,
+    private readonly callerSignal: AbortSignal,
+  ) {
+    if (callerSignal.aborted) this.controller.abort(callerSignal.reason);
+    else callerSignal.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Whether the timer (rather than the caller) aborted the signal. */
+  get expired(): boolean {
+    return this.timedOut;
+  }
+
+  /** (Re)starts the timer from now. */
+  arm(): void {
+    this.disarm();
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(new DOMException(`No answer within ${this.ms} ms`, 'TimeoutError'));
+    }, this.ms);
+  }
+
+  disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  release(): void {
+    this.disarm();
+    this.callerSignal.removeEventListener('abort', this.onCallerAbort);
+    this.controller.abort();
+  }
+}

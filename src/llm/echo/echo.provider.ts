@@ -1,0 +1,52 @@
+import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent } from '../llm-provider.js';
+import { estimatePromptTokens, estimateTextTokens } from '../token-estimate.js';
+
+const SYSTEM_PREVIEW_LENGTH = 60;
+
+/**
+ * An offline stand-in for a model: no network, deterministic. It answers by describing the
+ * conversation it was given, which makes memory and system prompts visible in tests and demos.
+ */
+export class EchoProvider implements LlmProvider {
+  readonly name = 'echo' as const;
+  readonly defaultModel = 'echo';
+
+  complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult> {
+    return new Promise((resolve) => {
+      signal.throwIfAborted();
+      resolve(this.answer(request));
+    });
+  }
+
+  async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
+    const result = this.answer(request);
+    for (const word of result.text.match(/\S+\s*/g) ?? []) {
+      await Promise.resolve(); // one delta per turn of the event loop's microtask queue, like a real stream
+      signal.throwIfAborted();
+      yield { type: 'delta', text: word };
+    }
+    signal.throwIfAborted();
+    yield { type: 'done', ...result };
+  }
+
+  private answer({ system, messages }: LlmRequest): LlmResult {
+    const lastUser = messages.findLast((message) => message.role === 'user');
+    const earlier = lastUser ? messages.length - 1 : messages.length;
+    const parts = [
+      `Echo provider (offline, no model called): you said "${lastUser?.content ?? ''}".`,
+      `I can see ${earlier} earlier ${earlier === 1 ? 'message' : 'messages'} in this conversation.`,
+    ];
+    if (system) parts.push(`System prompt: "${preview(system)}".`);
+    const text = parts.join(' ');
+    return {
+      text,
+      model: this.defaultModel,
+      usage: { promptTokens: estimatePromptTokens(system, messages), completionTokens: estimateTextTokens(text) },
+      finishReason: 'stop',
+    };
+  }
+}
+
+function preview(text: string): string {
+  return text.length > SYSTEM_PREVIEW_LENGTH ? `${text.slice(0, SYSTEM_PREVIEW_LENGTH)}…` : text;
+}

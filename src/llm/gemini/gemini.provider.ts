@@ -1,0 +1,176 @@
+import {
+  type Content,
+  type EnhancedGenerateContentResponse,
+  type GenerateContentRequest,
+  type GenerativeModel,
+  GoogleGenerativeAI,
+  GoogleGenerativeAIAbortError,
+  GoogleGenerativeAIError,
+  GoogleGenerativeAIFetchError,
+  GoogleGenerativeAIRequestInputError,
+  GoogleGenerativeAIResponseError,
+  type UsageMetadata,
+} from '@google/generative-ai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Deadline } from '../deadline.js';
+import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
+import { errorMessage, llmError } from '../provider-errors.js';
+
+export interface GeminiProviderOptions {
+  apiKey: string;
+  /** The API origin, e.g. `https://generativelanguage.googleapis.com` (the SDK adds `/v1beta/models/…`). */
+  baseUrl?: string;
+  model: string;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+const FIRST_RETRY_DELAY_MS = 200;
+const MAX_RETRY_DELAY_MS = 3_000;
+
+/** Delay before retry number `attempt + 1`: 200 ms, 400 ms, 800 ms, … capped at 3 s. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(FIRST_RETRY_DELAY_MS * 2 ** attempt, MAX_RETRY_DELAY_MS);
+}
+
+/**
+ * Google Gemini through `@google/generative-ai`. The SDK neither retries nor times out cleanly, so this
+ * class does both: up to `maxRetries` retries of 429, 5xx and network failures (for a stream, only
+ * until its first chunk), and `timeoutMs` for each attempt (for a stream, also between chunks).
+ * A caller's abort is rethrown as the signal's reason; every other failure becomes an LlmError.
+ */
+export class GeminiProvider implements LlmProvider {
+  readonly name = 'gemini' as const;
+  readonly defaultModel: string;
+  private readonly client: GoogleGenerativeAI;
+
+  constructor(private readonly options: GeminiProviderOptions) {
+    this.defaultModel = options.model;
+    this.client = new GoogleGenerativeAI(options.apiKey);
+  }
+
+  async complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult> {
+    const deadline = new Deadline(this.options.timeoutMs, signal);
+    try {
+      const { response } = await this.withRetries(deadline, () =>
+        this.model(request).generateContent(toGeminiRequest(request), { signal: deadline.signal }),
+      );
+      return {
+        text: responseText(response),
+        model: modelVersion(response) ?? request.model ?? this.defaultModel,
+        usage: toUsage(response.usageMetadata),
+        finishReason: response.candidates?.[0]?.finishReason ?? null,
+      };
+    } catch (error) {
+      throw this.failure(error, signal, deadline);
+    } finally {
+      deadline.release();
+    }
+  }
+
+  async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
+    const deadline = new Deadline(this.options.timeoutMs, signal);
+    const result: LlmResult = { text: '', model: request.model ?? this.defaultModel, usage: null, finishReason: null };
+    try {
+      // Opening the stream and reading its first chunk is one attempt: retried as a whole.
+      const { chunks, first } = await this.withRetries(deadline, async () => {
+        const { stream, response } = await this.model(request).generateContentStream(toGeminiRequest(request), {
+          signal: deadline.signal,
+        });
+        response.catch(() => undefined); // the SDK's aggregate of the stream; unused, must not reject unhandled
+        return { chunks: stream, first: await stream.next() };
+      });
+      for (let next = first; !next.done; next = await chunks.next()) {
+        deadline.disarm();
+        const chunk = next.value;
+        result.model = modelVersion(chunk) ?? result.model;
+        result.usage = toUsage(chunk.usageMetadata) ?? result.usage;
+        result.finishReason = chunk.candidates?.[0]?.finishReason ?? result.finishReason;
+        const text = responseText(chunk);
+        if (text) {
+          result.text += text;
+          yield { type: 'delta', text };
+        }
+        deadline.arm();
+      }
+      yield { type: 'done', ...result };
+    } catch (error) {
+      throw this.failure(error, signal, deadline);
+    } finally {
+      deadline.release();
+    }
+  }
+
+  private model(request: LlmRequest): GenerativeModel {
+    const baseUrl = this.options.baseUrl?.replace(/\/+$/, '');
+    return this.client.getGenerativeModel({ model: request.model ?? this.defaultModel }, baseUrl ? { baseUrl } : {});
+  }
+
+  /** Runs `attempt` with the deadline armed, retrying transient failures after a short backoff. */
+  private async withRetries<T>(deadline: Deadline, attempt: () => Promise<T>): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      deadline.arm();
+      try {
+        return await attempt();
+      } catch (error) {
+        if (retry >= this.options.maxRetries || deadline.signal.aborted || !isTransient(error)) throw error;
+      } finally {
+        deadline.disarm();
+      }
+      await sleep(retryDelayMs(retry), undefined, { signal: deadline.signal });
+    }
+  }
+
+  private failure(error: unknown, signal: AbortSignal, deadline: Deadline): unknown {
+    if (signal.aborted) return signal.reason;
+    const { apiKey, timeoutMs } = this.options;
+    if (deadline.expired) {
+      return llmError('gemini', 'timeout', `Gemini did not answer within ${timeoutMs} ms`, undefined, apiKey);
+    }
+    if (error instanceof GoogleGenerativeAIFetchError && error.status === 429) {
+      return llmError('gemini', 'rate_limited', 'Gemini rate limit reached (HTTP 429)', error.message, apiKey);
+    }
+    const summary =
+      error instanceof GoogleGenerativeAIFetchError && error.status
+        ? `Gemini request failed (HTTP ${error.status})`
+        : 'Gemini request failed';
+    return llmError('gemini', 'upstream', summary, errorMessage(error), apiKey);
+  }
+}
+
+function toGeminiRequest({ system, messages }: LlmRequest): GenerateContentRequest {
+  const contents = messages.map(
+    ({ role, content }): Content => ({ role: role === 'assistant' ? 'model' : 'user', parts: [{ text: content }] }),
+  );
+  return system ? { contents, systemInstruction: system } : { contents };
+}
+
+/** 429, 5xx and network failures; not 4xx, bad input, blocked answers, or aborts. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof GoogleGenerativeAIFetchError) {
+    return error.status === undefined || error.status === 429 || error.status >= 500;
+  }
+  if (
+    error instanceof GoogleGenerativeAIAbortError ||
+    error instanceof GoogleGenerativeAIRequestInputError ||
+    error instanceof GoogleGenerativeAIResponseError
+  ) {
+    return false;
+  }
+  return error instanceof GoogleGenerativeAIError || error instanceof TypeError;
+}
+
+/** The text of the first candidate; throws (a GoogleGenerativeAIResponseError) when it was blocked. */
+function responseText(response: EnhancedGenerateContentResponse): string {
+  return response.text();
+}
+
+/** Gemini reports the model version answering (not in the SDK's types). */
+function modelVersion(response: EnhancedGenerateContentResponse): string | undefined {
+  const { modelVersion } = response as { modelVersion?: unknown };
+  return typeof modelVersion === 'string' && modelVersion ? modelVersion : undefined;
+}
+
+function toUsage(usage: UsageMetadata | undefined): LlmUsage | null {
+  return usage ? { promptTokens: usage.promptTokenCount ?? 0, completionTokens: usage.candidatesTokenCount ?? 0 } : null;
+}

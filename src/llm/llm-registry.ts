@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { LlmError, type LlmProvider, type LlmProviderName } from './llm-provider.js';
+
+/** Injection token of the configured providers, a {@link LlmProviders} map. */
+export const LLM_PROVIDERS = Symbol('LLM_PROVIDERS');
+
+/** The providers that can be called: echo always, openai and gemini when configured. */
+export type LlmProviders = ReadonlyMap<LlmProviderName, LlmProvider>;
+
+const PROVIDER_NAMES: readonly LlmProviderName[] = ['openai', 'gemini', 'echo'];
+
+/** Picks the provider for a request: the one asked for, or the configured default. */
+@Injectable()
+export class LlmRegistry {
+  constructor(
+    @Inject(LLM_PROVIDERS) private readonly providers: LlmProviders,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The configured default, or echo when that one is not configured. */
+  get defaultProvider(): LlmProviderName {
+    const configured = this.config.llm.defaultProvider;
+    return this.isConfigured(configured) ? configured : 'echo';
+  }
+
+  /** Every known provider name, configured or not. */
+  get names(): readonly LlmProviderName[] {
+    return PROVIDER_NAMES;
+  }
+
+  isKnown(name: string): name is LlmProviderName {
+    return (PROVIDER_NAMES as readonly string[]).includes(name);
+  }
+
+  isConfigured(name: LlmProviderName): boolean {
+    return this.providers.has(name);
+  }
+
+  /**
+   * The provider called `name`, or the default one when `name` is null or undefined.
+   * @throws LlmError `not_configured` when that provider is known but not configured
+   * @throws RangeError when `name` is no provider at all (check with {@link isKnown} first)
+   */
+  resolve(name?: string | null): LlmProvider {
+    const wanted = name ?? this.defaultProvider;
+    if (!this.isKnown(wanted)) throw new RangeError(`Unknown LLM provider "${wanted}"`);
+    const provider = this.providers.get(wanted);
+    if (!provider) {
+      throw new LlmError('not_configured', `The ${wanted} provider is not configured on this server`, wanted);
+    }
+    return provider;
+  }
+}

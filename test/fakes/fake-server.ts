@@ -1,0 +1,240 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** One request the fake received, recorded before it is answered. */
+export interface RecordedRequest {
+  method: string;
+  /** Path with its query string, e.g. `/v1beta/models/gemini-x:streamGenerateContent?alt=sse`. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body (`undefined` when there was none). */
+  body: any;
+}
+
+export interface ReplyOptions {
+  /** Streamed answers come in this many pieces (default 3). */
+  chunks?: number;
+  /** Pause before each piece after the first (streamed), or before the whole answer (not streamed). */
+  delayMs?: number;
+}
+
+/** What the fake does with one request. */
+export type FakeBehaviour =
+  /** Answers with `text` (default: the fake's deterministic reply). */
+  | ({ type: 'reply'; text?: string } & ReplyOptions)
+  /** Streams the first `afterChunks` pieces, then destroys the socket (a non-streamed request gets no answer at all). */
+  | ({ type: 'failMidStream'; afterChunks: number; text?: string } & ReplyOptions)
+  /** Answers with this HTTP status and the API's error body. */
+  | { type: 'error'; status: number; message?: string; headers?: Record<string, string> }
+  /** Never answers, so the client times out. */
+  | { type: 'hang' };
+
+/** The conversation as the fake reads it from a request body. */
+export interface SeenConversation {
+  lastUserText: string;
+  /** user + assistant/model turns, not counting a system prompt. */
+  turns: number;
+}
+
+export interface ReplyContext {
+  model: string;
+  body: any;
+  text: string;
+}
+
+/** The parts of a fake that depend on the API's wire format. */
+export interface WireFormat {
+  /** Prefix of the default reply, e.g. `fake-openai`. */
+  readonly name: string;
+  /** The route a request hits; null when it is not an endpoint of this API. */
+  route(method: string, path: string, body: any): { model: string; stream: boolean } | null;
+  conversation(body: any): SeenConversation;
+  /** The JSON body of a non-streamed answer. */
+  completion(context: ReplyContext): unknown;
+  /** Raw SSE frames: one per text piece (`chunks`), then any closing frames (`tail`). */
+  streamFrames(pieces: string[], context: ReplyContext): { chunks: string[]; tail: string[] };
+  errorBody(status: number, message: string | undefined): unknown;
+}
+
+/**
+ * A loopback HTTP server speaking one LLM API. Each request takes the next queued behaviour, or the
+ * default one (a deterministic reply) when the queue is empty; every request is recorded in `requests`.
+ */
+export class FakeServer {
+  readonly requests: RecordedRequest[] = [];
+  private readonly queue: FakeBehaviour[] = [];
+  private fallback: FakeBehaviour = { type: 'reply' };
+  private server: Server | undefined;
+
+  constructor(private readonly wire: WireFormat) {}
+
+  async start(): Promise<{ baseUrl: string }> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => res.destroy());
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return { baseUrl: this.baseUrl };
+  }
+
+  /** `http://127.0.0.1:<port>`, once started. */
+  get baseUrl(): string {
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    if (!address) throw new Error(`${this.wire.name} is not started`);
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Queues behaviours for the next requests, in order. */
+  enqueue(...behaviours: FakeBehaviour[]): this {
+    this.queue.push(...behaviours);
+    return this;
+  }
+
+  /** The behaviour used when the queue is empty (initially a deterministic reply). */
+  setDefault(behaviour: FakeBehaviour): this {
+    this.fallback = behaviour;
+    return this;
+  }
+
+  reply(text: string, options: ReplyOptions = {}): this {
+    return this.enqueue({ type: 'reply', text, ...options });
+  }
+
+  fail(status: number, options: { message?: string; headers?: Record<string, string> } = {}): this {
+    return this.enqueue({ type: 'error', status, ...options });
+  }
+
+  hang(): this {
+    return this.enqueue({ type: 'hang' });
+  }
+
+  failMidStream(afterChunks: number, options: ReplyOptions & { text?: string } = {}): this {
+    return this.enqueue({ type: 'failMidStream', afterChunks, ...options });
+  }
+
+  /** Forgets recorded requests and queued behaviours and restores the default reply. */
+  reset(): void {
+    this.requests.length = 0;
+    this.queue.length = 0;
+    this.fallback = { type: 'reply' };
+  }
+
+  get lastRequest(): RecordedRequest | undefined {
+    return this.requests.at(-1);
+  }
+
+  /** The reply used when a behaviour gives no text: `<name> reply to "<last user text>" (<turns> messages)`. */
+  defaultReply(body: any): string {
+    const { lastUserText, turns } = this.wire.conversation(body);
+    return `${this.wire.name} reply to "${lastUserText}" (${turns} messages)`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const raw = await readBody(req);
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      this.requests.push({ method, path, headers: req.headers, body: raw });
+      return sendJson(res, 400, this.wire.errorBody(400, 'The request body is not valid JSON.'));
+    }
+    this.requests.push({ method, path, headers: req.headers, body });
+
+    const route = this.wire.route(method, path, body);
+    if (!route) return sendJson(res, 404, this.wire.errorBody(404, `No route for ${method} ${path}`));
+
+    const behaviour = this.queue.shift() ?? this.fallback;
+    switch (behaviour.type) {
+      case 'hang':
+        return;
+      case 'error':
+        return sendJson(
+          res,
+          behaviour.status,
+          this.wire.errorBody(behaviour.status, behaviour.message),
+          behaviour.headers,
+        );
+      case 'reply':
+      case 'failMidStream': {
+        const context = { model: route.model, body, text: behaviour.text ?? this.defaultReply(body) };
+        const cutAfter = behaviour.type === 'failMidStream' ? behaviour.afterChunks : undefined;
+        if (route.stream) return this.streamReply(res, context, behaviour, cutAfter);
+        if (cutAfter !== undefined) return void res.destroy();
+        if (behaviour.delayMs) await delay(behaviour.delayMs);
+        return sendJson(res, 200, this.wire.completion(context));
+      }
+    }
+  }
+
+  private async streamReply(
+    res: ServerResponse,
+    context: ReplyContext,
+    options: ReplyOptions,
+    cutAfter: number | undefined,
+  ): Promise<void> {
+    const pieces = splitText(context.text, options.chunks ?? 3);
+    const { chunks, tail } = this.wire.streamFrames(pieces, context);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    for (const [index, frame] of chunks.entries()) {
+      if (index === cutAfter) return void res.destroy();
+      if (index > 0 && options.delayMs) await delay(options.delayMs);
+      if (res.destroyed) return;
+      await write(res, frame);
+    }
+    if (cutAfter !== undefined) return void res.destroy();
+    for (const frame of tail) await write(res, frame);
+    res.end();
+  }
+}
+
+/** Splits text into at most `count` non-empty pieces of similar length, cutting after spaces when it can. */
+export function splitText(text: string, count: number): string[] {
+  const words = text.match(/\S+\s*|\s+/g) ?? [];
+  if (words.length === 0) return [text];
+  const pieces: string[] = [];
+  const perPiece = Math.ceil(words.length / Math.max(1, count));
+  for (let i = 0; i < words.length; i += perPiece) pieces.push(words.slice(i, i + perPiece).join(''));
+  return pieces;
+}
+
+/** A rough, deterministic token count for the fakes' usage figures. */
+export function fakeTokens(value: unknown): number {
+  const text = typeof value === 'string' ? value : JSON.stringify(value ?? '');
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Writes and waits until the frame is flushed, so a later `destroy()` cannot swallow it. */
+function write(res: ServerResponse, frame: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
+    res.write(frame, () => resolve());
+  });
+}

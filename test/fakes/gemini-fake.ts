@@ -1,0 +1,88 @@
+import { FakeServer, fakeTokens, type ReplyContext, type WireFormat } from './fake-server.js';
+
+export type { FakeBehaviour, RecordedRequest, ReplyOptions } from './fake-server.js';
+
+/**
+ * A fake Gemini API on loopback: `POST /v1beta/models/{model}:generateContent` (JSON) and
+ * `…:streamGenerateContent?alt=sse` (SSE). The SDK builds `${baseUrl}/${apiVersion}/models/…`,
+ * so point its `baseUrl` at this server's `baseUrl` as is.
+ */
+export class GeminiFake extends FakeServer {
+  constructor() {
+    super(geminiWire);
+  }
+}
+
+interface GeminiContent {
+  role?: string;
+  parts?: { text?: string }[];
+}
+
+const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+
+const geminiWire: WireFormat = {
+  name: 'fake-gemini',
+
+  route(method, path) {
+    const [pathname = '', query = ''] = path.split('?');
+    const match = ROUTE.exec(pathname);
+    if (method !== 'POST' || !match) return null;
+    const stream = match[3] === 'streamGenerateContent';
+    if (stream && new URLSearchParams(query).get('alt') !== 'sse') return null;
+    return { model: match[2] ?? 'unknown', stream };
+  },
+
+  conversation(body) {
+    const contents: GeminiContent[] = Array.isArray(body?.contents) ? body.contents : [];
+    const turns = contents.filter((c) => c.role === 'user' || c.role === 'model');
+    const lastUser = turns.filter((c) => c.role === 'user').at(-1);
+    return { lastUserText: lastUser ? partsText(lastUser) : '', turns: turns.length };
+  },
+
+  completion(context) {
+    return response(context.text, context, true);
+  },
+
+  streamFrames(pieces, context) {
+    const chunks = pieces.map(
+      (piece, index) => `data: ${JSON.stringify(response(piece, context, index === pieces.length - 1))}\r\n\r\n`,
+    );
+    return { chunks, tail: [] };
+  },
+
+  errorBody(status, message) {
+    const [statusName, fallback] = errorKind(status);
+    return { error: { code: status, message: message ?? fallback, status: statusName } };
+  },
+};
+
+/** A GenerateContentResponse; the last one carries the finish reason and usage. */
+function response(text: string, { model, body, text: fullText }: ReplyContext, last: boolean) {
+  return {
+    candidates: [
+      { content: { role: 'model', parts: [{ text }] }, ...(last ? { finishReason: 'STOP' } : {}), index: 0 },
+    ],
+    ...(last ? { usageMetadata: usageMetadata(body, fullText) } : {}),
+    modelVersion: model,
+  };
+}
+
+function usageMetadata(body: any, text: string) {
+  const promptTokenCount = fakeTokens([body?.systemInstruction, body?.contents]);
+  const candidatesTokenCount = fakeTokens(text);
+  return { promptTokenCount, candidatesTokenCount, totalTokenCount: promptTokenCount + candidatesTokenCount };
+}
+
+function partsText(content: GeminiContent): string {
+  return (content.parts ?? []).map((part) => part.text ?? '').join('');
+}
+
+function errorKind(status: number): [status: string, message: string] {
+  if (status === 429) return ['RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).'];
+  if (status === 400) return ['INVALID_ARGUMENT', 'Request contains an invalid argument.'];
+  if (status === 401 || status === 403) return ['PERMISSION_DENIED', 'API key not valid. Please pass a valid API key.'];
+  if (status === 404) return ['NOT_FOUND', 'Requested entity was not found.'];
+  if (status === 503) return ['UNAVAILABLE', 'The model is overloaded. Please try again later.'];
+  if (status >= 500) return ['INTERNAL', 'An internal error has occurred.'];
+  return ['UNKNOWN', 'Unknown error.'];
+}
