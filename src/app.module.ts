@@ -4,6 +4,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { CompatModule } from './compat/compat.module.js';
 import { HealthModule } from './health/health.module.js';
 
 @Module({})
@@ -24,6 +25,7 @@ export class AppModule {
         DatabaseModule.forRoot(),
         HealthModule,
         AuthModule,
+        CompatModule,
       ],
     };
   }

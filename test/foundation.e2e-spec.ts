@@ -32,20 +32,32 @@ describe('foundation: health, errors, docs, headers', () => {
   });
 
   it('rejects malformed JSON with a 400 problem, not a stack trace', async () => {
-    const res = await t.http.post('/api/v1/auth/login').set('Content-Type', 'application/json').send('{"username": ').expect(400);
+    const res = await t.http
+      .post('/api/v1/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"username": ')
+      .expect(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body.detail).toBe('The request body is not valid JSON.');
+    expect(res.body.detail).toMatch(/not valid JSON/);
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.js:\d+/);
   });
 
   it('rejects a body over 1 MiB with 413', async () => {
     const big = JSON.stringify({ username: 'x'.repeat(1024 * 1024 + 10), password: 'y' });
-    const res = await t.http.post('/api/v1/auth/login').set('Content-Type', 'application/json').send(big).expect(413);
+    const res = await t.http
+      .post('/api/v1/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(big)
+      .expect(413);
     expect(res.body.status).toBe(413);
   });
 
   it('rejects an unsupported content type with 415', async () => {
-    const res = await t.http.post('/api/v1/auth/login').set('Content-Type', 'application/xml').send('<a/>').expect(415);
+    const res = await t.http
+      .post('/api/v1/auth/login')
+      .set('Content-Type', 'application/xml')
+      .send('<a/>')
+      .expect(415);
     expect(res.body.status).toBe(415);
   });
 

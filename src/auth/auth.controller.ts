@@ -1,11 +1,28 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req, UnauthorizedException } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Req,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentUser, Public } from '../common/decorators.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthUser } from './auth-user.js';
 import { AuthService } from './auth.service.js';
-import { LoginDto, LogoutDto, RefreshDto, RegisterDto, TokenPairDto, UserDto, VerifyDto } from './dto/auth.dto.js';
+import {
+  LoginDto,
+  LogoutDto,
+  RefreshDto,
+  RegisterDto,
+  TokenPairDto,
+  UserDto,
+  VerifyDto,
+} from './dto/auth.dto.js';
 import { AuthenticationFailedException } from './auth.exceptions.js';
 import { withNativeAuthErrors } from './native-auth-errors.js';
 
@@ -29,7 +46,9 @@ export class AuthController {
   @Post('login')
   @HttpCode(HttpStatus.OK)
   async login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<TokenPairDto> {
-    return TokenPairDto.from(await withNativeAuthErrors(this.auth.login(dto.username, dto.password, request.ip)));
+    return TokenPairDto.from(
+      await withNativeAuthErrors(this.auth.login(dto.username, dto.password, request.ip)),
+    );
   }
 
   /** Rotates a refresh token. Reusing a rotated one revokes its whole family. */
@@ -53,7 +72,8 @@ export class AuthController {
   @Post('verify')
   @HttpCode(HttpStatus.OK)
   verify(@Body() dto: VerifyDto): Record<string, never> {
-    if (!this.auth.isValidAccessToken(dto.token)) throw new UnauthorizedException('Token is invalid or expired.');
+    if (!this.auth.isValidAccessToken(dto.token))
+      throw new UnauthorizedException('Token is invalid or expired.');
     return {};
   }
 

@@ -5,7 +5,10 @@ import type { StyledException } from '../common/exceptions.js';
 /** 401: no credentials, or credentials that are forged, expired, revoked or of the wrong kind. */
 export class AuthenticationFailedException extends HttpException implements StyledException {
   constructor(readonly reason: 'missing' | 'invalid') {
-    super(reason === 'missing' ? 'Authentication required.' : 'Invalid or expired credentials.', HttpStatus.UNAUTHORIZED);
+    super(
+      reason === 'missing' ? 'Authentication required.' : 'Invalid or expired credentials.',
+      HttpStatus.UNAUTHORIZED,
+    );
   }
 
   headers(): Record<string, string> {

@@ -18,7 +18,11 @@ import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
 import { ApiToken, RefreshToken, RefreshTokenFamily } from './tokens/token-entities.js';
 
 @Module({
-  imports: [UsersModule, PassportModule, TypeOrmModule.forFeature([RefreshTokenFamily, RefreshToken, ApiToken])],
+  imports: [
+    UsersModule,
+    PassportModule,
+    TypeOrmModule.forFeature([RefreshTokenFamily, RefreshToken, ApiToken]),
+  ],
   controllers: [AuthController],
   providers: [
     { provide: JWT_KEY, inject: [AppConfig], useFactory: loadJwtKey },

@@ -36,7 +36,11 @@ export class AuthService {
   }
 
   /** A password login that issues a personal API token (the quick-chat seed's login). */
-  async loginWithApiToken(username: string, password: string, ip: string): Promise<{ user: User; token: string }> {
+  async loginWithApiToken(
+    username: string,
+    password: string,
+    ip: string,
+  ): Promise<{ user: User; token: string }> {
     const user = await this.credentials.verify(username, password, ip);
     return { user, token: await this.apiTokens.issue(user.id) };
   }

@@ -1,6 +1,11 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import { AppConfig } from '../config/app-config.js';
 import { TooManyAttemptsException } from '../common/exceptions.js';
 
@@ -20,9 +25,17 @@ export class LoginLimiter implements OnModuleDestroy {
     this.maxFailures = maxFailures;
     const options = { keyPrefix: 'login-failures', points: maxFailures, duration: windowSeconds };
     if (config.redisUrl) {
-      this.redis = new Redis(config.redisUrl, { enableOfflineQueue: false, lazyConnect: false, maxRetriesPerRequest: 1 });
+      this.redis = new Redis(config.redisUrl, {
+        enableOfflineQueue: false,
+        lazyConnect: false,
+        maxRetriesPerRequest: 1,
+      });
       this.redis.on('error', () => undefined); // the insurance limiter takes over; ioredis keeps reconnecting
-      this.limiter = new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: new RateLimiterMemory(options) });
+      this.limiter = new RateLimiterRedis({
+        ...options,
+        storeClient: this.redis,
+        insuranceLimiter: new RateLimiterMemory(options),
+      });
     } else {
       this.limiter = new RateLimiterMemory(options);
     }
@@ -31,9 +44,13 @@ export class LoginLimiter implements OnModuleDestroy {
   /** Throws 429 when the account or the address has used up its failures. */
   async assertAllowed(username: string, ip: string): Promise<void> {
     const states = await Promise.all(this.keys(username, ip).map((key) => this.limiter.get(key)));
-    const blocked = states.filter((s): s is RateLimiterRes => s !== null && s.consumedPoints >= this.maxFailures);
+    const blocked = states.filter(
+      (s): s is RateLimiterRes => s !== null && s.consumedPoints >= this.maxFailures,
+    );
     if (blocked.length > 0) {
-      throw new TooManyAttemptsException(Math.max(1, Math.ceil(Math.max(...blocked.map((s) => s.msBeforeNext)) / 1000)));
+      throw new TooManyAttemptsException(
+        Math.max(1, Math.ceil(Math.max(...blocked.map((s) => s.msBeforeNext)) / 1000)),
+      );
     }
   }
 

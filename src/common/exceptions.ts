@@ -18,7 +18,10 @@ export interface StyledException {
 /** A request body or query that failed validation; the filter renders it in the route family's shape. */
 export class RequestValidationException extends HttpException {
   constructor(readonly fieldErrors: FieldError[]) {
-    super(`Invalid ${[...new Set(fieldErrors.map((e) => e.field || 'body'))].join(', ')}.`, HttpStatus.BAD_REQUEST);
+    super(
+      `Invalid ${[...new Set(fieldErrors.map((e) => e.field || 'body'))].join(', ')}.`,
+      HttpStatus.BAD_REQUEST,
+    );
   }
 }
 

@@ -77,7 +77,8 @@ function fastifyMessage(error: { code?: string; message?: string }, status: numb
 }
 
 function render(exception: unknown, status: number, request: FastifyRequest): Rendered {
-  const styled = exception instanceof HttpException ? (exception as HttpException & StyledException) : undefined;
+  const styled =
+    exception instanceof HttpException ? (exception as HttpException & StyledException) : undefined;
   const headers = styled?.headers?.() ?? {};
   const style = errorStyleFor(request.url);
   const exact = styled?.bodyFor?.(style);

@@ -70,9 +70,11 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
     JWT_SECRET: raw.JWT_SECRET || raw.SECRET_KEY,
     GEMINI_API_KEY: raw.GEMINI_API_KEY || raw.GOOGLE_GEMINI_API_KEY,
   };
-  const known: Record<string, string | undefined> = Object.fromEntries(
-    KNOWN_KEYS.map((key) => [key, aliased[key]]).filter(([, v]) => v !== undefined),
-  );
+  const known: Record<string, string> = {};
+  for (const key of KNOWN_KEYS) {
+    const value = aliased[key];
+    if (value !== undefined) known[key] = value;
+  }
   const env = plainToInstance(EnvironmentVariables, known, { exposeDefaultValues: true });
   const problems = validateSync(env).map(
     (e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
@@ -119,6 +121,8 @@ const KNOWN_KEYS = [
   'LOG_LEVEL',
   'REDIS_URL',
   'TRUST_PROXY',
+  'LOGIN_MAX_FAILURES',
+  'LOGIN_FAILURE_WINDOW',
 ] as const;
 
 function buildConfig(env: EnvironmentVariables): AppConfig {
@@ -168,7 +172,10 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
       gemini: { apiKey: env.GEMINI_API_KEY, baseUrl: env.GEMINI_BASE_URL, model: env.GEMINI_MODEL },
     },
-    loginLimit: { maxFailures: env.LOGIN_MAX_FAILURES, windowSeconds: parseDuration(env.LOGIN_FAILURE_WINDOW) },
+    loginLimit: {
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      windowSeconds: parseDuration(env.LOGIN_FAILURE_WINDOW),
+    },
     redisUrl: env.REDIS_URL,
   };
 }

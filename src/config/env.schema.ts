@@ -103,6 +103,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean() TRUST_PROXY = false;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) LOGIN_MAX_FAILURES = 10;
-  @IsOptional() @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m' })
+  @IsOptional()
+  @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m' })
   LOGIN_FAILURE_WINDOW = '15m';
 }

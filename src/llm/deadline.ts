@@ -30,6 +30,7 @@ export class Deadline {
   arm(): void {
     this.disarm();
     this.timer = setTimeout(() => {
+      if (this.controller.signal.aborted) return;
       this.timedOut = true;
       this.controller.abort(new DOMException(`No answer within ${this.ms} ms`, 'TimeoutError'));
     }, this.ms);
@@ -40,6 +41,7 @@ export class Deadline {
     this.timer = undefined;
   }
 
+  /** Stops the timer, stops following the caller's signal, and aborts `signal`. */
   release(): void {
     this.disarm();
     this.callerSignal.removeEventListener('abort', this.onCallerAbort);

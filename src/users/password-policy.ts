@@ -6,7 +6,7 @@ export const PASSWORD_MAX_LENGTH = 128;
 
 /** The most common passwords (about 49,000, from zxcvbn-ts's frequency list), lower-cased. */
 const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
-  (dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()),
+  dictionary['passwords-common'].map((p) => p.toLowerCase()),
 );
 
 /**
@@ -18,7 +18,9 @@ export class PasswordPolicy {
   check(password: string, username: string): string[] {
     const problems: string[] = [];
     if (password.length < PASSWORD_MIN_LENGTH) {
-      problems.push(`This password is too short. It must contain at least ${PASSWORD_MIN_LENGTH} characters.`);
+      problems.push(
+        `This password is too short. It must contain at least ${PASSWORD_MIN_LENGTH} characters.`,
+      );
     }
     if (password.length > PASSWORD_MAX_LENGTH) {
       problems.push(`This password is too long. It must contain at most ${PASSWORD_MAX_LENGTH} characters.`);
@@ -47,7 +49,11 @@ function similarity(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }

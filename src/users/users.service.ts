@@ -43,7 +43,10 @@ export class UsersService {
       const inserted = await this.users.insert({ username, email: email || null, passwordHash, role });
       return this.findByIdOrFail(inserted.identifiers[0].id as string);
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (
+        error instanceof QueryFailedError &&
+        (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
+      ) {
         throw new UsernameTakenError(); // lost a race with a concurrent registration of the same name
       }
       throw error;
@@ -56,7 +59,10 @@ export class UsersService {
   }
 
   findByUsername(username: string): Promise<User | null> {
-    return this.users.createQueryBuilder('u').where('lower(u.username) = lower(:username)', { username }).getOne();
+    return this.users
+      .createQueryBuilder('u')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getOne();
   }
 
   findById(id: string): Promise<User | null> {

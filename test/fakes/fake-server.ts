@@ -1,15 +1,24 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** One request the fake received, recorded before it is answered. */
-export interface RecordedRequest {
+export interface RecordedRequest<Body = unknown> {
   method: string;
   /** Path with its query string, e.g. `/v1beta/models/gemini-x:streamGenerateContent?alt=sse`. */
   path: string;
   headers: IncomingHttpHeaders;
-  /** The parsed JSON body (`undefined` when there was none). */
-  body: any;
+  /** The parsed JSON body (`undefined` when there was none or it was not JSON). */
+  body: Body | undefined;
+  rawBody: string;
+  /** Set when the connection closed before the fake finished answering: a client abort or a cut stream. */
+  closedEarly: boolean;
 }
 
 export interface ReplyOptions {
@@ -37,37 +46,46 @@ export interface SeenConversation {
   turns: number;
 }
 
-export interface ReplyContext {
+export interface ReplyContext<Body> {
   model: string;
-  body: any;
+  body: Body | undefined;
   text: string;
 }
 
 /** The parts of a fake that depend on the API's wire format. */
-export interface WireFormat {
+export interface WireFormat<Body> {
   /** Prefix of the default reply, e.g. `fake-openai`. */
   readonly name: string;
   /** The route a request hits; null when it is not an endpoint of this API. */
-  route(method: string, path: string, body: any): { model: string; stream: boolean } | null;
-  conversation(body: any): SeenConversation;
+  route(method: string, path: string, body: Body | undefined): { model: string; stream: boolean } | null;
+  conversation(body: Body | undefined): SeenConversation;
   /** The JSON body of a non-streamed answer. */
-  completion(context: ReplyContext): unknown;
+  completion(context: ReplyContext<Body>): unknown;
   /** Raw SSE frames: one per text piece (`chunks`), then any closing frames (`tail`). */
-  streamFrames(pieces: string[], context: ReplyContext): { chunks: string[]; tail: string[] };
+  streamFrames(pieces: string[], context: ReplyContext<Body>): { chunks: string[]; tail: string[] };
   errorBody(status: number, message: string | undefined): unknown;
 }
 
 /**
  * A loopback HTTP server speaking one LLM API. Each request takes the next queued behaviour, or the
  * default one (a deterministic reply) when the queue is empty; every request is recorded in `requests`.
+ *
+ * ```ts
+ * const fake = new OpenAiFake(); // or new GeminiFake()
+ * const { baseUrl } = await fake.start();
+ * fake.fail(429).reply('Hello!', { chunks: 4, delayMs: 50 }); // 1st request: 429, 2nd: "Hello!" in 4 SSE pieces
+ * fake.hang(); fake.failMidStream(2);                         // then: no answer; then: 2 pieces and a cut
+ * expect(fake.lastRequest?.body?.messages).toEqual([...]);
+ * fake.reset(); await fake.stop();
+ * ```
  */
-export class FakeServer {
-  readonly requests: RecordedRequest[] = [];
+export class FakeServer<Body> {
+  readonly requests: RecordedRequest<Body>[] = [];
   private readonly queue: FakeBehaviour[] = [];
   private fallback: FakeBehaviour = { type: 'reply' };
   private server: Server | undefined;
 
-  constructor(private readonly wire: WireFormat) {}
+  constructor(private readonly wire: WireFormat<Body>) {}
 
   async start(): Promise<{ baseUrl: string }> {
     const server = createServer((req, res) => {
@@ -131,12 +149,12 @@ export class FakeServer {
     this.fallback = { type: 'reply' };
   }
 
-  get lastRequest(): RecordedRequest | undefined {
+  get lastRequest(): RecordedRequest<Body> | undefined {
     return this.requests.at(-1);
   }
 
   /** The reply used when a behaviour gives no text: `<name> reply to "<last user text>" (<turns> messages)`. */
-  defaultReply(body: any): string {
+  defaultReply(body: Body | undefined): string {
     const { lastUserText, turns } = this.wire.conversation(body);
     return `${this.wire.name} reply to "${lastUserText}" (${turns} messages)`;
   }
@@ -145,14 +163,24 @@ export class FakeServer {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const raw = await readBody(req);
-    let body: unknown;
+    const record: RecordedRequest<Body> = {
+      method,
+      path,
+      headers: req.headers,
+      body: undefined,
+      rawBody: raw,
+      closedEarly: false,
+    };
+    this.requests.push(record);
+    res.on('close', () => {
+      record.closedEarly = !res.writableFinished;
+    });
     try {
-      body = raw ? JSON.parse(raw) : undefined;
+      record.body = raw ? (JSON.parse(raw) as Body) : undefined;
     } catch {
-      this.requests.push({ method, path, headers: req.headers, body: raw });
       return sendJson(res, 400, this.wire.errorBody(400, 'The request body is not valid JSON.'));
     }
-    this.requests.push({ method, path, headers: req.headers, body });
+    const body = record.body;
 
     const route = this.wire.route(method, path, body);
     if (!route) return sendJson(res, 404, this.wire.errorBody(404, `No route for ${method} ${path}`));
@@ -182,7 +210,7 @@ export class FakeServer {
 
   private async streamReply(
     res: ServerResponse,
-    context: ReplyContext,
+    context: ReplyContext<Body>,
     options: ReplyOptions,
     cutAfter: number | undefined,
   ): Promise<void> {
@@ -226,7 +254,13 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }

@@ -7,20 +7,27 @@ export type { FakeBehaviour, RecordedRequest, ReplyOptions } from './fake-server
  * `…:streamGenerateContent?alt=sse` (SSE). The SDK builds `${baseUrl}/${apiVersion}/models/…`,
  * so point its `baseUrl` at this server's `baseUrl` as is.
  */
-export class GeminiFake extends FakeServer {
+export class GeminiFake extends FakeServer<GeminiRequestBody> {
   constructor() {
     super(geminiWire);
   }
 }
 
-interface GeminiContent {
+export interface GeminiContent {
   role?: string;
   parts?: { text?: string }[];
 }
 
+/** The parts of a generateContent request the fake reads (the rest is recorded as sent). */
+export interface GeminiRequestBody {
+  contents?: GeminiContent[];
+  systemInstruction?: GeminiContent;
+  [field: string]: unknown;
+}
+
 const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 
-const geminiWire: WireFormat = {
+const geminiWire: WireFormat<GeminiRequestBody> = {
   name: 'fake-gemini',
 
   route(method, path) {
@@ -33,8 +40,7 @@ const geminiWire: WireFormat = {
   },
 
   conversation(body) {
-    const contents: GeminiContent[] = Array.isArray(body?.contents) ? body.contents : [];
-    const turns = contents.filter((c) => c.role === 'user' || c.role === 'model');
+    const turns = (body?.contents ?? []).filter((c) => c.role === 'user' || c.role === 'model');
     const lastUser = turns.filter((c) => c.role === 'user').at(-1);
     return { lastUserText: lastUser ? partsText(lastUser) : '', turns: turns.length };
   },
@@ -45,7 +51,8 @@ const geminiWire: WireFormat = {
 
   streamFrames(pieces, context) {
     const chunks = pieces.map(
-      (piece, index) => `data: ${JSON.stringify(response(piece, context, index === pieces.length - 1))}\r\n\r\n`,
+      (piece, index) =>
+        `data: ${JSON.stringify(response(piece, context, index === pieces.length - 1))}\r\n\r\n`,
     );
     return { chunks, tail: [] };
   },
@@ -57,7 +64,11 @@ const geminiWire: WireFormat = {
 };
 
 /** A GenerateContentResponse; the last one carries the finish reason and usage. */
-function response(text: string, { model, body, text: fullText }: ReplyContext, last: boolean) {
+function response(
+  text: string,
+  { model, body, text: fullText }: ReplyContext<GeminiRequestBody>,
+  last: boolean,
+) {
   return {
     candidates: [
       { content: { role: 'model', parts: [{ text }] }, ...(last ? { finishReason: 'STOP' } : {}), index: 0 },
@@ -67,7 +78,7 @@ function response(text: string, { model, body, text: fullText }: ReplyContext, l
   };
 }
 
-function usageMetadata(body: any, text: string) {
+function usageMetadata(body: GeminiRequestBody | undefined, text: string) {
   const promptTokenCount = fakeTokens([body?.systemInstruction, body?.contents]);
   const candidatesTokenCount = fakeTokens(text);
   return { promptTokenCount, candidatesTokenCount, totalTokenCount: promptTokenCount + candidatesTokenCount };
@@ -80,7 +91,8 @@ function partsText(content: GeminiContent): string {
 function errorKind(status: number): [status: string, message: string] {
   if (status === 429) return ['RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).'];
   if (status === 400) return ['INVALID_ARGUMENT', 'Request contains an invalid argument.'];
-  if (status === 401 || status === 403) return ['PERMISSION_DENIED', 'API key not valid. Please pass a valid API key.'];
+  if (status === 401 || status === 403)
+    return ['PERMISSION_DENIED', 'API key not valid. Please pass a valid API key.'];
   if (status === 404) return ['NOT_FOUND', 'Requested entity was not found.'];
   if (status === 503) return ['UNAVAILABLE', 'The model is overloaded. Please try again later.'];
   if (status >= 500) return ['INTERNAL', 'An internal error has occurred.'];

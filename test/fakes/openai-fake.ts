@@ -6,31 +6,39 @@ export type { FakeBehaviour, RecordedRequest, ReplyOptions } from './fake-server
  * A fake OpenAI Chat Completions API on loopback: `POST …/chat/completions` (JSON or SSE).
  * The SDK appends `/chat/completions` to its baseURL, so point it at `baseUrl + '/v1'`.
  */
-export class OpenAiFake extends FakeServer {
+export class OpenAiFake extends FakeServer<OpenAiRequestBody> {
   constructor() {
     super(openAiWire);
   }
 }
 
-interface OpenAiMessage {
+export interface OpenAiMessage {
   role: string;
   content: string | { type: string; text?: string }[] | null;
 }
 
+/** The parts of a chat completion request the fake reads (the rest is recorded as sent). */
+export interface OpenAiRequestBody {
+  model?: string;
+  messages?: OpenAiMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  [field: string]: unknown;
+}
+
 const created = 1_700_000_000;
 
-const openAiWire: WireFormat = {
+const openAiWire: WireFormat<OpenAiRequestBody> = {
   name: 'fake-openai',
 
   route(method, path, body) {
     const pathname = path.split('?')[0] ?? '';
     if (method !== 'POST' || !pathname.endsWith('/chat/completions')) return null;
-    return { model: String(body?.model ?? 'unknown'), stream: body?.stream === true };
+    return { model: body?.model ?? 'unknown', stream: body?.stream === true };
   },
 
   conversation(body) {
-    const messages: OpenAiMessage[] = Array.isArray(body?.messages) ? body.messages : [];
-    const turns = messages.filter((m) => m.role === 'user' || m.role === 'assistant');
+    const turns = (body?.messages ?? []).filter((m) => m.role === 'user' || m.role === 'assistant');
     const lastUser = turns.filter((m) => m.role === 'user').at(-1);
     return { lastUserText: lastUser ? contentText(lastUser.content) : '', turns: turns.length };
   },
@@ -48,14 +56,26 @@ const openAiWire: WireFormat = {
 
   streamFrames(pieces, context) {
     const chunk = (choices: unknown[], extra: object = {}) =>
-      sse({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created, model: context.model, choices, ...extra });
+      sse({
+        id: 'chatcmpl-fake',
+        object: 'chat.completion.chunk',
+        created,
+        model: context.model,
+        choices,
+        ...extra,
+      });
     const chunks = pieces.map((piece, index) =>
       chunk([
-        { index: 0, delta: index === 0 ? { role: 'assistant', content: piece } : { content: piece }, finish_reason: null },
+        {
+          index: 0,
+          delta: index === 0 ? { role: 'assistant', content: piece } : { content: piece },
+          finish_reason: null,
+        },
       ]),
     );
     const tail = [chunk([{ index: 0, delta: {}, finish_reason: 'stop' }])];
-    if (context.body?.stream_options?.include_usage) tail.push(chunk([], { usage: usage(context.body, context.text) }));
+    if (context.body?.stream_options?.include_usage)
+      tail.push(chunk([], { usage: usage(context.body, context.text) }));
     tail.push('data: [DONE]\n\n');
     return { chunks, tail };
   },
@@ -71,7 +91,7 @@ function contentText(content: OpenAiMessage['content']): string {
   return (content ?? []).map((part) => part.text ?? '').join('');
 }
 
-function usage(body: any, text: string) {
+function usage(body: OpenAiRequestBody | undefined, text: string) {
   const prompt_tokens = fakeTokens(body?.messages);
   const completion_tokens = fakeTokens(text);
   return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };

@@ -92,7 +92,10 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       child.kill('SIGKILL');
       throw new Error(`server did not become healthy:\n${output.join('')}`);
     }
-    const healthy = await fetch(`${baseUrl}/health`).then((r) => r.ok, () => false);
+    const healthy = await fetch(`${baseUrl}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (healthy) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -149,7 +152,10 @@ async function createServerDatabase(): Promise<TestDatabase> {
 async function createEmbeddedDataDir(): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chatbot-test-'));
   cpSync(await migratedTemplate(), dataDir, { recursive: true });
-  return { env: { DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  return {
+    env: { DATA_DIR: dataDir },
+    drop: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
+  };
 }
 
 /**
@@ -159,12 +165,13 @@ async function createEmbeddedDataDir(): Promise<TestDatabase> {
 async function migratedTemplate(): Promise<string> {
   const migrationsDir = resolve('src/database/migrations');
   const hash = createHash('sha256');
-  for (const file of readdirSync(migrationsDir).sort()) hash.update(file).update(readFileSync(join(migrationsDir, file)));
+  for (const file of readdirSync(migrationsDir).sort())
+    hash.update(file).update(readFileSync(join(migrationsDir, file)));
   const template = join(tmpdir(), `chatbot-test-template-${hash.digest('hex').slice(0, 16)}`);
   if (existsSync(template)) return template;
   const building = mkdtempSync(join(tmpdir(), 'chatbot-test-template-building-'));
   const embedded = await EmbeddedPostgres.start(building);
-  const config = loadConfig({ NODE_ENV: "test", DATA_DIR: building });
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: building });
   const dataSource = new DataSource(typeOrmOptions(config, embedded));
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });

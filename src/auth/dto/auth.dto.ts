@@ -68,7 +68,13 @@ export class UserDto {
   created_at!: string;
 
   static from(user: User): UserDto {
-    return { id: user.id, username: user.username, email: user.email, role: user.role, created_at: user.createdAt.toISOString() };
+    return {
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      role: user.role,
+      created_at: user.createdAt.toISOString(),
+    };
   }
 }
 

@@ -34,7 +34,12 @@ export class AccessTokensService {
   }
 
   sign(user: { id: string; username: string; role: UserRole }, familyId?: string): string {
-    const claims: AccessClaims = { sub: user.id, token_type: ACCESS_TOKEN_TYPE, name: user.username, role: user.role };
+    const claims: AccessClaims = {
+      sub: user.id,
+      token_type: ACCESS_TOKEN_TYPE,
+      name: user.username,
+      role: user.role,
+    };
     if (familyId) claims.fid = familyId;
     return jwt.sign(claims, this.key, {
       algorithm: 'HS256',
@@ -58,5 +63,11 @@ export function toAuthUser(payload: unknown): AuthUser | null {
   const claims = payload as Partial<AccessClaims> | null;
   if (!claims || claims.token_type !== ACCESS_TOKEN_TYPE || typeof claims.sub !== 'string') return null;
   if (claims.role !== 'user' && claims.role !== 'admin') return null;
-  return { id: claims.sub, username: String(claims.name), role: claims.role, via: 'jwt', familyId: claims.fid };
+  return {
+    id: claims.sub,
+    username: String(claims.name),
+    role: claims.role,
+    via: 'jwt',
+    familyId: claims.fid,
+  };
 }

@@ -29,11 +29,16 @@ export class ApiTokensService {
       [digestToken(token)],
     );
     const row = rows[0];
-    return row ? { id: row.id, username: row.username, role: row.role, via: 'api-token', apiToken: token } : null;
+    return row
+      ? { id: row.id, username: row.username, role: row.role, via: 'api-token', apiToken: token }
+      : null;
   }
 
   async revoke(token: string): Promise<void> {
-    await this.tokens.update({ tokenHash: digestToken(token), revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    await this.tokens.update(
+      { tokenHash: digestToken(token), revokedAt: IsNull() },
+      { revokedAt: () => 'now()' },
+    );
   }
 
   async revokeAllForUser(userId: string): Promise<void> {

@@ -57,7 +57,11 @@ export class RefreshTokensService {
     }
     if (stored.expires_at.getTime() <= Date.now()) throw new InvalidRefreshTokenError();
     const next = await this.dataSource.transaction(async (manager) => {
-      const claimed = await manager.update(RefreshToken, { id: stored.id, rotatedAt: IsNull() }, { rotatedAt: () => 'now()' });
+      const claimed = await manager.update(
+        RefreshToken,
+        { id: stored.id, rotatedAt: IsNull() },
+        { rotatedAt: () => 'now()' },
+      );
       if (claimed.affected !== 1) return null; // a concurrent refresh used it first: that is reuse too
       return this.addToken(manager.getRepository(RefreshToken), stored.family_id);
     });

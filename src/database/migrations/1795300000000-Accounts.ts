@@ -23,7 +23,9 @@ export class Accounts1795300000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         revoked_at timestamptz
       )`);
-    await q.query(`CREATE INDEX refresh_token_families_user_idx ON refresh_token_families (user_id) WHERE revoked_at IS NULL`);
+    await q.query(
+      `CREATE INDEX refresh_token_families_user_idx ON refresh_token_families (user_id) WHERE revoked_at IS NULL`,
+    );
     await q.query(`
       CREATE TABLE refresh_tokens (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent } from '../llm-provider.js';
 import { estimatePromptTokens, estimateTextTokens } from '../token-estimate.js';
 
@@ -21,7 +22,7 @@ export class EchoProvider implements LlmProvider {
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
     const result = this.answer(request);
     for (const word of result.text.match(/\S+\s*/g) ?? []) {
-      await Promise.resolve(); // one delta per turn of the event loop's microtask queue, like a real stream
+      await nextTurn(); // one delta per event-loop turn, as from a real stream
       signal.throwIfAborted();
       yield { type: 'delta', text: word };
     }
@@ -41,7 +42,10 @@ export class EchoProvider implements LlmProvider {
     return {
       text,
       model: this.defaultModel,
-      usage: { promptTokens: estimatePromptTokens(system, messages), completionTokens: estimateTextTokens(text) },
+      usage: {
+        promptTokens: estimatePromptTokens(system, messages),
+        completionTokens: estimateTextTokens(text),
+      },
       finishReason: 'stop',
     };
   }

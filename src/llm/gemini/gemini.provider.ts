@@ -14,7 +14,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Deadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
-import { errorMessage, llmError } from '../provider-errors.js';
+import { LlmErrorFactory } from '../provider-errors.js';
 
 export interface GeminiProviderOptions {
   apiKey: string;
@@ -34,29 +34,34 @@ export function retryDelayMs(attempt: number): number {
 }
 
 /**
- * Google Gemini through `@google/generative-ai`. The SDK neither retries nor times out cleanly, so this
- * class does both: up to `maxRetries` retries of 429, 5xx and network failures (for a stream, only
- * until its first chunk), and `timeoutMs` for each attempt (for a stream, also between chunks).
+ * Google Gemini through `@google/generative-ai`. The SDK does not retry and its own timeout timer is
+ * never cleared (it would also cut long streams), so this class does both: up to `maxRetries` retries
+ * of 429, 5xx and network failures (for a stream, only before its first chunk), and `timeoutMs` bounds
+ * the wait for an answer (retries included) and, while streaming, the silence between two chunks.
  * A caller's abort is rethrown as the signal's reason; every other failure becomes an LlmError.
  */
 export class GeminiProvider implements LlmProvider {
   readonly name = 'gemini' as const;
   readonly defaultModel: string;
   private readonly client: GoogleGenerativeAI;
+  private readonly errors: LlmErrorFactory;
 
   constructor(private readonly options: GeminiProviderOptions) {
     this.defaultModel = options.model;
+    this.errors = new LlmErrorFactory('gemini', options.apiKey);
     this.client = new GoogleGenerativeAI(options.apiKey);
   }
 
   async complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult> {
     const deadline = new Deadline(this.options.timeoutMs, signal);
+    deadline.arm();
     try {
+      const options = { signal: deadline.signal };
       const { response } = await this.withRetries(deadline, () =>
-        this.model(request).generateContent(toGeminiRequest(request), { signal: deadline.signal }),
+        this.model(request).generateContent(toGeminiRequest(request), options),
       );
       return {
-        text: responseText(response),
+        text: response.text(), // throws a GoogleGenerativeAIResponseError when the answer was blocked
         model: modelVersion(response) ?? request.model ?? this.defaultModel,
         usage: toUsage(response.usageMetadata),
         finishReason: response.candidates?.[0]?.finishReason ?? null,
@@ -70,13 +75,21 @@ export class GeminiProvider implements LlmProvider {
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
     const deadline = new Deadline(this.options.timeoutMs, signal);
-    const result: LlmResult = { text: '', model: request.model ?? this.defaultModel, usage: null, finishReason: null };
+    deadline.arm();
+    const result: LlmResult = {
+      text: '',
+      model: request.model ?? this.defaultModel,
+      usage: null,
+      finishReason: null,
+    };
     try {
       // Opening the stream and reading its first chunk is one attempt: retried as a whole.
+      const options = { signal: deadline.signal };
       const { chunks, first } = await this.withRetries(deadline, async () => {
-        const { stream, response } = await this.model(request).generateContentStream(toGeminiRequest(request), {
-          signal: deadline.signal,
-        });
+        const { stream, response } = await this.model(request).generateContentStream(
+          toGeminiRequest(request),
+          options,
+        );
         response.catch(() => undefined); // the SDK's aggregate of the stream; unused, must not reject unhandled
         return { chunks: stream, first: await stream.next() };
       });
@@ -86,7 +99,7 @@ export class GeminiProvider implements LlmProvider {
         result.model = modelVersion(chunk) ?? result.model;
         result.usage = toUsage(chunk.usageMetadata) ?? result.usage;
         result.finishReason = chunk.candidates?.[0]?.finishReason ?? result.finishReason;
-        const text = responseText(chunk);
+        const text = chunk.text();
         if (text) {
           result.text += text;
           yield { type: 'delta', text };
@@ -103,19 +116,19 @@ export class GeminiProvider implements LlmProvider {
 
   private model(request: LlmRequest): GenerativeModel {
     const baseUrl = this.options.baseUrl?.replace(/\/+$/, '');
-    return this.client.getGenerativeModel({ model: request.model ?? this.defaultModel }, baseUrl ? { baseUrl } : {});
+    return this.client.getGenerativeModel(
+      { model: request.model ?? this.defaultModel },
+      baseUrl ? { baseUrl } : {},
+    );
   }
 
-  /** Runs `attempt` with the deadline armed, retrying transient failures after a short backoff. */
+  /** Runs `attempt`, retrying transient failures after a short backoff while the deadline allows. */
   private async withRetries<T>(deadline: Deadline, attempt: () => Promise<T>): Promise<T> {
     for (let retry = 0; ; retry++) {
-      deadline.arm();
       try {
         return await attempt();
       } catch (error) {
         if (retry >= this.options.maxRetries || deadline.signal.aborted || !isTransient(error)) throw error;
-      } finally {
-        deadline.disarm();
       }
       await sleep(retryDelayMs(retry), undefined, { signal: deadline.signal });
     }
@@ -123,25 +136,22 @@ export class GeminiProvider implements LlmProvider {
 
   private failure(error: unknown, signal: AbortSignal, deadline: Deadline): unknown {
     if (signal.aborted) return signal.reason;
-    const { apiKey, timeoutMs } = this.options;
     if (deadline.expired) {
-      return llmError('gemini', 'timeout', `Gemini did not answer within ${timeoutMs} ms`, undefined, apiKey);
+      return this.errors.create('timeout', `Gemini did not answer within ${this.options.timeoutMs} ms`);
     }
-    if (error instanceof GoogleGenerativeAIFetchError && error.status === 429) {
-      return llmError('gemini', 'rate_limited', 'Gemini rate limit reached (HTTP 429)', error.message, apiKey);
-    }
-    const summary =
-      error instanceof GoogleGenerativeAIFetchError && error.status
-        ? `Gemini request failed (HTTP ${error.status})`
-        : 'Gemini request failed';
-    return llmError('gemini', 'upstream', summary, errorMessage(error), apiKey);
+    const status = error instanceof GoogleGenerativeAIFetchError ? error.status : undefined;
+    if (status === 429)
+      return this.errors.create('rate_limited', 'Gemini rate limit reached (HTTP 429)', error);
+    const summary = status ? `Gemini request failed (HTTP ${status})` : 'Gemini request failed';
+    return this.errors.create('upstream', summary, error);
   }
 }
 
 function toGeminiRequest({ system, messages }: LlmRequest): GenerateContentRequest {
-  const contents = messages.map(
-    ({ role, content }): Content => ({ role: role === 'assistant' ? 'model' : 'user', parts: [{ text: content }] }),
-  );
+  const contents = messages.map(({ role, content }): Content => ({
+    role: role === 'assistant' ? 'model' : 'user',
+    parts: [{ text: content }],
+  }));
   return system ? { contents, systemInstruction: system } : { contents };
 }
 
@@ -160,11 +170,6 @@ function isTransient(error: unknown): boolean {
   return error instanceof GoogleGenerativeAIError || error instanceof TypeError;
 }
 
-/** The text of the first candidate; throws (a GoogleGenerativeAIResponseError) when it was blocked. */
-function responseText(response: EnhancedGenerateContentResponse): string {
-  return response.text();
-}
-
 /** Gemini reports the model version answering (not in the SDK's types). */
 function modelVersion(response: EnhancedGenerateContentResponse): string | undefined {
   const { modelVersion } = response as { modelVersion?: unknown };
@@ -172,5 +177,7 @@ function modelVersion(response: EnhancedGenerateContentResponse): string | undef
 }
 
 function toUsage(usage: UsageMetadata | undefined): LlmUsage | null {
-  return usage ? { promptTokens: usage.promptTokenCount ?? 0, completionTokens: usage.candidatesTokenCount ?? 0 } : null;
+  return usage
+    ? { promptTokens: usage.promptTokenCount ?? 0, completionTokens: usage.candidatesTokenCount ?? 0 }
+    : null;
 }

@@ -2,7 +2,7 @@ import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionMessageParam, CompletionUsage } from 'openai/resources';
 import { Deadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
-import { errorMessage, llmError } from '../provider-errors.js';
+import { LlmErrorFactory } from '../provider-errors.js';
 
 export interface OpenAiProviderOptions {
   /** Optional for OpenAI-compatible servers that need none. */
@@ -15,18 +15,20 @@ export interface OpenAiProviderOptions {
 }
 
 /**
- * OpenAI (and OpenAI-compatible) chat completions through the official SDK, which does its own
- * retries (429, 5xx, connection errors) and request timeout. While streaming, a silence of more
- * than `timeoutMs` between chunks also counts as a timeout.
+ * OpenAI (and OpenAI-compatible) chat completions through the official SDK, which retries 429, 5xx
+ * and connection errors itself. `timeoutMs` bounds the wait for an answer (retries included) and,
+ * while streaming, the silence between two chunks.
  * A caller's abort is rethrown as the signal's reason; every other failure becomes an LlmError.
  */
 export class OpenAiProvider implements LlmProvider {
   readonly name = 'openai' as const;
   readonly defaultModel: string;
   private readonly client: OpenAI;
+  private readonly errors: LlmErrorFactory;
 
   constructor(private readonly options: OpenAiProviderOptions) {
     this.defaultModel = options.model;
+    this.errors = new LlmErrorFactory('openai', options.apiKey);
     this.client = new OpenAI({
       apiKey: options.apiKey ?? 'not-needed',
       baseURL: options.baseUrl,
@@ -36,10 +38,12 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   async complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult> {
+    const deadline = new Deadline(this.options.timeoutMs, signal);
+    deadline.arm();
     try {
       const completion = await this.client.chat.completions.create(
         { model: request.model ?? this.defaultModel, messages: toOpenAiMessages(request) },
-        { signal },
+        { signal: deadline.signal },
       );
       const choice = completion.choices[0];
       return {
@@ -49,13 +53,21 @@ export class OpenAiProvider implements LlmProvider {
         finishReason: choice?.finish_reason ?? null,
       };
     } catch (error) {
-      throw this.failure(error, signal);
+      throw this.failure(error, signal, deadline);
+    } finally {
+      deadline.release();
     }
   }
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
-    const silence = new Deadline(this.options.timeoutMs, signal);
-    const result: LlmResult = { text: '', model: request.model ?? this.defaultModel, usage: null, finishReason: null };
+    const deadline = new Deadline(this.options.timeoutMs, signal);
+    deadline.arm();
+    const result: LlmResult = {
+      text: '',
+      model: request.model ?? this.defaultModel,
+      usage: null,
+      finishReason: null,
+    };
     try {
       const chunks = await this.client.chat.completions.create(
         {
@@ -64,11 +76,10 @@ export class OpenAiProvider implements LlmProvider {
           stream: true,
           stream_options: { include_usage: true },
         },
-        { signal: silence.signal },
+        { signal: deadline.signal },
       );
-      silence.arm();
       for await (const chunk of chunks) {
-        silence.disarm();
+        deadline.disarm();
         result.model = chunk.model || result.model;
         result.usage = toUsage(chunk.usage) ?? result.usage;
         const choice = chunk.choices[0];
@@ -78,28 +89,27 @@ export class OpenAiProvider implements LlmProvider {
           result.text += text;
           yield { type: 'delta', text };
         }
-        silence.arm();
+        deadline.arm();
       }
+      deadline.signal.throwIfAborted(); // the SDK ends an aborted stream quietly
       yield { type: 'done', ...result };
     } catch (error) {
-      throw this.failure(error, signal, silence);
+      throw this.failure(error, signal, deadline);
     } finally {
-      silence.release();
+      deadline.release();
     }
   }
 
-  private failure(error: unknown, signal: AbortSignal, silence?: Deadline): unknown {
+  private failure(error: unknown, signal: AbortSignal, deadline: Deadline): unknown {
     if (signal.aborted) return signal.reason;
-    const { apiKey, timeoutMs } = this.options;
-    if (error instanceof APIConnectionTimeoutError || silence?.expired) {
-      return llmError('openai', 'timeout', `OpenAI did not answer within ${timeoutMs} ms`, undefined, apiKey);
+    if (deadline.expired || error instanceof APIConnectionTimeoutError) {
+      return this.errors.create('timeout', `OpenAI did not answer within ${this.options.timeoutMs} ms`);
     }
-    if (error instanceof APIError && error.status === 429) {
-      return llmError('openai', 'rate_limited', 'OpenAI rate limit reached (HTTP 429)', error.message, apiKey);
-    }
-    const summary =
-      error instanceof APIError && error.status ? `OpenAI request failed (HTTP ${error.status})` : 'OpenAI request failed';
-    return llmError('openai', 'upstream', summary, errorMessage(error), apiKey);
+    const status = error instanceof APIError && typeof error.status === 'number' ? error.status : undefined;
+    if (status === 429)
+      return this.errors.create('rate_limited', 'OpenAI rate limit reached (HTTP 429)', error);
+    const summary = status ? `OpenAI request failed (HTTP ${status})` : 'OpenAI request failed';
+    return this.errors.create('upstream', summary, error);
   }
 }
 

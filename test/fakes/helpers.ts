@@ -25,3 +25,12 @@ export async function collectStream(stream: AsyncIterable<LlmStreamEvent>): Prom
   }
   return collected;
 }
+
+/** Resolves once `check()` is true, polling every 10 ms; rejects after `timeoutMs`. */
+export async function waitUntil(check: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`Condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,47 @@
+import { applyDecorators } from '@nestjs/common';
+import {
+  IsDefined,
+  IsEmail,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
+import { USERNAME_PATTERN } from '../../auth/dto/auth.dto.js';
+
+/**
+ * A required string field validated with Django REST Framework's messages, so the seeds' clients get
+ * the error bodies they were written against: `{"field": ["This field is required."]}` and friends.
+ */
+export function DrfRequiredString(maxLength: number): PropertyDecorator {
+  return applyDecorators(
+    IsDefined({ message: 'This field is required.' }),
+    IsString({ message: 'Not a valid string.' }),
+    IsNotEmpty({ message: 'This field may not be blank.' }),
+    MaxLength(maxLength, { message: `Ensure this field has no more than ${maxLength} characters.` }),
+  );
+}
+
+/** Django's username rule, with its message. */
+export function DrfUsername(): PropertyDecorator {
+  return applyDecorators(
+    DrfRequiredString(150),
+    Matches(USERNAME_PATTERN, {
+      message:
+        'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.',
+    }),
+  );
+}
+
+/** An optional email, blank allowed (Django's `EmailField(blank=True)`). */
+export function DrfOptionalEmail(): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    ValidateIf((_, value) => value !== ''),
+    IsString({ message: 'Not a valid string.' }),
+    IsEmail({}, { message: 'Enter a valid email address.' }),
+    MaxLength(254, { message: 'Ensure this field has no more than 254 characters.' }),
+  );
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AuthService } from '../auth/auth.service.js';
+import { InvalidCredentialsError } from '../auth/credentials.service.js';
+import { CurrentUser, Public } from '../common/decorators.js';
+import { SeedResponseException } from '../common/exceptions.js';
+import { mapErrors } from '../common/map-errors.js';
+import { QuickChatRegisterDto, SeedLoginDto } from './dto/seed-auth.dto.js';
+import { SEED_REGISTRATION_ERRORS } from './seed-auth-errors.js';
+
+/** The quick-chat seed's accounts API (`/api/v1/accounts/*`), byte for byte. */
+@ApiTags('seed-compatible accounts')
+@Controller('api/v1/accounts')
+export class QuickChatAccountsController {
+  constructor(private readonly auth: AuthService) {}
+
+  /** `{username, email, password1, password2}` → 201 `{"message": "User created successfully."}`. */
+  @Public()
+  @Post('register')
+  async register(@Body() dto: QuickChatRegisterDto): Promise<{ message: string }> {
+    if (dto.password1 !== dto.password2)
+      throw new SeedResponseException({ password: ['Passwords do not match.'] }, 400);
+    await mapErrors(
+      this.auth.register({ username: dto.username, email: dto.email, password: dto.password1 }),
+      SEED_REGISTRATION_ERRORS,
+    );
+    return { message: 'User created successfully.' };
+  }
+
+  /** Returns a personal token for `Authorization: Token <token>`. */
+  @Public()
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  async login(
+    @Body() dto: SeedLoginDto,
+    @Req() request: FastifyRequest,
+  ): Promise<{ token: string; user_id: string; username: string; message: string }> {
+    const { user, token } = await mapErrors(
+      this.auth.loginWithApiToken(dto.username, dto.password, request.ip),
+      [[InvalidCredentialsError, () => new SeedResponseException({ error: 'Invalid credentials.' }, 400)]],
+    );
+    return { token, user_id: user.id, username: user.username, message: 'User logged in successfully.' };
+  }
+
+  /** Revokes the token used (or, with a Bearer token, its login's refresh family). */
+  @ApiSecurity('token')
+  @Post('logout')
+  @HttpCode(HttpStatus.OK)
+  async logout(@CurrentUser() caller: AuthUser): Promise<{ message: string }> {
+    await this.auth.logout(caller);
+    return { message: 'Successfully logged out.' };
+  }
+}
