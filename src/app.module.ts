@@ -4,7 +4,9 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { ChatSessionsModule } from './chat-sessions/chat-sessions.module.js';
 import { CompatModule } from './compat/compat.module.js';
+import { MessagesModule } from './messages/messages.module.js';
 import { HealthModule } from './health/health.module.js';
 
 @Module({})
@@ -25,6 +27,8 @@ export class AppModule {
         DatabaseModule.forRoot(),
         HealthModule,
         AuthModule,
+        ChatSessionsModule,
+        MessagesModule,
         CompatModule,
       ],
     };

@@ -1,5 +1,7 @@
 import { ApiToken, RefreshToken, RefreshTokenFamily } from '../auth/tokens/token-entities.js';
+import { ChatSession } from '../chat-sessions/chat-session.entity.js';
+import { Message } from '../messages/message.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** Every entity, listed explicitly (no globbing: works the same under ts-jest, the build and the TypeORM CLI). */
-export const ENTITIES: Function[] = [User, RefreshTokenFamily, RefreshToken, ApiToken];
+export const ENTITIES: Function[] = [User, RefreshTokenFamily, RefreshToken, ApiToken, ChatSession, Message];

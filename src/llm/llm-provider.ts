@@ -42,8 +42,8 @@ export interface LlmProvider {
   stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent>;
 }
 
-/** Why a provider call failed; maps to 502 (upstream), 503 (rate limited / not configured), 504 (timeout). */
-export type LlmErrorKind = 'upstream' | 'rate_limited' | 'not_configured' | 'timeout';
+/** Why a provider call failed; maps to 502 (upstream), 503 (rate limited, not configured, interrupted by shutdown), 504 (timeout). */
+export type LlmErrorKind = 'upstream' | 'rate_limited' | 'not_configured' | 'timeout' | 'interrupted';
 
 export class LlmError extends Error {
   constructor(
@@ -60,6 +60,7 @@ export class LlmError extends Error {
         return 502;
       case 'rate_limited':
       case 'not_configured':
+      case 'interrupted':
         return 503;
       case 'timeout':
         return 504;

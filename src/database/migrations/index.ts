@@ -1,4 +1,5 @@
 import { Accounts1795300000000 } from './1795300000000-Accounts.js';
+import { Chat1795300100000 } from './1795300100000-Chat.js';
 
 /** Every migration in order. `npm run migration:generate` writes a new file here: add its class to this list. */
-export const MIGRATIONS: Function[] = [Accounts1795300000000];
+export const MIGRATIONS: Function[] = [Accounts1795300000000, Chat1795300100000];

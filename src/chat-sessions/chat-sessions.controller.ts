@@ -1,0 +1,73 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../common/decorators.js';
+import { ChatSessionsService, SessionFields } from './chat-sessions.service.js';
+import {
+  ChatSessionDto,
+  ChatSessionPageDto,
+  CreateChatSessionDto,
+  PageQueryDto,
+  UpdateChatSessionDto,
+} from './dto/chat-session.dto.js';
+
+const toFields = (dto: CreateChatSessionDto): SessionFields => ({
+  title: dto.title,
+  systemPrompt: dto.system_prompt,
+  provider: dto.provider,
+  model: dto.model,
+});
+
+@ApiTags('chat sessions')
+@ApiBearerAuth('bearer')
+@Controller('api/v1/chat-sessions')
+export class ChatSessionsController {
+  constructor(private readonly sessions: ChatSessionsService) {}
+
+  /** Starts a session. An unknown provider, or one not configured here, is 400. */
+  @Post()
+  async create(@CurrentUser() caller: AuthUser, @Body() dto: CreateChatSessionDto): Promise<ChatSessionDto> {
+    return ChatSessionDto.from(await this.sessions.create(caller.id, toFields(dto)));
+  }
+
+  /** The caller's sessions, most recently active first (keyset pagination). */
+  @Get()
+  async list(@CurrentUser() caller: AuthUser, @Query() query: PageQueryDto): Promise<ChatSessionPageDto> {
+    const page = await this.sessions.list(caller.id, query.limit ?? 20, query.cursor);
+    return { data: page.sessions.map((s) => ChatSessionDto.from(s)), next_cursor: page.nextCursor };
+  }
+
+  /** One session; 404 when unknown or not the caller's. */
+  @Get(':id')
+  async get(@CurrentUser() caller: AuthUser, @Param('id') id: string): Promise<ChatSessionDto> {
+    return ChatSessionDto.from(await this.sessions.get(caller.id, id));
+  }
+
+  /** Changes the title, system prompt, provider or model; null clears a field. */
+  @Patch(':id')
+  async update(
+    @CurrentUser() caller: AuthUser,
+    @Param('id') id: string,
+    @Body() dto: UpdateChatSessionDto,
+  ): Promise<ChatSessionDto> {
+    return ChatSessionDto.from(await this.sessions.update(caller.id, id, toFields(dto)));
+  }
+
+  /** Deletes a session and its messages. */
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async remove(@CurrentUser() caller: AuthUser, @Param('id') id: string): Promise<void> {
+    await this.sessions.remove(caller.id, id);
+  }
+}

@@ -1,0 +1,85 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { NoNulBytes } from '../../common/dto-validators.js';
+import type { LlmProviderName } from '../../llm/llm-provider.js';
+import type { ChatSession } from '../chat-session.entity.js';
+
+const PROVIDERS: LlmProviderName[] = ['openai', 'gemini', 'echo'];
+
+export class CreateChatSessionDto {
+  /** Up to 200 characters; when omitted, the first answered message names the session. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @NoNulBytes()
+  title?: string | null;
+
+  /** Instructions given to the model before the conversation; up to 20,000 characters. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(20000)
+  @NoNulBytes()
+  system_prompt?: string | null;
+
+  /** `openai`, `gemini` or `echo`; must be configured on the server. Null or omitted: the server's default. */
+  @IsOptional()
+  @IsIn(PROVIDERS)
+  provider?: LlmProviderName | null;
+
+  /** A model of that provider; omitted: the provider's configured default. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(/^[\w.:/@-]+$/, { message: 'model may contain only letters, digits and . : / @ - _' })
+  model?: string | null;
+}
+
+export class UpdateChatSessionDto extends CreateChatSessionDto {}
+
+export class PageQueryDto {
+  /** 1–100 */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  /** The `next_cursor` of the previous page. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class ChatSessionDto {
+  id!: string;
+  title!: string | null;
+  system_prompt!: string | null;
+  /** The provider asked for, or null for the server's default. */
+  provider!: LlmProviderName | null;
+  model!: string | null;
+  message_count!: number;
+  created_at!: string;
+  updated_at!: string;
+
+  static from(session: ChatSession): ChatSessionDto {
+    return {
+      id: session.id,
+      title: session.title,
+      system_prompt: session.systemPrompt,
+      provider: session.provider,
+      model: session.model,
+      message_count: session.messageCount,
+      created_at: session.createdAt.toISOString(),
+      updated_at: session.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class ChatSessionPageDto {
+  data!: ChatSessionDto[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor!: string | null;
+}

@@ -1,0 +1,66 @@
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { NoNulBytes, NotBlank } from '../../common/dto-validators.js';
+import type { Message, MessageRole, MessageStatus } from '../message.entity.js';
+
+export const MAX_MESSAGE_LENGTH = 100_000;
+
+export class SendMessageDto {
+  /** The user's message: 1–100,000 characters, not blank. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_MESSAGE_LENGTH)
+  @NotBlank()
+  @NoNulBytes()
+  content!: string;
+}
+
+export class UsageDto {
+  prompt_tokens!: number | null;
+  completion_tokens!: number | null;
+}
+
+export class MessageDto {
+  id!: string;
+  session_id!: string;
+  /** `user` or `assistant` */
+  role!: MessageRole;
+  content!: string;
+  /** `complete`, `streaming` (an answer being generated) or `failed` */
+  status!: MessageStatus;
+  provider!: string | null;
+  model!: string | null;
+  usage!: UsageDto | null;
+  /** Why the answer failed, when it did. */
+  error!: string | null;
+  created_at!: string;
+
+  static from(message: Message): MessageDto {
+    const hasUsage = message.promptTokens !== null || message.completionTokens !== null;
+    return {
+      id: message.id,
+      session_id: message.sessionId,
+      role: message.role,
+      content: message.content,
+      status: message.status,
+      provider: message.provider,
+      model: message.model,
+      usage: hasUsage
+        ? { prompt_tokens: message.promptTokens, completion_tokens: message.completionTokens }
+        : null,
+      error: message.error,
+      created_at: message.createdAt.toISOString(),
+    };
+  }
+}
+
+export class MessagePageDto {
+  /** Oldest first. */
+  data!: MessageDto[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor!: string | null;
+}
+
+export class ChatTurnDto {
+  user_message!: MessageDto;
+  assistant_message!: MessageDto;
+}

@@ -1,0 +1,15 @@
+import { HttpException } from '@nestjs/common';
+import type { ErrorStyle } from '../common/error-style.js';
+import type { StyledException } from '../common/exceptions.js';
+import type { LlmError } from '../llm/llm-provider.js';
+
+/** The provider could not answer: 502 upstream error, 503 rate limited or not configured, 504 timeout. */
+export class ProviderFailedException extends HttpException implements StyledException {
+  constructor(readonly llmError: LlmError) {
+    super(llmError.message, llmError.httpStatus);
+  }
+
+  bodyFor(style: ErrorStyle): Record<string, unknown> | undefined {
+    return style === 'problem' ? undefined : { error: this.llmError.message };
+  }
+}
