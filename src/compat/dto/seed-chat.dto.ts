@@ -1,0 +1,30 @@
+import { Allow, IsOptional, IsString, MaxLength } from 'class-validator';
+import { NoNulBytes } from '../../common/dto-validators.js';
+
+/** Quick-chat seed: `POST /api/v1/chat/`. */
+export class QuickChatMessageDto {
+  /** Omitted or null: a new session. */
+  @IsOptional()
+  @IsString({ message: 'Not a valid string.' })
+  @MaxLength(64, { message: 'Ensure this field has no more than 64 characters.' })
+  session_id?: string | null;
+
+  /** The message; 1–100,000 characters. Missing or blank: 400 `{"error": ...}`. */
+  @Allow()
+  message?: unknown;
+}
+
+/** Sessions seed: `POST/PUT/PATCH /chatsessions/{id}/`. */
+export class SeedSessionDto {
+  @IsOptional()
+  @IsString({ message: 'Not a valid string.' })
+  @MaxLength(200, { message: 'Ensure this field has no more than 200 characters.' })
+  @NoNulBytes()
+  title?: string | null;
+}
+
+/** Sessions seed: `POST /chatsessions/{id}/messages/`. Missing or blank: 400 `{"error": "Prompt cannot be empty"}`. */
+export class SeedPromptDto {
+  @Allow()
+  prompt?: unknown;
+}

@@ -1,0 +1,70 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user.js';
+import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
+import { CurrentUser } from '../common/decorators.js';
+import { ChatTurnService } from '../messages/chat-turn.service.js';
+import { MessagesService } from '../messages/messages.service.js';
+import { QuickChatMessageDto } from './dto/seed-chat.dto.js';
+import { seedMessageText } from './seed-message.js';
+
+interface HistoryEntry {
+  session_id: string;
+  created_at: string;
+}
+
+interface SessionTranscript {
+  session_id: string;
+  created_at: string;
+  messages: { role: string; content: string; timestamp: string }[];
+}
+
+/** The quick-chat seed's chat API (`/api/v1/chat/*`), byte for byte. Auth: `Token <token>` or `Bearer <jwt>`. */
+@ApiTags('seed-compatible chat')
+@ApiSecurity('token')
+@Controller('api/v1/chat')
+export class QuickChatController {
+  constructor(
+    private readonly sessions: ChatSessionsService,
+    private readonly messages: MessagesService,
+    private readonly turns: ChatTurnService,
+  ) {}
+
+  /** `{session_id?, message}` → `{session_id, message}` (the answer). No session_id: a new session. */
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  async send(
+    @CurrentUser() caller: AuthUser,
+    @Body() dto: QuickChatMessageDto,
+  ): Promise<{ session_id: string; message: string }> {
+    const text = seedMessageText(dto.message, 'Message cannot be empty.');
+    const turn = await this.turns.send(caller, dto.session_id ?? null, text);
+    return { session_id: turn.session.id, message: turn.assistantMessage.content };
+  }
+
+  /** The caller's sessions, newest first. */
+  @Get('chats-history')
+  async history(@CurrentUser() caller: AuthUser): Promise<HistoryEntry[]> {
+    const sessions = await this.sessions.listAll(caller.id, 'created');
+    return sessions.map((s) => ({ session_id: s.id, created_at: s.createdAt.toISOString() }));
+  }
+
+  /** One session's messages, oldest first. */
+  @Get('chats/:sessionId')
+  async transcript(
+    @CurrentUser() caller: AuthUser,
+    @Param('sessionId') sessionId: string,
+  ): Promise<SessionTranscript> {
+    const session = await this.sessions.get(caller.id, sessionId);
+    const messages = await this.messages.history(session.id);
+    return {
+      session_id: session.id,
+      created_at: session.createdAt.toISOString(),
+      messages: messages.map((m) => ({
+        role: m.role,
+        content: m.content,
+        timestamp: m.createdAt.toISOString(),
+      })),
+    };
+  }
+}
