@@ -59,6 +59,10 @@ export class ChatTurnService {
   /** Sends a message to a session (a new session when `sessionId` is null) and waits for the answer. */
   async send(caller: AuthUser, sessionId: string | null, content: string): Promise<ChatTurn> {
     const turn = await this.prepare(caller, sessionId, content);
+    return this.shutdown.track(this.complete(turn));
+  }
+
+  private async complete(turn: PreparedTurn): Promise<ChatTurn> {
     let result: LlmResult;
     try {
       result = await turn.provider.complete(turn.request, this.shutdown.signal);

@@ -1,9 +1,12 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { PageQueryDto } from '../chat-sessions/dto/chat-session.dto.js';
 import { CurrentUser } from '../common/decorators.js';
+import { SseStream } from '../common/sse-stream.js';
+import { ChatStreamService } from './chat-stream.service.js';
 import { ChatTurnService } from './chat-turn.service.js';
 import { ChatTurnDto, MessageDto, MessagePageDto, SendMessageDto } from './dto/message.dto.js';
 import { MessagesService } from './messages.service.js';
@@ -16,6 +19,7 @@ export class MessagesController {
     private readonly sessions: ChatSessionsService,
     private readonly messages: MessagesService,
     private readonly turns: ChatTurnService,
+    private readonly streams: ChatStreamService,
   ) {}
 
   /** The session's messages, oldest first (keyset pagination). */
@@ -33,13 +37,23 @@ export class MessagesController {
   /**
    * Sends a message and returns it with the answer. The provider sees the system prompt and the latest
    * turns that fit the context budget. Provider failure: 502, 503 or 504, with both messages stored.
+   *
+   * With `Accept: text/event-stream` the answer streams as Server-Sent Events instead: `message.created`
+   * (the stored user message), `delta` (`{message_id, text}`) per chunk, then `message.completed` (the
+   * stored assistant message) or `error` (problem details). Each event has an increasing `id:`.
    */
   @Post()
   async send(
     @CurrentUser() caller: AuthUser,
     @Param('id') id: string,
     @Body() dto: SendMessageDto,
-  ): Promise<ChatTurnDto> {
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ChatTurnDto | undefined> {
+    if (accept?.includes('text/event-stream')) {
+      await this.streams.stream(caller, id, dto.content, new SseStream(reply), reply.request.id);
+      return undefined;
+    }
     const turn = await this.turns.send(caller, id, dto.content);
     return {
       user_message: MessageDto.from(turn.userMessage),

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ChatSessionsModule } from '../chat-sessions/chat-sessions.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ChatContextService } from './chat-context.service.js';
+import { ChatStreamService } from './chat-stream.service.js';
 import { ChatTurnService } from './chat-turn.service.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
@@ -10,7 +11,7 @@ import { ShutdownSignal } from './shutdown-signal.js';
 @Module({
   imports: [ChatSessionsModule, LlmModule],
   controllers: [MessagesController],
-  providers: [MessagesService, ChatContextService, ChatTurnService, ShutdownSignal],
+  providers: [MessagesService, ChatContextService, ChatTurnService, ChatStreamService, ShutdownSignal],
   exports: [MessagesService, ChatTurnService, ChatSessionsModule],
 })
 export class MessagesModule {}

@@ -82,7 +82,8 @@ export class MessagesService {
 
   /** Completes (or fails) an answer stored as `streaming`. */
   async finishAnswer(id: string, answer: Omit<NewAnswer, 'replyTo' | 'provider'>): Promise<Message> {
-    const rows: MessageRow[] = await this.dataSource.query(
+    // For UPDATE … RETURNING, TypeORM's postgres driver answers [rows, affected count].
+    const [rows]: [MessageRow[], number] = await this.dataSource.query(
       `UPDATE messages SET content = $2, status = $3, model = $4, prompt_tokens = $5, completion_tokens = $6,
               latency_ms = $7, error = $8
         WHERE id = $1 RETURNING ${COLUMNS}`,

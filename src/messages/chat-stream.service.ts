@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { AuthUser } from '../auth/auth-user.js';
+import type { SseStream } from '../common/sse-stream.js';
+import type { LlmResult } from '../llm/llm-provider.js';
+import { ChatTurnService, PreparedTurn } from './chat-turn.service.js';
+import { MessageDto } from './dto/message.dto.js';
+import { MessagesService } from './messages.service.js';
+import { ShutdownSignal } from './shutdown-signal.js';
+
+/**
+ * A chat turn answered as Server-Sent Events: `message.created` (the stored question), `delta` per chunk,
+ * then `message.completed` (the stored answer) or `error` (problem details). The answer is stored as
+ * `streaming` when the stream opens and finished whether or not the client is still listening.
+ */
+@Injectable()
+export class ChatStreamService {
+  constructor(
+    private readonly turns: ChatTurnService,
+    private readonly messages: MessagesService,
+    private readonly shutdown: ShutdownSignal,
+  ) {}
+
+  /** Prepares the turn (errors before the stream opens are ordinary HTTP errors), then streams it. */
+  async stream(
+    caller: AuthUser,
+    sessionId: string,
+    content: string,
+    sse: SseStream,
+    requestId: string,
+  ): Promise<void> {
+    const turn = await this.turns.prepare(caller, sessionId, content);
+    const answer = await this.messages.addAnswer(turn.session.id, {
+      replyTo: turn.userMessage.id,
+      provider: turn.providerName,
+      model: turn.model,
+      status: 'streaming',
+      content: '',
+    });
+    sse.open();
+    sse.send('message.created', MessageDto.from(turn.userMessage));
+    await this.shutdown.track(this.relay(turn, answer.id, sse, requestId));
+  }
+
+  private async relay(
+    turn: PreparedTurn,
+    answerId: string,
+    sse: SseStream,
+    requestId: string,
+  ): Promise<void> {
+    let text = '';
+    try {
+      let result: LlmResult | undefined;
+      for await (const event of turn.provider.stream(turn.request, this.shutdown.signal)) {
+        if (event.type === 'delta') {
+          text += event.text;
+          sse.send('delta', { message_id: answerId, text: event.text });
+        } else {
+          result = event;
+        }
+      }
+      const finished = await this.messages.finishAnswer(answerId, {
+        content: text,
+        status: 'complete',
+        model: result?.model ?? turn.model,
+        result,
+        latencyMs: Date.now() - turn.startedAt,
+      });
+      await this.turns.answered(turn);
+      sse.send('message.completed', MessageDto.from(finished));
+    } catch (error) {
+      const failure = await this.turns.fail(turn, error, text, answerId);
+      const status = failure.getStatus();
+      sse.send('error', {
+        type: 'about:blank',
+        title: STATUS_CODES[status],
+        status,
+        detail: failure.message,
+        message_id: answerId,
+        request_id: requestId,
+      });
+    } finally {
+      sse.end();
+    }
+  }
+}
