@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatSessionsModule } from './chat-sessions/chat-sessions.module.js';
 import { CompatModule } from './compat/compat.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         ChatSessionsModule,
         MessagesModule,
         CompatModule,
+        AdminModule,
       ],
     };
   }

@@ -92,6 +92,17 @@ export class ChatSessionsService {
     await this.sessions.delete({ id, userId });
   }
 
+  /** Deletes (or, dry, counts) sessions idle for longer than `idleSeconds`, optionally of one user. */
+  async purgeIdle(idleSeconds: number, userId: string | null, dryRun: boolean): Promise<number> {
+    const query = this.sessions
+      .createQueryBuilder()
+      .where(`updated_at < now() - make_interval(secs => :idleSeconds)`, { idleSeconds });
+    if (userId) query.andWhere('user_id = :userId', { userId });
+    if (dryRun) return query.getCount();
+    const result = await query.delete().execute();
+    return result.affected ?? 0;
+  }
+
   async titleIfUntitled(id: string, title: string): Promise<void> {
     await this.sessions.update({ id, title: IsNull() }, { title });
   }

@@ -3,7 +3,7 @@ import { Matches } from 'class-validator';
 
 /** PostgreSQL text cannot hold NUL; refuse it with a 400 rather than fail on insert. */
 export const NoNulBytes = (): PropertyDecorator =>
-  applyDecorators(Matches(/^[^\u0000]*$/, { message: '$property must not contain NUL characters' }));
+  applyDecorators(Matches(new RegExp('^[^\\0]*$'), { message: '$property must not contain NUL characters' }));
 
 /** Refuses strings that are empty once trimmed. */
 export const NotBlank = (): PropertyDecorator =>

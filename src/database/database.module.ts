@@ -44,7 +44,8 @@ class EmbeddedPostgresModule {
 /** The database: PostgreSQL through TypeORM's `pg` driver, migrated at start-up (never synchronized). */
 @Module({})
 export class DatabaseModule {
-  static forRoot(): DynamicModule {
+  /** `runMigrations: false` (the CLI) leaves pending migrations to an explicit `migrate`. */
+  static forRoot({ runMigrations = true }: { runMigrations?: boolean } = {}): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
@@ -53,7 +54,7 @@ export class DatabaseModule {
           inject: [AppConfig, EMBEDDED_POSTGRES],
           useFactory: (config: AppConfig, embedded: EmbeddedPostgres | null) => ({
             ...typeOrmOptions(config, embedded ?? undefined),
-            migrationsRun: true,
+            migrationsRun: runMigrations,
             retryAttempts: 3,
           }),
         }),
