@@ -32,7 +32,7 @@ export function printTable(rows: Record<string, unknown>[]): void {
   }
   const columns = Object.keys(rows[0]);
   const cell = (value: unknown): string =>
-    value === null || value === undefined ? '-' : String(value as string | number | boolean);
+    value === null || value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]): string =>
     values
