@@ -73,7 +73,7 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
   const known: Record<string, string> = {};
   for (const key of KNOWN_KEYS) {
     const value = aliased[key];
-    if (value !== undefined) known[key] = value;
+    if (value !== undefined && value !== '') known[key] = value; // an empty variable means unset (compose's ${VAR:-})
   }
   const env = plainToInstance(EnvironmentVariables, known, { exposeDefaultValues: true });
   const problems = validateSync(env).map(

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/app-config.js';
+import { DataDirInUseError, EmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { typeOrmOptions } from '../src/database/typeorm-options.js';
+import { startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
+
+const PASSWORD = 'violet-Sunrise-47';
+
+describe('embedded database: transactions through the pool of one', () => {
+  let dataDir: string;
+  let embedded: EmbeddedPostgres;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'chatbot-concurrency-'));
+    embedded = await EmbeddedPostgres.start(dataDir);
+    dataSource = new DataSource(typeOrmOptions(loadConfig({ DATA_DIR: dataDir }), embedded));
+    await dataSource.initialize();
+    await dataSource.query('CREATE TABLE ledger (n integer PRIMARY KEY, note text NOT NULL)');
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await embedded?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps every committed row when 100 concurrent transactions run and a third roll back', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, n) =>
+        dataSource.transaction(async (manager) => {
+          await manager.query('INSERT INTO ledger (n, note) VALUES ($1, $2)', [n, 'first']);
+          await new Promise((resolve) => setTimeout(resolve, n % 7)); // interleave with the others
+          await manager.query('UPDATE ledger SET note = $2 WHERE n = $1', [n, 'second']);
+          if (n % 3 === 0) throw new Error(`roll back ${n}`);
+        }),
+      ),
+    );
+    const committed = outcomes.flatMap((o, n) => (o.status === 'fulfilled' ? [n] : []));
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(34);
+    const rows: { n: number; note: string }[] = await dataSource.query(
+      'SELECT n, note FROM ledger ORDER BY n',
+    );
+    expect(rows.map((r) => r.n)).toEqual(committed);
+    expect(rows.every((r) => r.note === 'second')).toBe(true);
+  });
+
+  it('refuses a second opener of the same data directory with a clear error', async () => {
+    await expect(EmbeddedPostgres.start(dataDir)).rejects.toBeInstanceOf(DataDirInUseError);
+    const second = spawnSync(process.execPath, ['dist/main.js'], {
+      env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(/already open in another process/);
+    const stillThere: { count: string }[] = await dataSource.query('SELECT count(*) FROM ledger');
+    expect(Number(stillThere[0].count)).toBe(66);
+  });
+});
+
+describe('the server keeps its data across a restart', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('stops gracefully on SIGTERM and finds its users again after a restart', async () => {
+    await t.http
+      .post('/api/v1/auth/register')
+      .send({ username: 'persistent', password: PASSWORD })
+      .expect(201);
+    expect(await t.stop()).toBe(0);
+    const again = await startServer(t.env);
+    try {
+      const login = await fetch(`${again.baseUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'persistent', password: PASSWORD }),
+      });
+      expect(login.status).toBe(200);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  });
+
+  it(`runs on ${usingPostgresServer ? 'the PostgreSQL server' : 'the embedded database'}`, () => {
+    expect(t.env[usingPostgresServer ? 'DATABASE_URL' : 'DATA_DIR']).toBeDefined();
+  });
+});
+
+describe('configuration', () => {
+  it('stops start-up with a message naming a bad variable', () => {
+    const run = spawnSync(process.execPath, ['dist/main.js'], {
+      env: { PATH: process.env.PATH, PORT: 'not-a-port', LLM_PROVIDER: 'claude' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/PORT/);
+    expect(run.stderr).toMatch(/LLM_PROVIDER/);
+  });
+
+  it('requires JWT_SECRET in production', () => {
+    const run = spawnSync(process.execPath, ['dist/main.js'], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', DATA_DIR: join(tmpdir(), 'never-created') },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/JWT_SECRET/);
+  });
+});
