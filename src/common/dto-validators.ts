@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { Matches } from 'class-validator';
+import { IsDefined, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 /** PostgreSQL text cannot hold NUL; refuse it with a 400 rather than fail on insert. */
 export const NoNulBytes = (): PropertyDecorator =>
@@ -8,3 +8,17 @@ export const NoNulBytes = (): PropertyDecorator =>
 /** Refuses strings that are empty once trimmed. */
 export const NotBlank = (): PropertyDecorator =>
   applyDecorators(Matches(/\S/, { message: '$property must not be blank' }));
+
+/**
+ * A required string of `min`–`max` characters. class-validator checks decorators in the order they are
+ * registered, so composing them here puts "is required" and "must be a string" before the length rules.
+ */
+export const RequiredString = (min: number, max: number): PropertyDecorator =>
+  applyDecorators(
+    IsDefined({ message: '$property is required' }),
+    IsString({ message: '$property must be a string' }),
+    MinLength(min, {
+      message: min === 1 ? '$property must not be empty' : `$property must be at least ${min} characters`,
+    }),
+    MaxLength(max, { message: `$property must be at most ${max} characters` }),
+  );

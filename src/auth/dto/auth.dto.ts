@@ -1,20 +1,19 @@
-import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { RequiredString } from '../../common/dto-validators.js';
 import type { User, UserRole } from '../../users/user.entity.js';
 import type { TokenPair } from '../auth.service.js';
 
-export const USERNAME_PATTERN = /^[\w.@+-]+$/;
+/** Django's username rule: Unicode letters and digits, and @ . + - _ */
+export const USERNAME_PATTERN = /^[\p{L}\p{M}\p{N}_.@+-]+$/u;
 
 export class RegisterDto {
   /** 1–150 letters, digits and @.+-_; unique case-insensitively. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(150)
   @Matches(USERNAME_PATTERN, { message: 'username may contain only letters, digits and @.+-_' })
+  @RequiredString(1, 150) // bottom-most: checked first
   username!: string;
 
   /** 8–128 characters, not all digits, not a common password, not similar to the username. */
-  @IsString()
-  @MaxLength(1024)
+  @RequiredString(1, 1024)
   password!: string;
 
   @IsOptional()
@@ -24,22 +23,16 @@ export class RegisterDto {
 }
 
 export class LoginDto {
-  @IsString()
-  @MinLength(1)
-  @MaxLength(150)
+  @RequiredString(1, 150)
   username!: string;
 
-  @IsString()
-  @MinLength(1)
-  @MaxLength(1024)
+  @RequiredString(1, 1024)
   password!: string;
 }
 
 export class RefreshDto {
   /** The refresh token of the last login or refresh; it is rotated (single use). */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(512)
+  @RequiredString(1, 4096)
   refresh_token!: string;
 }
 
@@ -47,15 +40,13 @@ export class LogoutDto {
   /** The refresh token to revoke with its family; by default the family of the access token used. */
   @IsOptional()
   @IsString()
-  @MaxLength(512)
+  @MaxLength(4096)
   refresh_token?: string;
 }
 
 export class VerifyDto {
   /** An access token. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(4096)
+  @RequiredString(1, 4096)
   token!: string;
 }
 

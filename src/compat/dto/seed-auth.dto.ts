@@ -38,7 +38,7 @@ export class SessionsSeedRegisterDto {
 
 /** Sessions seed: `POST /api/token/refresh/`. */
 export class SeedRefreshDto {
-  @DrfRequiredString(512)
+  @DrfRequiredString(4096)
   refresh!: string;
 }
 

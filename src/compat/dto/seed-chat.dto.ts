@@ -21,6 +21,12 @@ export class SeedSessionDto {
   @MaxLength(200, { message: 'Ensure this field has no more than 200 characters.' })
   @NoNulBytes()
   title?: string | null;
+
+  /** Read-only fields of the session object, accepted and ignored so a client can send back what it got. */
+  @Allow() id?: unknown;
+  @Allow() user?: unknown;
+  @Allow() started_at?: unknown;
+  @Allow() updated_at?: unknown;
 }
 
 /** Sessions seed: `POST /chatsessions/{id}/messages/`. Missing or blank: 400 `{"error": "Prompt cannot be empty"}`. */

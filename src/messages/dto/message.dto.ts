@@ -1,16 +1,13 @@
-import { IsString, MaxLength, MinLength } from 'class-validator';
-import { NoNulBytes, NotBlank } from '../../common/dto-validators.js';
+import { NoNulBytes, NotBlank, RequiredString } from '../../common/dto-validators.js';
 import type { Message, MessageRole, MessageStatus } from '../message.entity.js';
 
 export const MAX_MESSAGE_LENGTH = 100_000;
 
 export class SendMessageDto {
   /** The user's message: 1–100,000 characters, not blank. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(MAX_MESSAGE_LENGTH)
-  @NotBlank()
   @NoNulBytes()
+  @NotBlank()
+  @RequiredString(1, MAX_MESSAGE_LENGTH) // bottom-most: checked first
   content!: string;
 }
 
