@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { AccountSecurityService } from '../auth/account-security.service.js';
 import type { User } from '../users/user.entity.js';
@@ -10,9 +11,16 @@ interface PasswordOptions {
   passwordStdin?: boolean;
 }
 
-/** Shared option parsers of the user commands. */
+/**
+ * What the user commands share: the services, and `--username`. @Injectable() makes TypeScript emit
+ * the constructor's parameter types here, which the subclasses inherit (they declare no constructor).
+ */
+@Injectable()
 abstract class UserCommand extends CommandRunner {
-  constructor(protected readonly users: UsersService) {
+  constructor(
+    protected readonly users: UsersService,
+    protected readonly security: AccountSecurityService,
+  ) {
     super();
   }
 
@@ -36,10 +44,6 @@ function explain(error: unknown): never {
 
 @Command({ name: 'create-user', description: 'Create an account (same password policy as registration)' })
 export class CreateUserCommand extends UserCommand {
-  constructor(users: UsersService) {
-    super(users);
-  }
-
   async run(_args: string[], options: PasswordOptions & { email?: string; admin?: boolean }): Promise<void> {
     const password = await readPassword(options);
     const user = await this.users
@@ -85,13 +89,6 @@ export class CreateUserCommand extends UserCommand {
   description: "Set a user's password and revoke its refresh tokens and personal tokens",
 })
 export class SetPasswordCommand extends UserCommand {
-  constructor(
-    users: UsersService,
-    private readonly security: AccountSecurityService,
-  ) {
-    super(users);
-  }
-
   async run(_args: string[], options: PasswordOptions): Promise<void> {
     const user = await this.user(options.username);
     const password = await readPassword(options);
@@ -113,36 +110,25 @@ export class SetPasswordCommand extends UserCommand {
   }
 }
 
-@Command({ name: 'deactivate-user', description: 'Stop a user from logging in; revokes its tokens at once' })
-export class DeactivateUserCommand extends UserCommand {
-  constructor(
-    users: UsersService,
-    private readonly security: AccountSecurityService,
-  ) {
-    super(users);
-  }
+/** Turns an account on or off; turning it off revokes its refresh and personal tokens at once. */
+abstract class ActivationCommand extends UserCommand {
+  protected abstract readonly active: boolean;
 
   async run(_args: string[], options: { username: string }): Promise<void> {
     const user = await this.user(options.username);
-    await this.security.setActive(user, false);
-    console.log(`Deactivated "${user.username}".`);
+    await this.security.setActive(user, this.active);
+    console.log(`${this.active ? 'Activated' : 'Deactivated'} "${user.username}".`);
   }
 }
 
-@Command({ name: 'activate-user', description: 'Allow a deactivated user to log in again' })
-export class ActivateUserCommand extends UserCommand {
-  constructor(
-    users: UsersService,
-    private readonly security: AccountSecurityService,
-  ) {
-    super(users);
-  }
+@Command({ name: 'deactivate-user', description: 'Stop a user from logging in; revokes its tokens at once' })
+export class DeactivateUserCommand extends ActivationCommand {
+  protected readonly active = false;
+}
 
-  async run(_args: string[], options: { username: string }): Promise<void> {
-    const user = await this.user(options.username);
-    await this.security.setActive(user, true);
-    console.log(`Activated "${user.username}".`);
-  }
+@Command({ name: 'activate-user', description: 'Allow a deactivated user to log in again' })
+export class ActivateUserCommand extends ActivationCommand {
+  protected readonly active = true;
 }
 
 @Command({ name: 'list-users', description: 'List accounts' })
