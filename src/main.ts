@@ -7,6 +7,20 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
   await app.listen(config.http.port, config.http.host);
+  // Graceful shutdown: stop accepting, end open streams, wait for turns in flight, close the database.
+  // Handled here rather than by enableShutdownHooks(), which re-raises the signal after closing and so
+  // races the process's own exit (the exit status would be 0 or "killed by SIGTERM" at random).
+  const shutdown = (): void => {
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('Shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 main().catch((error: unknown) => {
