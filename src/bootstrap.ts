@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
-import { ProblemDetailsFilter } from './common/problem-details.filter.js';
+import { ProblemDetailsFilter, sendError } from './common/problem-details.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import { setUpSwagger } from './swagger.js';
 
@@ -27,7 +29,17 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.http.trustProxy,
     genReqId: requestIdFor,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors the router raises before any handler: a path parameter too long to be any id is a 404
+    // (like any unknown id), a malformed URL a 400; both in the route family's error shape.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+      sendError(
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new NotFoundException()
+          : new BadRequestException('Malformed URL.'),
+        request,
+        reply,
+      ),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,

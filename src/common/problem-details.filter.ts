@@ -19,27 +19,29 @@ interface Rendered {
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Exceptions');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const status = statusOf(exception);
-    if (status >= 500) {
-      this.logger.error({ err: exception, request_id: request.id, path: request.url }, 'request failed');
-    }
-    const rendered = render(exception, status, request);
-    if (reply.sent || reply.raw.headersSent) {
-      reply.raw.end();
-      return;
-    }
-    void reply
-      .status(rendered.status)
-      .headers(rendered.headers)
-      .type(rendered.contentType)
-      .send(rendered.body);
+    sendError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
   }
+}
+
+const logger = new Logger('Exceptions');
+
+/** Renders any error as its route family expects; also used for Fastify's router errors (bootstrap.ts). */
+export function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const status = statusOf(exception);
+  if (status >= 500)
+    logger.error({ err: exception, request_id: request.id, path: request.url }, 'request failed');
+  if (reply.sent || reply.raw.headersSent) {
+    reply.raw.end();
+    return;
+  }
+  const rendered = render(exception, status, request);
+  void reply
+    .status(rendered.status)
+    .headers({ 'x-request-id': request.id, ...rendered.headers })
+    .type(rendered.contentType)
+    .send(rendered.body);
 }
 
 function statusOf(exception: unknown): number {

@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { HttpException, Injectable, Logger } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { ChatSession } from '../chat-sessions/chat-session.entity.js';
+import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import {
   LlmError,
@@ -121,7 +122,8 @@ export class ChatTurnService {
     error: unknown,
     partialText: string,
     streamingMessageId?: string,
-  ): Promise<ProviderFailedException> {
+  ): Promise<HttpException> {
+    if (error instanceof SessionNotFoundException) return error; // deleted while answering: nothing to record
     const cause = error instanceof LlmError ? error : this.unexpected(turn.providerName, error);
     const answer = {
       content: partialText,
@@ -130,13 +132,18 @@ export class ChatTurnService {
       latencyMs: Date.now() - turn.startedAt,
       error: cause.message,
     };
-    if (streamingMessageId) await this.messages.finishAnswer(streamingMessageId, answer);
-    else
-      await this.messages.addAnswer(turn.session.id, {
-        ...answer,
-        replyTo: turn.userMessage.id,
-        provider: turn.providerName,
-      });
+    try {
+      if (streamingMessageId) await this.messages.finishAnswer(streamingMessageId, answer);
+      else
+        await this.messages.addAnswer(turn.session.id, {
+          ...answer,
+          replyTo: turn.userMessage.id,
+          provider: turn.providerName,
+        });
+    } catch (storeError) {
+      if (storeError instanceof SessionNotFoundException) return storeError;
+      throw storeError;
+    }
     return new ProviderFailedException(cause);
   }
 

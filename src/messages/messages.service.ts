@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor.js';
 import type { LlmMessage, LlmResult } from '../llm/llm-provider.js';
 import type { Message, MessageRole, MessageStatus } from './message.entity.js';
@@ -98,6 +99,7 @@ export class MessagesService {
         answer.error ?? null,
       ],
     );
+    if (!rows[0]) throw new SessionNotFoundException(); // the session (and its messages) was deleted meanwhile
     return toMessage(rows[0]);
   }
 
@@ -178,17 +180,25 @@ export class MessagesService {
   private async insert(sessionId: string, values: Record<string, unknown>): Promise<Message> {
     const columns = Object.keys(values);
     const params = columns.map((_, i) => `$${i + 2}`);
-    const rows: MessageRow[] = await this.dataSource.query(
-      `WITH inserted AS (
+    const rows = await this.dataSource
+      .query<MessageRow[]>(
+        `WITH inserted AS (
          INSERT INTO messages (session_id, ${columns.join(', ')}) VALUES ($1, ${params.join(', ')}) RETURNING ${COLUMNS}
        ), bumped AS (
          UPDATE chat_sessions SET message_count = message_count + 1, updated_at = now() WHERE id = $1
        )
        SELECT * FROM inserted`,
-      [sessionId, ...Object.values(values)],
-    );
+        [sessionId, ...Object.values(values)],
+      )
+      .catch((error: unknown) => {
+        throw isForeignKeyViolation(error) ? new SessionNotFoundException() : error; // deleted meanwhile
+      });
     return toMessage(rows[0]);
   }
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23503';
 }
 
 function toMessage(row: MessageRow): Message {

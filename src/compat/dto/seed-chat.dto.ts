@@ -1,3 +1,4 @@
+import { ApiHideProperty, ApiProperty } from '@nestjs/swagger';
 import { Allow, IsOptional, IsString, MaxLength } from 'class-validator';
 import { NoNulBytes } from '../../common/dto-validators.js';
 
@@ -6,10 +7,11 @@ export class QuickChatMessageDto {
   /** Omitted or null: a new session. */
   @IsOptional()
   @IsString({ message: 'Not a valid string.' })
-  @MaxLength(64, { message: 'Ensure this field has no more than 64 characters.' })
+  @MaxLength(1024, { message: 'Ensure this field has no more than 1024 characters.' })
   session_id?: string | null;
 
   /** The message; 1–100,000 characters. Missing or blank: 400 `{"error": ...}`. */
+  @ApiProperty({ type: String, required: true, minLength: 1, maxLength: 100_000 })
   @Allow()
   message?: unknown;
 }
@@ -23,14 +25,16 @@ export class SeedSessionDto {
   title?: string | null;
 
   /** Read-only fields of the session object, accepted and ignored so a client can send back what it got. */
-  @Allow() id?: unknown;
-  @Allow() user?: unknown;
-  @Allow() started_at?: unknown;
-  @Allow() updated_at?: unknown;
+  @ApiHideProperty() @Allow() id?: unknown;
+  @ApiHideProperty() @Allow() user?: unknown;
+  @ApiHideProperty() @Allow() started_at?: unknown;
+  @ApiHideProperty() @Allow() updated_at?: unknown;
 }
 
 /** Sessions seed: `POST /chatsessions/{id}/messages/`. Missing or blank: 400 `{"error": "Prompt cannot be empty"}`. */
 export class SeedPromptDto {
+  /** The question; 1–100,000 characters. */
+  @ApiProperty({ type: String, required: true, minLength: 1, maxLength: 100_000 })
   @Allow()
   prompt?: unknown;
 }

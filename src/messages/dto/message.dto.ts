@@ -1,3 +1,4 @@
+import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { NoNulBytes, NotBlank, RequiredString } from '../../common/dto-validators.js';
 import type { Message, MessageRole, MessageStatus } from '../message.entity.js';
 
@@ -17,8 +18,12 @@ export class UsageDto {
 }
 
 export class MessageDto {
+  @ApiUuid()
   id!: string;
+
+  @ApiUuid()
   session_id!: string;
+
   /** `user` or `assistant` */
   role!: MessageRole;
   content!: string;
@@ -29,6 +34,8 @@ export class MessageDto {
   usage!: UsageDto | null;
   /** Why the answer failed, when it did. */
   error!: string | null;
+
+  @ApiDateTime()
   created_at!: string;
 
   static from(message: Message): MessageDto {
