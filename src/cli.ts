@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
-import { DataSource } from 'typeorm';
 import { CliError } from './cli/cli-input.js';
-import { CliModule } from './cli/cli.module.js';
+import { CLI_COMMANDS, CliModule } from './cli/cli.module.js';
 import { ConfigValidationError, loadConfig } from './config/app-config.js';
 import { DataDirInUseError } from './database/embedded-postgres.js';
 
@@ -15,18 +14,20 @@ function failure(error: unknown): never {
   process.exit(1);
 }
 
-/** Commands other than `migrate` need an up-to-date schema: say so rather than fail on SQL. */
-async function assertMigrated(
-  app: Awaited<ReturnType<typeof CommandFactory.createWithoutRunning>>,
-): Promise<void> {
-  if (process.argv[2] === 'migrate' || process.argv.length <= 2 || process.argv[2].startsWith('-')) return;
-  const pending = await app.get(DataSource).showMigrations();
-  if (pending) throw new CliError('The database has pending migrations: run `npm run cli -- migrate` first.');
+/**
+ * Help, and usage errors commander will report, need no database: build the commands without opening
+ * it, so they work on an unmigrated database and while the server holds the embedded one.
+ */
+function needsDatabase(args: string[], commands: readonly string[]): boolean {
+  const [command] = args;
+  if (command === undefined || !commands.includes(command)) return false;
+  return !args.includes('--help') && !args.includes('-h');
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = await CommandFactory.createWithoutRunning(CliModule.forRoot(config), {
+  const connect = needsDatabase(process.argv.slice(2), CLI_COMMANDS);
+  const app = await CommandFactory.createWithoutRunning(CliModule.forRoot(config, connect), {
     logger: false,
     cliName: 'npm run cli --',
     abortOnError: false,
@@ -46,7 +47,6 @@ async function main(): Promise<void> {
     },
   });
   try {
-    await assertMigrated(app);
     await CommandFactory.runApplication(app);
   } finally {
     await app.close();

@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+// Not re-exported by the package's index; the key under which @Command() keeps its options.
+import { CommandMeta } from 'nest-commander/src/constants.js';
 import { AdminModule } from '../admin/admin.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { ChatSessionsModule } from '../chat-sessions/chat-sessions.module.js';
@@ -14,29 +16,37 @@ import {
   SetPasswordCommand,
 } from './user-commands.js';
 
+const COMMANDS = [
+  MigrateCommand,
+  CreateUserCommand,
+  ListUsersCommand,
+  SetPasswordCommand,
+  DeactivateUserCommand,
+  ActivateUserCommand,
+  PurgeSessionsCommand,
+  StatsCommand,
+];
+
+/** The commands' names, read from their @Command() metadata (nest-commander's `CommandMeta` key). */
+export const CLI_COMMANDS: readonly string[] = COMMANDS.map(
+  (command) => (Reflect.getMetadata(CommandMeta, command) as { name: string }).name,
+);
+
 /** The admin CLI: the server's own modules in a standalone context, without HTTP. */
 @Module({})
 export class CliModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `connect: false` builds the commands without opening the database (for --help and usage errors). */
+  static forRoot(config: AppConfig, connect = true): DynamicModule {
     return {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot({ runMigrations: false }),
+        DatabaseModule.forRoot({ runMigrations: false, connect }),
         AuthModule,
         ChatSessionsModule,
         AdminModule,
       ],
-      providers: [
-        MigrateCommand,
-        CreateUserCommand,
-        ListUsersCommand,
-        SetPasswordCommand,
-        DeactivateUserCommand,
-        ActivateUserCommand,
-        PurgeSessionsCommand,
-        StatsCommand,
-      ],
+      providers: COMMANDS,
     };
   }
 }

@@ -4,6 +4,7 @@ import { StatsService } from '../admin/stats.service.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { UsersService } from '../users/users.service.js';
 import { CliError, parseIdleDuration, printTable } from './cli-input.js';
+import { DatabaseCommand } from './database-command.js';
 
 @Command({
   name: 'migrate',
@@ -22,7 +23,11 @@ export class MigrateCommand extends CommandRunner {
 }
 
 @Command({ name: 'purge-sessions', description: 'Delete chat sessions idle for longer than a duration' })
-export class PurgeSessionsCommand extends CommandRunner {
+export class PurgeSessionsCommand extends DatabaseCommand<{
+  olderThan: number;
+  user?: string;
+  dryRun?: boolean;
+}> {
   constructor(
     private readonly sessions: ChatSessionsService,
     private readonly users: UsersService,
@@ -30,7 +35,10 @@ export class PurgeSessionsCommand extends CommandRunner {
     super();
   }
 
-  async run(_args: string[], options: { olderThan: number; user?: string; dryRun?: boolean }): Promise<void> {
+  protected async execute(
+    _args: string[],
+    options: { olderThan: number; user?: string; dryRun?: boolean },
+  ): Promise<void> {
     let userId: string | null = null;
     if (options.user) {
       const user = await this.users.findByUsername(options.user);
@@ -62,12 +70,12 @@ export class PurgeSessionsCommand extends CommandRunner {
 }
 
 @Command({ name: 'stats', description: 'Users, sessions, messages, and tokens used per provider and model' })
-export class StatsCommand extends CommandRunner {
+export class StatsCommand extends DatabaseCommand<{ json?: boolean }> {
   constructor(private readonly stats: StatsService) {
     super();
   }
 
-  async run(_args: string[], options: { json?: boolean }): Promise<void> {
+  protected async execute(_args: string[], options: { json?: boolean }): Promise<void> {
     const stats = await this.stats.collect();
     if (options.json) {
       console.log(JSON.stringify(stats, null, 2));

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
 import { AccountSecurityService } from '../auth/account-security.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsernameTakenError, UsersService, WeakPasswordError } from '../users/users.service.js';
 import { CliError, printTable, readPassword } from './cli-input.js';
+import { DatabaseCommand } from './database-command.js';
 
 interface PasswordOptions {
   username: string;
@@ -16,7 +17,7 @@ interface PasswordOptions {
  * the constructor's parameter types here, which the subclasses inherit (they declare no constructor).
  */
 @Injectable()
-abstract class UserCommand extends CommandRunner {
+abstract class UserCommand<Options extends { username: string }> extends DatabaseCommand<Options> {
   constructor(
     protected readonly users: UsersService,
     protected readonly security: AccountSecurityService,
@@ -43,8 +44,11 @@ function explain(error: unknown): never {
 }
 
 @Command({ name: 'create-user', description: 'Create an account (same password policy as registration)' })
-export class CreateUserCommand extends UserCommand {
-  async run(_args: string[], options: PasswordOptions & { email?: string; admin?: boolean }): Promise<void> {
+export class CreateUserCommand extends UserCommand<PasswordOptions & { email?: string; admin?: boolean }> {
+  protected async execute(
+    _args: string[],
+    options: PasswordOptions & { email?: string; admin?: boolean },
+  ): Promise<void> {
     const password = await readPassword(options);
     const user = await this.users
       .create({
@@ -88,8 +92,8 @@ export class CreateUserCommand extends UserCommand {
   name: 'set-password',
   description: "Set a user's password and revoke its refresh tokens and personal tokens",
 })
-export class SetPasswordCommand extends UserCommand {
-  async run(_args: string[], options: PasswordOptions): Promise<void> {
+export class SetPasswordCommand extends UserCommand<PasswordOptions> {
+  protected async execute(_args: string[], options: PasswordOptions): Promise<void> {
     const user = await this.user(options.username);
     const password = await readPassword(options);
     await this.security.changePassword(user, password).catch(explain);
@@ -111,10 +115,10 @@ export class SetPasswordCommand extends UserCommand {
 }
 
 /** Turns an account on or off; turning it off revokes its refresh and personal tokens at once. */
-abstract class ActivationCommand extends UserCommand {
+abstract class ActivationCommand extends UserCommand<{ username: string }> {
   protected abstract readonly active: boolean;
 
-  async run(_args: string[], options: { username: string }): Promise<void> {
+  protected async execute(_args: string[], options: { username: string }): Promise<void> {
     const user = await this.user(options.username);
     await this.security.setActive(user, this.active);
     console.log(`${this.active ? 'Activated' : 'Deactivated'} "${user.username}".`);
@@ -132,12 +136,12 @@ export class ActivateUserCommand extends ActivationCommand {
 }
 
 @Command({ name: 'list-users', description: 'List accounts' })
-export class ListUsersCommand extends CommandRunner {
+export class ListUsersCommand extends DatabaseCommand<{ json?: boolean }> {
   constructor(private readonly users: UsersService) {
     super();
   }
 
-  async run(_args: string[], options: { json?: boolean }): Promise<void> {
+  protected async execute(_args: string[], options: { json?: boolean }): Promise<void> {
     const rows = (await this.users.list()).map((u) => ({
       id: u.id,
       username: u.username,

@@ -7,6 +7,9 @@ import { typeOrmOptions } from './typeorm-options.js';
 
 export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
 
+/** Where an unopened data source would connect: never used, as it is never initialized. */
+const UNOPENED = { host: '/nonexistent', port: 5432 };
+
 /** Closes the pool before the embedded server it talks to, then releases the data directory. */
 @Injectable()
 class EmbeddedPostgresCloser implements OnApplicationShutdown {
@@ -25,7 +28,7 @@ class EmbeddedPostgresCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 class EmbeddedPostgresModule {
-  static forRoot(): DynamicModule {
+  static forRoot(start: boolean): DynamicModule {
     return {
       module: EmbeddedPostgresModule,
       providers: [
@@ -33,7 +36,9 @@ class EmbeddedPostgresModule {
           provide: EMBEDDED_POSTGRES,
           inject: [AppConfig],
           useFactory: (config: AppConfig) =>
-            config.database.kind === 'embedded' ? EmbeddedPostgres.start(config.database.dataDir) : null,
+            start && config.database.kind === 'embedded'
+              ? EmbeddedPostgres.start(config.database.dataDir)
+              : null,
         },
       ],
       exports: [EMBEDDED_POSTGRES],
@@ -44,19 +49,28 @@ class EmbeddedPostgresModule {
 /** The database: PostgreSQL through TypeORM's `pg` driver, migrated at start-up (never synchronized). */
 @Module({})
 export class DatabaseModule {
-  /** `runMigrations: false` (the CLI) leaves pending migrations to an explicit `migrate`. */
-  static forRoot({ runMigrations = true }: { runMigrations?: boolean } = {}): DynamicModule {
+  /**
+   * `runMigrations: false` (the CLI) leaves pending migrations to an explicit `migrate`.
+   * `connect: false` (the CLI's --help and usage errors) wires everything without opening the database.
+   */
+  static forRoot({
+    runMigrations = true,
+    connect = true,
+  }: { runMigrations?: boolean; connect?: boolean } = {}): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
-        EmbeddedPostgresModule.forRoot(),
+        EmbeddedPostgresModule.forRoot(connect),
         TypeOrmModule.forRootAsync({
           inject: [AppConfig, EMBEDDED_POSTGRES],
-          useFactory: (config: AppConfig, embedded: EmbeddedPostgres | null) => ({
-            ...typeOrmOptions(config, embedded ?? undefined),
-            migrationsRun: runMigrations,
-            retryAttempts: 3,
-          }),
+          useFactory: (config: AppConfig, embedded: EmbeddedPostgres | null) =>
+            connect
+              ? {
+                  ...typeOrmOptions(config, embedded ?? undefined),
+                  migrationsRun: runMigrations,
+                  retryAttempts: 3,
+                }
+              : { ...typeOrmOptions(config, UNOPENED), manualInitialization: true },
         }),
       ],
       providers: [EmbeddedPostgresCloser],

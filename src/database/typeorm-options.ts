@@ -1,11 +1,13 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
-import type { EmbeddedPostgres } from './embedded-postgres.js';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /** TypeORM options for the configured database: a PostgreSQL server, or the embedded one (a pool of one). */
-export function typeOrmOptions(config: AppConfig, embedded?: EmbeddedPostgres): DataSourceOptions {
+export function typeOrmOptions(
+  config: AppConfig,
+  embedded?: { host: string; port: number },
+): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     entities: ENTITIES,

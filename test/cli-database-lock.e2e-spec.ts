@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { loginNative, OTHER_STRONG_PASSWORD, registerNative, uniqueUsername } from './utils/auth-helpers.js';
+import {
+  CLI_TEST_TIMEOUT,
+  CliTestApp,
+  CliUser,
+  expectOneLineFailure,
+  expectSuccess,
+  usingPostgresServer,
+} from './utils/cli-helpers.js';
+
+/**
+ * The embedded database admits one process: the CLI must refuse, saying so, while the server holds
+ * the data dir. On a PostgreSQL server (DATABASE_URL) the same scenario must simply work.
+ */
+describe('admin CLI while the server runs on the same database', () => {
+  let app: CliTestApp;
+
+  beforeAll(async () => {
+    app = await CliTestApp.start();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const usernames = (stdout: string): string[] => (JSON.parse(stdout) as CliUser[]).map((u) => u.username);
+
+  it(
+    usingPostgresServer
+      ? 'PostgreSQL server: list-users and create-user work while the server runs (no lock to refuse on)'
+      : 'embedded: list-users / create-user exit non-zero saying the database is in use; after the server stops, list-users works with the data intact',
+    async () => {
+      const existing = uniqueUsername('cli_lock');
+      const attempted = uniqueUsername('cli_lock_new');
+      await registerNative(app.http, existing);
+
+      if (usingPostgresServer) {
+        const list = await app.run(['list-users', '--json']);
+        expectSuccess(list);
+        expect(usernames(list.stdout)).toContain(existing);
+        expectSuccess(
+          await app.run(['create-user', '--username', attempted, '--password', OTHER_STRONG_PASSWORD]),
+        );
+        await loginNative(app.http, attempted, OTHER_STRONG_PASSWORD);
+        return;
+      }
+
+      const busy = await app.run(['list-users', '--json']);
+      expectOneLineFailure(busy, /(already open|in use|locked)/i);
+      expect(busy.stderr).toMatch(/database/i);
+      expect(busy.stderr).toContain(app.env.DATA_DIR);
+      const busyCreate = await app.run([
+        'create-user',
+        '--username',
+        attempted,
+        '--password',
+        OTHER_STRONG_PASSWORD,
+      ]);
+      expectOneLineFailure(busyCreate, /(already open|in use|locked)/i);
+      // the refused CLI left the server's database alone
+      expect((await app.http.get('/health')).status).toBe(200);
+      await loginNative(app.http, existing);
+
+      await app.stopServer();
+      let list;
+      try {
+        list = await app.run(['list-users', '--json']);
+      } finally {
+        await app.startServer();
+      }
+      expectSuccess(list);
+      expect(usernames(list.stdout)).toContain(existing);
+      expect(usernames(list.stdout)).not.toContain(attempted);
+      await loginNative(app.http, existing);
+    },
+    CLI_TEST_TIMEOUT,
+  );
+
+  it(
+    '--help works while the server runs (help does not need the database)',
+    async () => {
+      const top = await app.run(['--help']);
+      expect({ code: top.code, stderr: top.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(top.stdout).toContain('create-user');
+      const command = await app.run(['list-users', '--help']);
+      expect({ code: command.code, stderr: command.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(command.stdout).toContain('--json');
+    },
+    CLI_TEST_TIMEOUT,
+  );
+});
