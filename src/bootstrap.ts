@@ -64,6 +64,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
         scriptSrc: ["'self'", "'unsafe-inline'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
+        // helmet's default would send Swagger UI's own assets to https:// on any host but localhost
+        upgradeInsecureRequests: null,
       },
     },
   });

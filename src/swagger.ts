@@ -10,7 +10,30 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: 'Token <token>' }, 'token')
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'Authorization',
+        description: 'Enter `Token <token>`, with the token from `POST /api/v1/accounts/login/`.',
+      },
+      'token',
+    )
+    .addTag('auth', 'Native accounts: register, log in, rotating refresh tokens (JWT bearer).')
+    .addTag('chat sessions', 'Native chat sessions of the caller, keyset-paginated.')
+    .addTag('messages', 'Messages of a session; answers as JSON or streamed as Server-Sent Events.')
+    .addTag(
+      'seed-compatible accounts',
+      "The two seed contracts' accounts: quick-chat `/api/v1/accounts/*` (personal `Token`), and the " +
+        "sessions seed's `/register/`, `/login/`, `/api/token/*` (SimpleJWT). Errors in their shapes.",
+    )
+    .addTag(
+      'seed-compatible chat',
+      "Quick-chat `/api/v1/chat/*` (`Token <token>` or `Bearer <jwt>`) and the sessions seed's " +
+        '`/chatsessions/*` (also under `/api/`). Paths answer with and without the trailing slash.',
+    )
+    .addTag('admin', 'Administrators only.')
+    .addTag('health', 'Liveness and readiness.')
     .build();
   return SwaggerModule.createDocument(app, config);
 }
@@ -19,6 +42,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 export function setUpSwagger(app: INestApplication): void {
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
-    swaggerOptions: { persistAuthorization: true },
+    // validatorUrl null: no badge fetched from validator.swagger.io (CSP's img-src would block it anyway).
+    swaggerOptions: { persistAuthorization: true, validatorUrl: null },
   });
 }

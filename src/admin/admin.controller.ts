@@ -1,18 +1,25 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/api-errors.decorator.js';
+import { StatsDto } from './dto/stats.dto.js';
 import { Roles, RolesGuard } from './roles.guard.js';
 import { Stats, StatsService } from './stats.service.js';
 
 @ApiTags('admin')
 @ApiBearerAuth('bearer')
+@ApiProblemResponses(401, 403)
 @Roles('admin')
 @UseGuards(RolesGuard)
 @Controller('api/v1/admin')
 export class AdminController {
   constructor(private readonly stats: StatsService) {}
 
-  /** Users, sessions, messages, and tokens used per provider and model (the CLI's `stats`). 403 for non-admins. */
+  /**
+   * Service-wide figures.
+   * @remarks Users, sessions, messages, and tokens used per provider and model (the CLI's `stats`). 403 for non-admins.
+   */
   @Get('stats')
+  @ApiOkResponse({ type: StatsDto, description: 'The figures.' })
   collect(): Promise<Stats> {
     return this.stats.collect();
   }

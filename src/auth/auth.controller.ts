@@ -8,8 +8,9 @@ import {
   Req,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { ApiProblemResponses } from '../common/api-errors.decorator.js';
 import { CurrentUser, Public } from '../common/decorators.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthUser } from './auth-user.js';
@@ -34,9 +35,16 @@ export class AuthController {
     private readonly users: UsersService,
   ) {}
 
-  /** Creates an account. 409 when the username is taken; 400 naming the field for a weak password. */
+  /**
+   * Creates an account.
+   * @remarks 409 when the username is taken; 400 naming the field for a weak password.
+   */
   @Public()
   @Post('register')
+  @ApiProblemResponses(
+    [400, 'A field is missing or invalid, or the password is too weak (each reason under `password`).'],
+    409,
+  )
   async register(@Body() dto: RegisterDto): Promise<UserDto> {
     return UserDto.from(await withNativeAuthErrors(this.auth.register(dto)));
   }
@@ -45,6 +53,15 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(HttpStatus.OK)
+  @ApiProblemResponses(
+    400,
+    [
+      401,
+      'Wrong username or password, or an inactive account: one generic answer for all.',
+      { detail: 'Invalid username or password.' },
+    ],
+    429,
+  )
   async login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<TokenPairDto> {
     return TokenPairDto.from(
       await withNativeAuthErrors(this.auth.login(dto.username, dto.password, request.ip)),
@@ -55,6 +72,11 @@ export class AuthController {
   @Public()
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
+  @ApiProblemResponses(400, [
+    401,
+    'The refresh token is invalid, expired or revoked, or was already used (its family is revoked).',
+    { detail: 'Invalid or expired refresh token.' },
+  ])
   async refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {
     return TokenPairDto.from(await withNativeAuthErrors(this.auth.refresh(dto.refresh_token)));
   }
@@ -63,14 +85,27 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiProblemResponses(400, 401)
   async logout(@CurrentUser() caller: AuthUser, @Body() dto: LogoutDto): Promise<void> {
     await this.auth.logout(caller, dto.refresh_token);
   }
 
-  /** 200 `{}` when the token is a valid access token, else 401. */
+  /**
+   * Checks an access token.
+   * @remarks 200 `{}` when it is a valid access token, else 401.
+   */
   @Public()
   @Post('verify')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({
+    description: 'The token is a valid access token.',
+    schema: { type: 'object', additionalProperties: false, example: {} },
+  })
+  @ApiProblemResponses(400, [
+    401,
+    'Not a valid access token (forged, expired, revoked, or a refresh token).',
+    { detail: 'Token is invalid or expired.' },
+  ])
   verify(@Body() dto: VerifyDto): Record<string, never> {
     if (!this.auth.isValidAccessToken(dto.token))
       throw new UnauthorizedException('Token is invalid or expired.');
@@ -80,6 +115,7 @@ export class AuthController {
   /** The caller's account. */
   @ApiBearerAuth('bearer')
   @Get('me')
+  @ApiProblemResponses(401)
   async me(@CurrentUser() caller: AuthUser): Promise<UserDto> {
     const user = await this.users.findById(caller.id);
     if (!user) throw new AuthenticationFailedException('invalid');

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 /** PostgreSQL text cannot hold NUL; refuse it with a 400 rather than fail on insert. */
@@ -12,9 +13,11 @@ export const NotBlank = (): PropertyDecorator =>
 /**
  * A required string of `min`–`max` characters. class-validator checks decorators in the order they are
  * registered, so composing them here puts "is required" and "must be a string" before the length rules.
+ * The lengths are also put in the OpenAPI schema, which the Swagger plugin cannot read from a composition.
  */
 export const RequiredString = (min: number, max: number): PropertyDecorator =>
   applyDecorators(
+    ApiProperty({ minLength: min, maxLength: max }),
     IsDefined({ message: '$property is required' }),
     IsString({ message: '$property must be a string' }),
     MinLength(min, {

@@ -1,13 +1,19 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
-import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuthService } from '../auth/auth.service.js';
 import { InvalidCredentialsError } from '../auth/credentials.service.js';
+import { ApiSeedAuthRequired, ApiSeedError, ApiSeedLoginThrottled } from '../common/api-errors.decorator.js';
 import { CurrentUser, Public } from '../common/decorators.js';
 import { SeedResponseException } from '../common/exceptions.js';
 import { mapErrors } from '../common/map-errors.js';
 import { QuickChatRegisterDto, SeedLoginDto } from './dto/seed-auth.dto.js';
+import {
+  QuickChatLoggedOutDto,
+  QuickChatLoginDto,
+  QuickChatRegisteredDto,
+} from './dto/seed-responses.dto.js';
 import { SEED_REGISTRATION_ERRORS } from './seed-auth-errors.js';
 
 /** The quick-chat seed's accounts API (`/api/v1/accounts/*`), byte for byte. */
@@ -16,9 +22,20 @@ import { SEED_REGISTRATION_ERRORS } from './seed-auth-errors.js';
 export class QuickChatAccountsController {
   constructor(private readonly auth: AuthService) {}
 
-  /** `{username, email, password1, password2}` → 201 `{"message": "User created successfully."}`. */
+  /**
+   * Creates an account.
+   * @remarks `{username, email, password1, password2}` → 201 `{"message": "User created successfully."}`.
+   */
   @Public()
   @Post('register')
+  @ApiCreatedResponse({ type: QuickChatRegisteredDto, description: 'The account was created.' })
+  @ApiSeedError(
+    400,
+    'A field is missing or invalid, the passwords differ, the username is taken, or the password is too weak.',
+    { password: ['Passwords do not match.'] },
+    { username: ['A user with that username already exists.'] },
+    { password1: ['This field is required.'] },
+  )
   async register(@Body() dto: QuickChatRegisterDto): Promise<{ message: string }> {
     if (dto.password1 !== dto.password2)
       throw new SeedResponseException({ password: ['Passwords do not match.'] }, 400);
@@ -29,10 +46,21 @@ export class QuickChatAccountsController {
     return { message: 'User created successfully.' };
   }
 
-  /** Returns a personal token for `Authorization: Token <token>`. */
+  /**
+   * Logs in and returns a personal token.
+   * @remarks Send the token as `Authorization: Token <token>`; it works until logout.
+   */
   @Public()
   @Post('login')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: QuickChatLoginDto, description: 'Logged in.' })
+  @ApiSeedError(
+    400,
+    'Wrong username or password, or an inactive account (one generic answer), or a missing field.',
+    { error: 'Invalid credentials.' },
+    { username: ['This field is required.'] },
+  )
+  @ApiSeedLoginThrottled()
   async login(
     @Body() dto: SeedLoginDto,
     @Req() request: FastifyRequest,
@@ -45,9 +73,12 @@ export class QuickChatAccountsController {
   }
 
   /** Revokes the token used (or, with a Bearer token, its login's refresh family). */
+  @ApiBearerAuth('bearer')
   @ApiSecurity('token')
   @Post('logout')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: QuickChatLoggedOutDto, description: 'The token no longer works.' })
+  @ApiSeedAuthRequired('quick-chat')
   async logout(@CurrentUser() caller: AuthUser): Promise<{ message: string }> {
     await this.auth.logout(caller);
     return { message: 'Successfully logged out.' };

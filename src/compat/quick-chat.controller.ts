@@ -1,11 +1,17 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
+import { ApiSeedAuthRequired, ApiSeedError, ApiSeedProviderErrors } from '../common/api-errors.decorator.js';
 import { CurrentUser } from '../common/decorators.js';
 import { ChatTurnService } from '../messages/chat-turn.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { QuickChatMessageDto } from './dto/seed-chat.dto.js';
+import {
+  QuickChatHistoryEntryDto,
+  QuickChatReplyDto,
+  QuickChatTranscriptDto,
+} from './dto/seed-responses.dto.js';
 import { seedMessageText } from './seed-message.js';
 
 interface HistoryEntry {
@@ -19,9 +25,15 @@ interface SessionTranscript {
   messages: { role: string; content: string; timestamp: string }[];
 }
 
+const SESSION_NOT_FOUND = ApiSeedError(404, "Unknown session, or another user's.", {
+  error: 'Chat session not found.',
+});
+
 /** The quick-chat seed's chat API (`/api/v1/chat/*`), byte for byte. Auth: `Token <token>` or `Bearer <jwt>`. */
 @ApiTags('seed-compatible chat')
+@ApiBearerAuth('bearer') // listed second: `Token` is this API's own scheme
 @ApiSecurity('token')
+@ApiSeedAuthRequired('quick-chat')
 @Controller('api/v1/chat')
 export class QuickChatController {
   constructor(
@@ -30,9 +42,21 @@ export class QuickChatController {
     private readonly turns: ChatTurnService,
   ) {}
 
-  /** `{session_id?, message}` → `{session_id, message}` (the answer). No session_id: a new session. */
+  /**
+   * Sends a message and returns the answer.
+   * @remarks `{session_id?, message}` → `{session_id, message}` (the answer). No session_id: a new session.
+   */
   @Post()
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: QuickChatReplyDto, description: 'The answer, stored with the message.' })
+  @ApiSeedError(
+    400,
+    'The message is missing, blank, too long or contains a NUL character, or `session_id` is invalid.',
+    { error: 'Message cannot be empty.' },
+    { session_id: ['Not a valid string.'] },
+  )
+  @SESSION_NOT_FOUND
+  @ApiSeedProviderErrors()
   async send(
     @CurrentUser() caller: AuthUser,
     @Body() dto: QuickChatMessageDto,
@@ -44,6 +68,7 @@ export class QuickChatController {
 
   /** The caller's sessions, newest first. */
   @Get('chats-history')
+  @ApiOkResponse({ type: [QuickChatHistoryEntryDto], description: "The caller's sessions." })
   async history(@CurrentUser() caller: AuthUser): Promise<HistoryEntry[]> {
     const sessions = await this.sessions.listAll(caller.id, 'created');
     return sessions.map((s) => ({ session_id: s.id, created_at: s.createdAt.toISOString() }));
@@ -51,6 +76,9 @@ export class QuickChatController {
 
   /** One session's messages, oldest first. */
   @Get('chats/:sessionId')
+  @ApiParam({ name: 'sessionId', format: 'uuid', description: 'The chat session id.' })
+  @ApiOkResponse({ type: QuickChatTranscriptDto, description: 'The session and its messages.' })
+  @SESSION_NOT_FOUND
   async transcript(
     @CurrentUser() caller: AuthUser,
     @Param('sessionId') sessionId: string,

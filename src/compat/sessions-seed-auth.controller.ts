@@ -1,14 +1,23 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuthService, TokenPair } from '../auth/auth.service.js';
 import { InvalidCredentialsError } from '../auth/credentials.service.js';
 import { InvalidRefreshTokenError } from '../auth/tokens/refresh-tokens.service.js';
+import { ApiSeedError, ApiSeedLoginThrottled } from '../common/api-errors.decorator.js';
 import { Public } from '../common/decorators.js';
 import { SeedResponseException } from '../common/exceptions.js';
 import { mapErrors } from '../common/map-errors.js';
 import { SeedLoginDto, SeedRefreshDto, SeedVerifyDto, SessionsSeedRegisterDto } from './dto/seed-auth.dto.js';
+import { SeedRegisteredDto, SimpleJwtPairDto } from './dto/seed-responses.dto.js';
 import { SEED_REGISTRATION_ERRORS } from './seed-auth-errors.js';
+
+const MISSING_FIELD = (field: string) => ({ [field]: ['This field is required.'] });
+
+const TOKEN_REJECTED = ApiSeedError(401, 'The token is invalid, expired or revoked.', {
+  detail: 'Token is invalid or expired',
+  code: 'token_not_valid',
+});
 
 const TOKEN_NOT_VALID = { detail: 'Token is invalid or expired', code: 'token_not_valid' };
 
@@ -29,16 +38,36 @@ const simpleJwtPair = (pair: TokenPair): SimpleJwtPair => ({
 export class SessionsSeedAuthController {
   constructor(private readonly auth: AuthService) {}
 
-  /** `{username, email, password}` → 201 `{username, email}`. */
+  /**
+   * Creates an account.
+   * @remarks `{username, email, password}` → 201 `{username, email}`.
+   */
   @Post('register')
+  @ApiCreatedResponse({ type: SeedRegisteredDto, description: 'The account was created.' })
+  @ApiSeedError(
+    400,
+    'A field is missing or invalid, the username is taken, or the password is too weak.',
+    { username: ['A user with that username already exists.'] },
+    { password: ['This password is too common.'] },
+    MISSING_FIELD('password'),
+  )
   async register(@Body() dto: SessionsSeedRegisterDto): Promise<{ username: string; email: string }> {
     const user = await mapErrors(this.auth.register(dto), SEED_REGISTRATION_ERRORS);
     return { username: user.username, email: user.email ?? '' };
   }
 
-  /** → 200 `{refresh, access}`; 401 `{"error": "Invalid credentials"}`. */
+  /**
+   * Logs in.
+   * @remarks → 200 `{refresh, access}`; 401 `{"error": "Invalid credentials"}`.
+   */
   @Post('login')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SimpleJwtPairDto, description: 'A refresh token and an access token.' })
+  @ApiSeedError(400, 'A field is missing or invalid.', MISSING_FIELD('username'))
+  @ApiSeedError(401, 'Wrong username or password, or an inactive account (one generic answer).', {
+    error: 'Invalid credentials',
+  })
+  @ApiSeedLoginThrottled()
   async login(@Body() dto: SeedLoginDto, @Req() request: FastifyRequest): Promise<SimpleJwtPair> {
     const pair = await mapErrors(this.auth.login(dto.username, dto.password, request.ip), [
       [InvalidCredentialsError, () => new SeedResponseException({ error: 'Invalid credentials' }, 401)],
@@ -54,9 +83,18 @@ export class SessionsSeedAuthController {
 export class SimpleJwtController {
   constructor(private readonly auth: AuthService) {}
 
-  /** → 200 `{refresh, access}`; 401 `{"detail": "No active account found with the given credentials"}`. */
+  /**
+   * Obtains a token pair (SimpleJWT).
+   * @remarks → 200 `{refresh, access}`; 401 `{"detail": "No active account found with the given credentials"}`.
+   */
   @Post()
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SimpleJwtPairDto, description: 'A refresh token and an access token.' })
+  @ApiSeedError(400, 'A field is missing or invalid.', MISSING_FIELD('username'))
+  @ApiSeedError(401, 'Wrong username or password, or an inactive account (one generic answer).', {
+    detail: 'No active account found with the given credentials',
+  })
+  @ApiSeedLoginThrottled()
   async obtain(@Body() dto: SeedLoginDto, @Req() request: FastifyRequest): Promise<SimpleJwtPair> {
     const pair = await mapErrors(this.auth.login(dto.username, dto.password, request.ip), [
       [
@@ -68,9 +106,15 @@ export class SimpleJwtController {
     return simpleJwtPair(pair);
   }
 
-  /** `{refresh}` → 200 `{access, refresh}` (rotated; reuse of a rotated token revokes its family). */
+  /**
+   * Rotates a refresh token.
+   * @remarks `{refresh}` → 200 `{access, refresh}`; reusing a rotated token revokes its family.
+   */
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SimpleJwtPairDto, description: 'A new access token and the next refresh token.' })
+  @ApiSeedError(400, 'The field is missing or invalid.', MISSING_FIELD('refresh'))
+  @TOKEN_REJECTED
   async refresh(@Body() dto: SeedRefreshDto): Promise<{ access: string; refresh: string }> {
     const pair = await mapErrors(this.auth.refresh(dto.refresh), [
       [InvalidRefreshTokenError, () => new SeedResponseException(TOKEN_NOT_VALID, 401)],
@@ -78,9 +122,18 @@ export class SimpleJwtController {
     return { access: pair.accessToken, refresh: pair.refreshToken };
   }
 
-  /** `{token}` → 200 `{}` for a valid access token; else 401 `token_not_valid`. */
+  /**
+   * Checks an access token.
+   * @remarks `{token}` → 200 `{}` when valid; else 401 `token_not_valid`.
+   */
   @Post('verify')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({
+    description: 'The token is a valid access token.',
+    schema: { type: 'object', additionalProperties: false, example: {} },
+  })
+  @ApiSeedError(400, 'The field is missing or invalid.', MISSING_FIELD('token'))
+  @TOKEN_REJECTED
   verify(@Body() dto: SeedVerifyDto): Record<string, never> {
     if (!this.auth.isValidAccessToken(dto.token)) throw new SeedResponseException(TOKEN_NOT_VALID, 401);
     return {};

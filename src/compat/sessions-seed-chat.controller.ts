@@ -1,12 +1,26 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Put,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { ChatSession } from '../chat-sessions/chat-session.entity.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
+import { ApiSeedAuthRequired, ApiSeedError, ApiSeedProviderErrors } from '../common/api-errors.decorator.js';
 import { CurrentUser } from '../common/decorators.js';
 import { ChatTurnService } from '../messages/chat-turn.service.js';
 import { Exchange, MessagesService } from '../messages/messages.service.js';
 import { SeedPromptDto, SeedSessionDto } from './dto/seed-chat.dto.js';
+import { SeedChatSessionDto, SeedExchangeDto } from './dto/seed-responses.dto.js';
 import { seedMessageText } from './seed-message.js';
 
 interface SeedSession {
@@ -41,9 +55,20 @@ const toSeedExchange = (e: Exchange): SeedExchange => ({
   created_at: e.createdAt.toISOString(),
 });
 
+/** `{id}` in the path, and the 404 for a session that is not the caller's. */
+const A_SESSION = applyDecorators(
+  ApiParam({ name: 'id', format: 'uuid', description: 'The chat session id.' }),
+  ApiSeedError(404, "Unknown session, or another user's.", { error: 'Chat session not found' }),
+);
+
+const TITLE_INVALID = ApiSeedError(400, 'The title is not a string, or longer than 200 characters.', {
+  title: ['Ensure this field has no more than 200 characters.'],
+});
+
 /** The sessions seed's `/chatsessions/*` API, at the root and under `/api/`. Auth: `Bearer <access>`. */
 @ApiTags('seed-compatible chat')
 @ApiBearerAuth('bearer')
+@ApiSeedAuthRequired('sessions-seed')
 @Controller(['chatsessions', 'api/chatsessions'])
 export class SessionsSeedChatController {
   constructor(
@@ -52,22 +77,40 @@ export class SessionsSeedChatController {
     private readonly turns: ChatTurnService,
   ) {}
 
+  /** The caller's sessions, most recently active first. */
   @Get()
+  @ApiOkResponse({ type: [SeedChatSessionDto], description: "The caller's sessions." })
   async list(@CurrentUser() caller: AuthUser): Promise<SeedSession[]> {
     return (await this.sessions.listAll(caller.id, 'activity')).map(toSeedSession);
   }
 
+  /**
+   * Starts a session.
+   * @remarks `{title?}` → 201 the session.
+   */
   @Post()
+  @ApiCreatedResponse({ type: SeedChatSessionDto, description: 'The new session.' })
+  @TITLE_INVALID
   async create(@CurrentUser() caller: AuthUser, @Body() dto: SeedSessionDto): Promise<SeedSession> {
     return toSeedSession(await this.sessions.create(caller.id, { title: dto.title }));
   }
 
+  /** One session. */
   @Get(':id')
+  @A_SESSION
+  @ApiOkResponse({ type: SeedChatSessionDto, description: 'The session.' })
   async get(@CurrentUser() caller: AuthUser, @Param('id') id: string): Promise<SeedSession> {
     return toSeedSession(await this.sessions.get(caller.id, id));
   }
 
+  /**
+   * Replaces the session's title.
+   * @remarks `{title}`; an omitted or null title clears it.
+   */
   @Put(':id')
+  @A_SESSION
+  @ApiOkResponse({ type: SeedChatSessionDto, description: 'The session, changed.' })
+  @TITLE_INVALID
   async replace(
     @CurrentUser() caller: AuthUser,
     @Param('id') id: string,
@@ -76,7 +119,14 @@ export class SessionsSeedChatController {
     return toSeedSession(await this.sessions.update(caller.id, id, { title: dto.title ?? null }));
   }
 
+  /**
+   * Changes the session's title.
+   * @remarks The title changes only when `title` is given.
+   */
   @Patch(':id')
+  @A_SESSION
+  @ApiOkResponse({ type: SeedChatSessionDto, description: 'The session, changed.' })
+  @TITLE_INVALID
   async update(
     @CurrentUser() caller: AuthUser,
     @Param('id') id: string,
@@ -85,21 +135,37 @@ export class SessionsSeedChatController {
     return toSeedSession(await this.sessions.update(caller.id, id, { title: dto.title }));
   }
 
+  /** Deletes the session and its messages. */
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @A_SESSION
   async remove(@CurrentUser() caller: AuthUser, @Param('id') id: string): Promise<void> {
     await this.sessions.remove(caller.id, id);
   }
 
-  /** Each exchange as one object: `{id, session, prompt, response, created_at}`. */
+  /**
+   * The session's exchanges, oldest first.
+   * @remarks Each exchange (a prompt and its answer) as one object: `{id, session, prompt, response, created_at}`.
+   */
   @Get(':id/messages')
+  @A_SESSION
+  @ApiOkResponse({ type: [SeedExchangeDto], description: 'The exchanges, oldest first.' })
   async exchanges(@CurrentUser() caller: AuthUser, @Param('id') id: string): Promise<SeedExchange[]> {
     const session = await this.sessions.get(caller.id, id);
     return (await this.messages.exchanges(session.id)).map(toSeedExchange);
   }
 
-  /** `{prompt}` → 201 the exchange, answered with the session's earlier turns as memory. */
+  /**
+   * Sends a prompt and returns the exchange with the answer.
+   * @remarks `{prompt}` → 201 the exchange, answered with the session's earlier turns as memory.
+   */
   @Post(':id/messages')
+  @A_SESSION
+  @ApiCreatedResponse({ type: SeedExchangeDto, description: 'The exchange, stored.' })
+  @ApiSeedError(400, 'The prompt is missing, blank, too long or contains a NUL character.', {
+    error: 'Prompt cannot be empty',
+  })
+  @ApiSeedProviderErrors()
   async send(
     @CurrentUser() caller: AuthUser,
     @Param('id') id: string,

@@ -1,4 +1,5 @@
 import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { RequiredString } from '../../common/dto-validators.js';
 import type { User, UserRole } from '../../users/user.entity.js';
 import type { TokenPair } from '../auth.service.js';
@@ -51,11 +52,15 @@ export class VerifyDto {
 }
 
 export class UserDto {
+  @ApiUuid()
   id!: string;
+
   username!: string;
   email!: string | null;
   /** `user` or `admin` */
   role!: UserRole;
+
+  @ApiDateTime()
   created_at!: string;
 
   static from(user: User): UserDto {

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { NoNulBytes } from '../../common/dto-validators.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
 import type { ChatSession } from '../chat-session.entity.js';
@@ -54,14 +55,21 @@ export class PageQueryDto {
 }
 
 export class ChatSessionDto {
+  @ApiUuid()
   id!: string;
+
   title!: string | null;
   system_prompt!: string | null;
   /** The provider asked for, or null for the server's default. */
   provider!: LlmProviderName | null;
   model!: string | null;
   message_count!: number;
+
+  @ApiDateTime()
   created_at!: string;
+
+  /** The last activity: creation, a change, or a message. */
+  @ApiDateTime()
   updated_at!: string;
 
   static from(session: ChatSession): ChatSessionDto {

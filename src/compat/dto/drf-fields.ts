@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsDefined,
   IsEmail,
@@ -17,6 +18,7 @@ import { USERNAME_PATTERN } from '../../auth/dto/auth.dto.js';
  */
 export function DrfRequiredString(maxLength: number): PropertyDecorator {
   return applyDecorators(
+    ApiProperty({ minLength: 1, maxLength }),
     IsDefined({ message: 'This field is required.' }),
     IsString({ message: 'Not a valid string.' }),
     IsNotEmpty({ message: 'This field may not be blank.' }),
@@ -38,6 +40,7 @@ export function DrfUsername(): PropertyDecorator {
 /** An optional email, blank allowed (Django's `EmailField(blank=True)`). */
 export function DrfOptionalEmail(): PropertyDecorator {
   return applyDecorators(
+    ApiPropertyOptional({ maxLength: 254, description: 'An email address, or empty.' }),
     IsOptional(),
     ValidateIf((_, value) => value !== ''),
     IsString({ message: 'Not a valid string.' }),
