@@ -1,4 +1,12 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
@@ -10,15 +18,35 @@ export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
 /** Where an unopened data source would connect: never used, as it is never initialized. */
 const UNOPENED = { host: '/nonexistent', port: 5432 };
 
-/** Closes the pool before the embedded server it talks to, then releases the data directory. */
+const ANALYZE_EVERY_MS = 10 * 60_000;
+
+/**
+ * The embedded database's housekeeping. PGlite runs no autovacuum, so without an explicit ANALYZE the
+ * planner has no statistics (the context query of a 3,000-message session took 66 ms instead of 2 ms):
+ * analyze after start-up and every ten minutes. On shutdown, close the pool before the embedded server
+ * it talks to, then release the data directory.
+ */
 @Injectable()
-class EmbeddedPostgresCloser implements OnApplicationShutdown {
+class EmbeddedPostgresLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private analyzer?: NodeJS.Timeout;
+
   constructor(
     private readonly dataSource: DataSource,
     @Inject(EMBEDDED_POSTGRES) private readonly embedded: EmbeddedPostgres | null,
   ) {}
 
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.embedded || !this.dataSource.isInitialized) return;
+    await this.dataSource.query('ANALYZE');
+    this.analyzer = setInterval(
+      () => void this.dataSource.query('ANALYZE').catch(() => undefined),
+      ANALYZE_EVERY_MS,
+    );
+    this.analyzer.unref();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.analyzer);
     if (!this.embedded) return;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     await this.embedded.stop();
@@ -73,7 +101,7 @@ export class DatabaseModule {
               : { ...typeOrmOptions(config, UNOPENED), manualInitialization: true },
         }),
       ],
-      providers: [EmbeddedPostgresCloser],
+      providers: [EmbeddedPostgresLifecycle],
     };
   }
 }

@@ -27,7 +27,7 @@ export function typeOrmOptions(
       port: embedded.port,
       username: 'postgres',
       database: 'postgres',
-      extra: { max: 1 },
+      extra: { max: 1, idleTimeoutMillis: 0 } /* PGlite has one session: keep it, never reconnect */,
     };
   }
   const credentials = db.url

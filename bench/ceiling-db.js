@@ -1,0 +1,117 @@
+/* global Buffer, console, process -- Node.js globals (this repo's ESLint config declares none for plain JS) */
+// The "db ceiling": a bare node:http server running one prepared `pg` query that returns 20 rows per
+// request, as JSON. On PostgreSQL (CEILING_DATABASE_URL: a fresh database of its own) the pool has
+// CEILING_POOL_SIZE connections; without it, a PGlite of its own is served over
+// @electric-sql/pglite-socket on a private Unix socket (as src/database/embedded-postgres.ts does) with a
+// pool of one. Forked by bench/run.js: reports its port over IPC, exits when the parent disconnects.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const USER_ID = '11111111-1111-4111-8111-111111111111';
+const QUERY = {
+  name: 'ceiling_page',
+  text: `SELECT id, title, system_prompt, provider, model, message_count, created_at, updated_at
+           FROM ceiling_sessions WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT 20`,
+  values: [USER_ID],
+};
+
+let cleanup = async () => {};
+
+async function openPool() {
+  const url = process.env.CEILING_DATABASE_URL;
+  if (url) {
+    return new pg.Pool({
+      connectionString: url,
+      max: Number(process.env.CEILING_POOL_SIZE ?? 10),
+      idleTimeoutMillis: 0,
+    });
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-ceiling-pgdata-'));
+  const socketDir = mkdtempSync(join(tmpdir(), 'bench-ceiling-sock-'));
+  const db = await PGlite.create(join(dataDir, 'pgdata'));
+  const server = new PGLiteSocketServer({ db, path: join(socketDir, '.s.PGSQL.5432'), maxConnections: 1 });
+  await server.start();
+  cleanup = async () => {
+    await server.stop();
+    await db.close();
+    rmSync(socketDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  // idleTimeoutMillis 0: PGlite has one session, so a reconnect after the pool's default 10 s idle
+  // timeout would find the named statement still prepared ("prepared statement … already exists").
+  return new pg.Pool({
+    host: socketDir,
+    port: 5432,
+    user: 'postgres',
+    database: 'postgres',
+    max: 1,
+    idleTimeoutMillis: 0,
+  });
+}
+
+async function main() {
+  const pool = await openPool();
+  await pool.query(`
+    CREATE TABLE IF NOT EXISTS ceiling_sessions (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      user_id uuid NOT NULL,
+      title varchar(200),
+      system_prompt text,
+      provider varchar(16),
+      model varchar(100),
+      message_count integer NOT NULL DEFAULT 0,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  await pool.query(
+    `CREATE INDEX IF NOT EXISTS ceiling_sessions_user_activity_idx ON ceiling_sessions (user_id, updated_at DESC, id DESC)`,
+  );
+  await pool.query(
+    `INSERT INTO ceiling_sessions (user_id, title, message_count, updated_at)
+     SELECT $1, 'Session number ' || g, g, now() - make_interval(secs => g)
+       FROM generate_series(1, 50) g`,
+    [USER_ID],
+  );
+  await pool.query('ANALYZE ceiling_sessions');
+
+  const server = createServer((req, res) => {
+    req.resume();
+    pool.query(QUERY).then(
+      (result) => {
+        const body = JSON.stringify({ data: result.rows, next_cursor: null });
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        });
+        res.end(body);
+      },
+      (error) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(error));
+      },
+    );
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
+    process.send?.({ ready: true, port: server.address().port });
+  });
+  const stop = async () => {
+    server.closeAllConnections();
+    server.close();
+    await pool.end().catch(() => undefined);
+    await cleanup().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('disconnect', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error) => {
+  console.error('db ceiling failed:', error);
+  process.exit(1);
+});

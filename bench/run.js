@@ -1,0 +1,874 @@
+/* global URL, clearInterval, clearTimeout, console, fetch, performance, process, setInterval, setTimeout -- Node.js globals (this repo's ESLint config declares none for plain JS) */
+// `npm run bench`: throughput and latency of the built server (dist/main.js) against two ceilings measured
+// in the same run, on PostgreSQL when DATABASE_URL is set (fresh databases of its own on that server,
+// dropped at the end), else on the embedded database (a fresh temp DATA_DIR). See bench/README.md.
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { startOpenAiFake } from './openai-fake.js';
+import { formatSummary, summarise } from './profile-summary.js';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH_DIR, '..');
+const env = process.env;
+const num = (value, fallback) => (value === undefined || value === '' ? fallback : Number(value));
+
+const duration = num(env.BENCH_DURATION, 10);
+const CFG = {
+  duration,
+  connections: num(env.BENCH_CONNECTIONS, 16),
+  listSessions: 50,
+  pageMessages: 100,
+  bigMessages: num(env.BENCH_BIG_MESSAGES, 3000),
+  bigRequests: num(env.BENCH_BIG_REQUESTS, Math.max(200, 100 * duration)),
+  streams: num(env.BENCH_STREAMS, 2000),
+  streamSessions: num(env.BENCH_STREAM_SESSIONS, 200),
+  streamTokens: num(env.BENCH_STREAM_TOKENS, 20),
+  tokenDelayMs: num(env.BENCH_TOKEN_DELAY_MS, 50),
+  loginConnections: num(env.BENCH_LOGIN_CONNECTIONS, 4),
+  contextTokens: num(env.BENCH_APP_LLM_CONTEXT_TOKENS ?? env.LLM_CONTEXT_TOKENS, 8000),
+  profile: env.BENCH_PROFILE === '1', // one profile per scenario (bench/profiler-preload.js)
+  profileWhole: env.BENCH_PROFILE === 'whole', // node --cpu-prof: one profile of the whole run, written at exit
+  profileDir: env.BENCH_PROFILE_DIR ?? '/tmp/prof',
+  only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : null,
+};
+const wants = (key) => !CFG.only || CFG.only.has(key);
+const MODE = env.DATABASE_URL ? 'postgres' : 'embedded';
+const TARGETS = { list: 0.7, messages: 0.6, post: 0.2, bigLatency: 1.5, streamRssMiB: 600 };
+
+const cleanups = [];
+const log = (...args) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------- databases
+
+async function createServerDatabases() {
+  const server = new URL(env.DATABASE_URL);
+  const stem = `chatbot_bench_${randomBytes(5).toString('hex')}`;
+  const names = { app: stem, ceiling: `${stem}_ceiling` };
+  const admin = new pg.Client({ connectionString: server.toString() });
+  await admin.connect();
+  for (const name of Object.values(names)) await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  cleanups.push(async () => {
+    const client = new pg.Client({ connectionString: server.toString() });
+    await client.connect();
+    for (const name of Object.values(names))
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.end();
+  });
+  const urlOf = (name) => {
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  return { appUrl: urlOf(names.app), ceilingUrl: urlOf(names.ceiling) };
+}
+
+// ---------------------------------------------------------------------------------------------- processes
+
+function forkCeiling(file, childEnv = {}) {
+  const child = fork(join(BENCH_DIR, file), [], {
+    env: { ...env, ...childEnv },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  cleanups.push(() => stopChild(child));
+  return new Promise((resolvePort, reject) => {
+    child.once('message', (m) => resolvePort({ pid: child.pid, url: `http://127.0.0.1:${m.port}` }));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+}
+
+function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = http.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** BENCH_APP_<NAME>=value is passed to the app as NAME=value (e.g. BENCH_APP_DB_POOL_SIZE=20). */
+function appOverrides() {
+  const out = {};
+  for (const [key, value] of Object.entries(env))
+    if (key.startsWith('BENCH_APP_')) out[key.slice(10)] = value;
+  for (const key of ['DB_POOL_SIZE', 'LLM_CONTEXT_TOKENS'])
+    if (env[key] && !(key in out)) out[key] = env[key];
+  return out;
+}
+
+async function startApp(databaseEnv, fakeUrl) {
+  const port = await freePort();
+  const args = [];
+  if (CFG.profile) args.push('--import', join(BENCH_DIR, 'profiler-preload.js'));
+  if (CFG.profileWhole) args.push('--cpu-prof', `--cpu-prof-dir=${CFG.profileDir}`);
+  args.push(join(ROOT, 'dist/main.js'));
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: {
+      PATH: env.PATH ?? '',
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
+      JWT_ACCESS_TTL: '2h',
+      OPENAI_API_KEY: 'bench',
+      OPENAI_BASE_URL: `${fakeUrl}/v1`,
+      LLM_PROVIDER: 'openai',
+      LOG_LEVEL: 'warn',
+      LOGIN_MAX_FAILURES: '10000', // the schema's maximum (the issue's 100000 is refused at start-up)
+      ...databaseEnv,
+      ...appOverrides(),
+    },
+    stdio: ['ignore', 'pipe', 'pipe', ...(CFG.profile ? ['ipc'] : [])],
+  });
+  const output = [];
+  const keep = (chunk) => {
+    output.push(chunk.toString());
+    if (output.length > 200) output.shift();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  cleanups.push(() => stopChild(child));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the app exited with ${child.exitCode}:\n${output.join('')}`);
+    if (Date.now() > deadline) throw new Error(`the app did not become healthy:\n${output.join('')}`);
+    const ok = await fetch(`${baseUrl}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await sleep(200);
+  }
+  return { child, pid: child.pid, baseUrl, output };
+}
+
+function profileCommand(app, message) {
+  return new Promise((done, reject) => {
+    const onMessage = (reply) => {
+      if (reply?.cmd !== message.cmd) return;
+      app.child.off('message', onMessage);
+      if (reply.ok) done(reply);
+      else reject(new Error(reply.error));
+    };
+    app.child.on('message', onMessage);
+    app.child.send(message);
+  });
+}
+
+/** Runs `fn` with the app's CPU profiled into <profileDir>/<mode>-<name>.cpuprofile when BENCH_PROFILE=1. */
+async function profiled(app, name, fn) {
+  if (!CFG.profile) return fn();
+  await profileCommand(app, { cmd: 'profile-start' });
+  try {
+    return await fn();
+  } finally {
+    const file = join(CFG.profileDir, `${MODE}-${name}.cpuprofile`);
+    await profileCommand(app, { cmd: 'profile-stop', file });
+    profiles.push({ name, file });
+  }
+}
+const profiles = [];
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) a process has used so far, in ms; null when /proc is not there. */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+function rssKiB(pid, field = 'VmRSS') {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- HTTP helpers
+
+async function api(base, method, path, { token, body, expect = [200, 201] } = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!expect.includes(response.status))
+    throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function mapLimit(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return results;
+}
+
+const range = (n) => Array.from({ length: n }, (_, i) => i);
+const QUESTION =
+  'Please explain, in a few sentences, how keyset pagination differs from offset pagination and why it stays fast on long lists. Question number ';
+
+// ---------------------------------------------------------------------------------------------- measuring
+
+function cannon(opts) {
+  const options = { connections: CFG.connections, timeout: 30, ...opts };
+  if (options.amount === undefined) options.duration ??= CFG.duration; // `amount` runs until that many answered
+  return autocannon(options);
+}
+
+function summary(result, cpu) {
+  return {
+    serverCpuMsPerReq: cpu,
+    rps: result.requests.average,
+    total: result.requests.total,
+    latencyMean: result.latency.mean,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    durationS: result.duration,
+  };
+}
+
+/** One autocannon run; `pid` is the server process whose CPU time per answered request is reported. */
+async function measure(name, opts, pid) {
+  log(`measuring ${name} …`);
+  const cpuBefore = pid ? cpuMs(pid) : null;
+  const raw = await cannon(opts);
+  const cpuAfter = pid ? cpuMs(pid) : null;
+  const answered = raw.requests.total;
+  const cpu =
+    cpuBefore !== null && cpuAfter !== null && answered > 0 ? (cpuAfter - cpuBefore) / answered : null;
+  const result = summary(raw, cpu);
+  log(
+    `  ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}, ` +
+      `non-2xx ${result.non2xx}${cpu === null ? '' : `, server CPU ${cpu.toFixed(3)} ms/req`}`,
+  );
+  return result;
+}
+
+function streamOne(agent, base, token, sessionId, content) {
+  return new Promise((done) => {
+    const started = performance.now();
+    let firstByte = null;
+    let body = '';
+    const request = http.request(
+      `${base}/api/v1/chat-sessions/${sessionId}/messages`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+        },
+      },
+      (response) => {
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          firstByte ??= performance.now() - started;
+          body += chunk;
+        });
+        response.on('end', () =>
+          done({
+            status: response.statusCode,
+            completed: body.split('event: message.completed').length - 1,
+            failed: body.split('event: error').length - 1,
+            deltas: body.split('event: delta').length - 1,
+            firstByteMs: firstByte,
+            ms: performance.now() - started,
+          }),
+        );
+        response.on('error', (error) => done({ error: error.message, ms: performance.now() - started }));
+      },
+    );
+    request.setTimeout(180_000, () => request.destroy(new Error('timeout')));
+    request.on('error', (error) => done({ error: error.message, ms: performance.now() - started }));
+    request.end(JSON.stringify({ content }));
+  });
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+async function main() {
+  log(
+    `mode ${MODE}; ${CFG.connections} connections × ${CFG.duration} s; node ${process.version}; ${cpus().length} CPUs`,
+  );
+  if (CFG.profile || CFG.profileWhole) {
+    mkdirSync(CFG.profileDir, { recursive: true });
+    log(`profiling the app into ${CFG.profileDir} (numbers are lower while profiling)`);
+  }
+  const fake = await startOpenAiFake();
+  cleanups.push(() => fake.close());
+
+  let databaseEnv;
+  let ceilingEnv;
+  if (MODE === 'postgres') {
+    const dbs = await createServerDatabases();
+    databaseEnv = { DATABASE_URL: dbs.appUrl };
+    ceilingEnv = {
+      CEILING_DATABASE_URL: dbs.ceilingUrl,
+      CEILING_POOL_SIZE: String(num(appOverrides().DB_POOL_SIZE, 10)),
+    };
+  } else {
+    const dataDir = mkdtempSync(join(tmpdir(), 'chatbot-bench-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    databaseEnv = { DATA_DIR: dataDir };
+    ceilingEnv = { CEILING_DATABASE_URL: '' };
+  }
+
+  const measureCeilings = wants('ceilings') || !CFG.only;
+  const [jsonCeiling, dbCeiling, app] = await Promise.all([
+    measureCeilings ? forkCeiling('ceiling-json.js') : null,
+    measureCeilings ? forkCeiling('ceiling-db.js', ceilingEnv) : null,
+    startApp(databaseEnv, fake.baseUrl),
+  ]);
+  log(`app pid ${app.pid} at ${app.baseUrl}; fake at ${fake.baseUrl}`);
+  const base = app.baseUrl;
+
+  // ---- seed
+  const t0 = performance.now();
+  const password = `Bench-${randomBytes(12).toString('hex')}!`;
+  const users = {};
+  for (const name of ['list', 'post', 'stream']) {
+    const username = `bench_${name}_${randomBytes(3).toString('hex')}`;
+    await api(base, 'POST', '/api/v1/auth/register', { body: { username, password } });
+    const pair = await api(base, 'POST', '/api/v1/auth/login', { body: { username, password } });
+    users[name] = { username, token: pair.access_token };
+  }
+  const newSession = (token) =>
+    api(base, 'POST', '/api/v1/chat-sessions', { token, body: {} }).then((s) => s.id);
+  const post = (token, id, i) =>
+    api(base, 'POST', `/api/v1/chat-sessions/${id}/messages`, {
+      token,
+      body: { content: `${QUESTION}${i}.` },
+    });
+
+  const listSessions = await mapLimit(range(CFG.listSessions), 8, () => newSession(users.list.token));
+  const pageSession = listSessions[0];
+  if (wants('messages'))
+    await mapLimit(range(CFG.pageMessages / 2), 4, (i) => post(users.list.token, pageSession, i));
+  const postSession = await newSession(users.post.token);
+  let bigSession;
+  let freshSessions = [];
+  if (wants('big')) {
+    bigSession = await newSession(users.post.token);
+    if (MODE === 'postgres') {
+      const client = new pg.Client({ connectionString: databaseEnv.DATABASE_URL });
+      await client.connect();
+      await client.query(`DO $$
+        DECLARE qid uuid;
+        BEGIN
+          FOR i IN 1..${Math.floor(CFG.bigMessages / 2)} LOOP
+            INSERT INTO messages (session_id, role, content)
+              VALUES ('${bigSession}', 'user', ${pgLiteral(QUESTION)} || i || '.') RETURNING id INTO qid;
+            INSERT INTO messages (session_id, role, content, reply_to, provider, model, prompt_tokens, completion_tokens)
+              VALUES ('${bigSession}', 'assistant', ${pgLiteral(fake.options.reply)}, qid, 'openai', 'gpt-4o', 100, 45);
+          END LOOP;
+          UPDATE chat_sessions SET message_count = message_count + ${2 * Math.floor(CFG.bigMessages / 2)}, updated_at = now()
+            WHERE id = '${bigSession}';
+        END $$`);
+      await client.query('ANALYZE messages');
+      await client.end();
+    } else {
+      await mapLimit(range(Math.floor(CFG.bigMessages / 2)), 4, (i) => post(users.post.token, bigSession, i));
+    }
+    freshSessions = await mapLimit(range(CFG.bigRequests), 8, () => newSession(users.post.token));
+  }
+  const streamSessions = wants('stream')
+    ? await mapLimit(range(CFG.streamSessions), 8, () => newSession(users.stream.token))
+    : [];
+  log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${fake.stats.requests} fake calls)`);
+  fake.resetStats();
+
+  const auth = (token) => ({ authorization: `Bearer ${token}` });
+  const jsonPost = (token) => ({ ...auth(token), 'content-type': 'application/json' });
+  const results = { ceilings: {}, scenarios: {} };
+
+  const ceilingRound = async (round) => {
+    if (!jsonCeiling) return;
+    results.ceilings[`json${round}`] = await measure(
+      `ceiling: bare node:http JSON (${round})`,
+      { url: jsonCeiling.url },
+      jsonCeiling.pid,
+    );
+    results.ceilings[`db${round}`] = await measure(
+      `ceiling: node:http + pg, 20 rows (${round})`,
+      { url: dbCeiling.url },
+      dbCeiling.pid,
+    );
+  };
+
+  // ---- ceilings, then the throughput scenarios, then the ceilings again (the reference is their mean)
+  await ceilingRound(1);
+  if (wants('list'))
+    results.scenarios.list = await profiled(app, 'list', () =>
+      measure(
+        'GET /api/v1/chat-sessions?limit=20',
+        { url: `${base}/api/v1/chat-sessions?limit=20`, headers: auth(users.list.token) },
+        app.pid,
+      ),
+    );
+  if (wants('messages'))
+    results.scenarios.messages = await profiled(app, 'messages', () =>
+      measure(
+        'GET …/messages?limit=50',
+        {
+          url: `${base}/api/v1/chat-sessions/${pageSession}/messages?limit=50`,
+          headers: auth(users.list.token),
+        },
+        app.pid,
+      ),
+    );
+  if (wants('post'))
+    results.scenarios.post = await profiled(app, 'post', () =>
+      measure(
+        'POST …/messages (OpenAI SDK → fake)',
+        {
+          url: `${base}/api/v1/chat-sessions/${postSession}/messages`,
+          method: 'POST',
+          headers: jsonPost(users.post.token),
+          body: JSON.stringify({ content: `${QUESTION}under load.` }),
+        },
+        app.pid,
+      ),
+    );
+  await ceilingRound(2);
+
+  // ---- a 3,000-message session against fresh ones (one fresh session per request)
+  if (wants('big')) {
+    let next = 0;
+    fake.resetStats();
+    const fresh = await profiled(app, 'big-fresh', () =>
+      measure(
+        `POST into fresh sessions (${CFG.bigRequests} requests)`,
+        {
+          url: `${base}/api/v1/chat-sessions/${freshSessions[0]}/messages`,
+          amount: CFG.bigRequests,
+          requests: [
+            {
+              method: 'POST',
+              headers: jsonPost(users.post.token),
+              body: JSON.stringify({ content: `${QUESTION}fresh.` }),
+              setupRequest: (request) => ({
+                ...request,
+                path: `/api/v1/chat-sessions/${freshSessions[next++ % freshSessions.length]}/messages`,
+              }),
+            },
+          ],
+        },
+        app.pid,
+      ),
+    );
+    const freshContext = fake.resetStats();
+    const big = await profiled(app, 'big-3000', () =>
+      measure(
+        `POST into the ${CFG.bigMessages}-message session (${CFG.bigRequests} requests)`,
+        {
+          url: `${base}/api/v1/chat-sessions/${bigSession}/messages`,
+          amount: CFG.bigRequests,
+          method: 'POST',
+          headers: jsonPost(users.post.token),
+          body: JSON.stringify({ content: `${QUESTION}big.` }),
+        },
+        app.pid,
+      ),
+    );
+    const bigContext = fake.resetStats();
+    results.scenarios.bigFresh = { ...fresh, context: freshContext };
+    results.scenarios.big = { ...big, context: bigContext };
+    results.bigSession = {
+      p50Ratio: big.p50 / fresh.p50,
+      meanRatio: big.latencyMean / fresh.latencyMean,
+      maxMessages: bigContext.maxMessages,
+      maxChars: bigContext.maxChars,
+      boundChars: CFG.contextTokens * 4,
+    };
+  }
+
+  // ---- 2,000 concurrent SSE answers with a 50 ms-per-token fake
+  if (wants('stream')) {
+    fake.options.tokenDelayMs = CFG.tokenDelayMs;
+    fake.options.streamTokens = CFG.streamTokens;
+    fake.resetStats();
+    try {
+      writeFileSync(`/proc/${app.pid}/clear_refs`, '5'); // resets VmHWM (peak RSS) where the kernel allows
+    } catch {
+      /* not allowed: VmHWM then covers the whole run */
+    }
+    const rssBefore = rssKiB(app.pid);
+    let peak = rssBefore ?? 0;
+    const sampler = setInterval(() => {
+      const rss = rssKiB(app.pid);
+      if (rss !== null && rss > peak) peak = rss;
+    }, 100);
+    const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+    log(`streaming ${CFG.streams} answers at once (${CFG.streamTokens} tokens × ${CFG.tokenDelayMs} ms) …`);
+    const started = performance.now();
+    const outcomes = await profiled(app, 'stream', () =>
+      Promise.all(
+        range(CFG.streams).map((i) =>
+          streamOne(
+            agent,
+            base,
+            users.stream.token,
+            streamSessions[i % streamSessions.length],
+            `${QUESTION}stream ${i}.`,
+          ),
+        ),
+      ),
+    );
+    const totalMs = performance.now() - started;
+    clearInterval(sampler);
+    agent.destroy();
+    fake.options.tokenDelayMs = 0;
+    const hwm = rssKiB(app.pid, 'VmHWM');
+    const ok = outcomes.filter((o) => o.status === 200 && o.completed === 1);
+    results.scenarios.stream = {
+      streams: CFG.streams,
+      completed: ok.length,
+      failedEvents: outcomes.reduce((n, o) => n + (o.failed ?? 0), 0),
+      transportErrors: outcomes.filter((o) => o.error).length,
+      non200: outcomes.filter((o) => o.status && o.status !== 200).length,
+      errorSamples: [
+        ...new Set(
+          outcomes
+            .filter((o) => o.error || (o.status && o.status !== 200))
+            .map((o) => o.error ?? `HTTP ${o.status}`),
+        ),
+      ].slice(0, 5),
+      totalS: totalMs / 1000,
+      streamP50Ms: percentile(
+        ok.map((o) => o.ms),
+        50,
+      ),
+      streamP99Ms: percentile(
+        ok.map((o) => o.ms),
+        99,
+      ),
+      firstByteP50Ms: percentile(
+        ok.map((o) => o.firstByteMs),
+        50,
+      ),
+      firstByteP99Ms: percentile(
+        ok.map((o) => o.firstByteMs),
+        99,
+      ),
+      rssBeforeMiB: rssBefore / 1024,
+      peakRssMiB: peak / 1024,
+      vmHwmMiB: hwm / 1024,
+      fakeCalls: fake.stats.requests,
+    };
+    const s = results.scenarios.stream;
+    log(
+      `  ${s.completed}/${s.streams} streams completed in ${s.totalS.toFixed(1)} s; peak RSS ${s.peakRssMiB.toFixed(0)} MiB (VmHWM ${s.vmHwmMiB.toFixed(0)} MiB)`,
+    );
+  }
+
+  // ---- logins (argon2id verifications per second)
+  if (wants('login'))
+    results.scenarios.login = await profiled(app, 'login', () =>
+      measure(
+        `POST /api/v1/auth/login (${CFG.loginConnections} connections)`,
+        {
+          url: `${base}/api/v1/auth/login`,
+          connections: CFG.loginConnections,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: users.list.username, password }),
+        },
+        app.pid,
+      ),
+    );
+
+  if (CFG.profileWhole) {
+    await stopChild(app.child); // the app writes its --cpu-prof file as it exits
+    const file = readdirSync(CFG.profileDir).find(
+      (f) => f.includes(`.${app.pid}.`) && f.endsWith('.cpuprofile'),
+    );
+    if (file) profiles.push({ name: 'whole run', file: join(CFG.profileDir, file) });
+  }
+  report(results, { appPid: app.pid });
+  if (profiles.length > 0) {
+    console.log('\nCPU profiles (self time; node bench/profile-summary.js FILE --filter REGEX for more):');
+    for (const { name, file } of profiles) {
+      console.log(
+        formatSummary(`${name} (${file})`, summarise(JSON.parse(readFileSync(file, 'utf8'))), { top: 15 }),
+      );
+    }
+  }
+}
+
+function pgLiteral(text) {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+function mean(...values) {
+  const present = values.filter((v) => typeof v === 'number');
+  return present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
+}
+
+function report(results, { appPid }) {
+  const c = results.ceilings;
+  // a ceiling round with errors is no ceiling: it is left out of the reference (and reported)
+  const clean = (r) => (r && r.errors + r.non2xx === 0 ? r.rps : undefined);
+  for (const [key, r] of Object.entries(c))
+    if (r && r.errors + r.non2xx > 0)
+      console.log(`WARNING: ceiling round ${key} had errors; left out of the reference`);
+  const jsonRef = mean(clean(c.json1), clean(c.json2));
+  const dbRef = mean(clean(c.db1), clean(c.db2));
+  const rows = [];
+  const row = (label, r) => {
+    if (!r) return;
+    rows.push({
+      scenario: label,
+      rps: r.rps,
+      p50: r.p50,
+      p99: r.p99,
+      mean: r.latencyMean,
+      cpu: r.serverCpuMsPerReq,
+      errors: r.errors,
+      non2xx: r.non2xx,
+      xJson: jsonRef ? r.rps / jsonRef : null,
+      xDb: dbRef ? r.rps / dbRef : null,
+    });
+  };
+  row('ceiling: node:http JSON (before)', c.json1);
+  row('ceiling: node:http JSON (after)', c.json2);
+  row('ceiling: node:http + pg 20 rows (before)', c.db1);
+  row('ceiling: node:http + pg 20 rows (after)', c.db2);
+  const s = results.scenarios;
+  row('1. GET chat-sessions?limit=20', s.list);
+  row('2. GET messages?limit=50', s.messages);
+  row('3. POST message (OpenAI SDK → fake)', s.post);
+  row(`4a. POST into fresh sessions (${CFG.bigRequests} req)`, s.bigFresh);
+  row(`4b. POST into ${CFG.bigMessages}-msg session (${CFG.bigRequests} req)`, s.big);
+  row(`6. POST auth/login (${CFG.loginConnections} conn, argon2id)`, s.login);
+
+  const fmt = (v, d = 0) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
+  const header = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'mean ms',
+    'errors',
+    'non-2xx',
+    '×json',
+    '×db',
+    'CPU ms/req',
+  ];
+  const table = [
+    header,
+    ...rows.map((r) => [
+      r.scenario,
+      fmt(r.rps),
+      fmt(r.p50),
+      fmt(r.p99),
+      fmt(r.mean, 1),
+      String(r.errors),
+      String(r.non2xx),
+      fmt(r.xJson, 3),
+      fmt(r.xDb, 3),
+      fmt(r.cpu, 3),
+    ]),
+  ];
+  const widths = header.map((_, i) => Math.max(...table.map((line) => line[i].length)));
+  const line = (cells) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  console.log(
+    `\n=== bench (${MODE}) — ${CFG.connections} connections × ${CFG.duration} s; reference ceilings = mean of before/after;\n` +
+      `CPU ms/req = CPU time of the serving process (app or ceiling; not PostgreSQL's, not the load generator's) per answered request`,
+  );
+  console.log(line(table[0]));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const cells of table.slice(1)) console.log(line(cells));
+
+  if (results.bigSession) {
+    const b = results.bigSession;
+    console.log(
+      `\n4. ${CFG.bigMessages}-message session vs fresh: p50 ×${b.p50Ratio.toFixed(2)}, mean ×${b.meanRatio.toFixed(2)}; ` +
+        `context sent for the big session: max ${b.maxMessages} messages, max ${b.maxChars} chars (bound ${b.boundChars} = ${CFG.contextTokens} tokens × 4)`,
+    );
+  }
+  if (s.stream) {
+    const t = s.stream;
+    console.log(
+      `5. ${t.completed}/${t.streams} SSE answers completed (error events ${t.failedEvents}, transport errors ${t.transportErrors}, non-200 ${t.non200}) ` +
+        `in ${t.totalS.toFixed(1)} s; per stream p50 ${fmt(t.streamP50Ms)} ms, p99 ${fmt(t.streamP99Ms)} ms; first byte p50 ${fmt(t.firstByteP50Ms)} ms, p99 ${fmt(t.firstByteP99Ms)} ms; ` +
+        `app RSS ${fmt(t.rssBeforeMiB)} → peak ${fmt(t.peakRssMiB)} MiB (VmHWM ${fmt(t.vmHwmMiB)} MiB)`,
+    );
+    if (t.errorSamples.length) console.log(`   errors: ${t.errorSamples.join('; ')}`);
+  }
+  if (s.login) console.log(`6. logins: ${s.login.rps.toFixed(1)}/s (≈ argon2id verifications per second)`);
+
+  const targets = [];
+  const target = (name, value, limit, pass) => targets.push({ name, value, limit, pass });
+  if (s.list && dbRef)
+    target(
+      'session list ≥ 0.70 × db ceiling',
+      s.list.rps / dbRef,
+      TARGETS.list,
+      s.list.rps / dbRef >= TARGETS.list,
+    );
+  if (s.messages && dbRef)
+    target(
+      'message page ≥ 0.60 × db ceiling',
+      s.messages.rps / dbRef,
+      TARGETS.messages,
+      s.messages.rps / dbRef >= TARGETS.messages,
+    );
+  if (s.post && dbRef)
+    target(
+      'posting a message ≥ 0.20 × db ceiling',
+      s.post.rps / dbRef,
+      TARGETS.post,
+      s.post.rps / dbRef >= TARGETS.post,
+    );
+  const errorCount = ['list', 'messages', 'post', 'bigFresh', 'big', 'login']
+    .filter((k) => s[k])
+    .reduce((n, k) => n + s[k].errors + s[k].non2xx, 0);
+  target('no errors / non-2xx in scenarios 1–4, 6', errorCount, 0, errorCount === 0);
+  if (results.bigSession) {
+    const b = results.bigSession;
+    target(
+      `${CFG.bigMessages}-msg session p50 ≤ 1.5 × fresh`,
+      b.p50Ratio,
+      TARGETS.bigLatency,
+      b.p50Ratio <= TARGETS.bigLatency,
+    );
+    target(
+      `${CFG.bigMessages}-msg session mean ≤ 1.5 × fresh`,
+      b.meanRatio,
+      TARGETS.bigLatency,
+      b.meanRatio <= TARGETS.bigLatency,
+    );
+    target(
+      'big-session context ≤ LLM_CONTEXT_TOKENS × 4 chars',
+      b.maxChars,
+      b.boundChars,
+      b.maxChars <= b.boundChars,
+    );
+  }
+  if (s.stream) {
+    target(
+      `${s.stream.streams} streams all complete`,
+      s.stream.completed,
+      s.stream.streams,
+      s.stream.completed === s.stream.streams,
+    );
+    target(
+      'stream peak RSS < 600 MiB',
+      s.stream.peakRssMiB,
+      TARGETS.streamRssMiB,
+      s.stream.peakRssMiB < TARGETS.streamRssMiB,
+    );
+  }
+  console.log(
+    `\nTargets${MODE === 'postgres' ? '' : ' (defined for PostgreSQL; shown here for the embedded database)'}:`,
+  );
+  for (const t of targets) {
+    const value =
+      typeof t.value === 'number' && !Number.isInteger(t.value) ? t.value.toFixed(3) : String(t.value);
+    console.log(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${value} (target ${t.limit})`);
+  }
+  const out = {
+    mode: MODE,
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    config: { ...CFG, only: CFG.only ? [...CFG.only] : null },
+    appPid,
+    reference: { jsonRps: jsonRef, dbRps: dbRef },
+    ceilings: c,
+    scenarios: s,
+    bigSession: results.bigSession ?? null,
+    table: rows,
+    targets,
+    profiles,
+  };
+  const file = env.BENCH_RESULTS ?? join(BENCH_DIR, 'results.json');
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
+}
+
+async function cleanup() {
+  for (const fn of cleanups.reverse()) {
+    try {
+      await fn();
+    } catch (error) {
+      console.error('cleanup:', error.message);
+    }
+  }
+}
+
+let exitCode = 0;
+process.on('SIGINT', () => {
+  void cleanup().then(() => process.exit(130));
+});
+try {
+  await main();
+} catch (error) {
+  console.error('bench failed:', error);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
