@@ -3,12 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ProblemDetailsFilter, sendError } from './common/problem-details.filter.js';
+import { securityHeaders } from './common/security-headers.js';
 import { createValidationPipe } from './common/validation.js';
 import { setUpSwagger } from './swagger.js';
 
@@ -55,22 +55,14 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       exposedHeaders: ['x-request-id', 'retry-after'],
     });
   }
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        // helmet's default would send Swagger UI's own assets to https:// on any host but localhost
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
+  const headers = securityHeaders();
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      void reply.headers(headers).header('x-request-id', request.id);
+      done();
+    });
   setUpSwagger(app);
   return app;
 }

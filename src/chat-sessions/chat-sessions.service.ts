@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { RequestValidationException } from '../common/exceptions.js';
 import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
+import { Sql, type Statement } from '../database/sql.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
 import { ChatSession } from './chat-session.entity.js';
@@ -20,6 +21,57 @@ export interface SessionPage {
   nextCursor: string | null;
 }
 
+/** A chat_sessions row as `pg` returns it. */
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  title: string | null;
+  system_prompt: string | null;
+  provider: LlmProviderName | null;
+  model: string | null;
+  message_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const SESSION_COLUMNS = `id, user_id, title, system_prompt, provider, model, message_count, created_at, updated_at`;
+
+export function toSession(row: SessionRow): ChatSession {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    title: row.title,
+    systemPrompt: row.system_prompt,
+    provider: row.provider,
+    model: row.model,
+    messageCount: row.message_count,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** `updated_at` to the microsecond (a Date keeps only milliseconds), for the page cursor. */
+interface ActivityColumn {
+  activity_key: string;
+}
+const ACTIVITY_KEY = `to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_key`;
+
+const FIRST_PAGE: Statement = {
+  name: 'sessions_first_page',
+  text: `SELECT ${SESSION_COLUMNS}, ${ACTIVITY_KEY} FROM chat_sessions
+          WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT $2`,
+};
+const PAGE_AFTER: Statement = {
+  name: 'sessions_page_after',
+  text: `SELECT ${SESSION_COLUMNS}, ${ACTIVITY_KEY} FROM chat_sessions
+          WHERE user_id = $1 AND (updated_at, id) < ($3::timestamptz, $4::uuid)
+          ORDER BY updated_at DESC, id DESC LIMIT $2`,
+};
+const BY_ID: Statement = {
+  name: 'session_by_id',
+  text: `SELECT ${SESSION_COLUMNS} FROM chat_sessions WHERE id = $1 AND user_id = $2`,
+};
+
 type ActivityKey = [string, string];
 const isActivityKey = (key: unknown[]): key is ActivityKey =>
   key.length === 2 &&
@@ -33,6 +85,7 @@ const isActivityKey = (key: unknown[]): key is ActivityKey =>
 export class ChatSessionsService {
   constructor(
     @InjectRepository(ChatSession) private readonly sessions: Repository<ChatSession>,
+    private readonly sql: Sql,
     private readonly llm: LlmRegistry,
   ) {}
 
@@ -44,23 +97,16 @@ export class ChatSessionsService {
 
   /** Most recently active first, `limit` at a time, after the cursor of the previous page. */
   async list(userId: string, limit: number, cursor?: string): Promise<SessionPage> {
-    const query = this.sessions
-      .createQueryBuilder('s')
-      .addSelect(`to_char(s.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, 'activity_key')
-      .where('s.user_id = :userId', { userId })
-      .orderBy('s.updated_at', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .limit(limit + 1);
-    if (cursor) {
-      const [updatedAt, id] = decodeCursor(cursor, isActivityKey);
-      query.andWhere('(s.updated_at, s.id) < (:updatedAt::timestamptz, :id::uuid)', { updatedAt, id });
-    }
-    const { entities, raw } = await query.getRawAndEntities<{ activity_key: string }>();
-    const hasMore = entities.length > limit;
-    const sessions = entities.slice(0, limit);
-    const last = sessions.at(-1);
-    const nextCursor = hasMore && last ? encodeCursor([raw[limit - 1].activity_key, last.id]) : null;
-    return { sessions, nextCursor };
+    const rows = cursor
+      ? await this.sql.rows<SessionRow & ActivityColumn>(PAGE_AFTER, [
+          userId,
+          limit + 1,
+          ...decodeCursor(cursor, isActivityKey),
+        ])
+      : await this.sql.rows<SessionRow & ActivityColumn>(FIRST_PAGE, [userId, limit + 1]);
+    const sessions = rows.slice(0, limit).map(toSession);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return { sessions, nextCursor: last ? encodeCursor([last.activity_key, last.id]) : null };
   }
 
   /** Every session of a user, for the seed contracts' unpaginated lists. */
@@ -74,9 +120,9 @@ export class ChatSessionsService {
 
   async get(userId: string, id: string): Promise<ChatSession> {
     if (!UUID_PATTERN.test(id)) throw new SessionNotFoundException();
-    const session = await this.sessions.findOneBy({ id, userId });
-    if (!session) throw new SessionNotFoundException();
-    return session;
+    const [row] = await this.sql.rows<SessionRow>(BY_ID, [id, userId]);
+    if (!row) throw new SessionNotFoundException();
+    return toSession(row);
   }
 
   async update(userId: string, id: string, fields: SessionFields): Promise<ChatSession> {

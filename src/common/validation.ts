@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, RequestValidationException } from './exceptions.js';
 
 /** Flattens class-validator errors into `{field, message}` pairs, nested fields joined by dots. */
@@ -13,8 +13,32 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
   });
 }
 
+/**
+ * A DTO class that recognises its commonest valid input in plain code: `fastParse` returns the DTO, or
+ * undefined whenever it is not certain, and class-validator then decides (and words any error). It may
+ * only accept a subset of what the decorators accept; the DTO's spec checks that both agree.
+ */
+export interface FastParsable<T> {
+  fastParse(value: unknown): T | undefined;
+}
+
+/** The hot routes' DTOs skip class-transformer and class-validator (about a tenth of a request's CPU). */
+class FastPathValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const parsed = (metadata.metatype as Partial<FastParsable<unknown>> | undefined)?.fastParse?.(value);
+    return parsed ?? super.transform(value, metadata);
+  }
+}
+
+/** Own enumerable keys, when `value` is a plain object (a parsed JSON body or query string) with no others. */
+export function hasOnlyKeys(value: unknown, allowed: readonly string[]): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const key in value) if (!allowed.includes(key)) return false;
+  return true;
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new FastPathValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

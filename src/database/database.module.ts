@@ -11,6 +11,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
+import { Sql } from './sql.js';
 import { typeOrmOptions } from './typeorm-options.js';
 
 export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
@@ -75,6 +76,7 @@ class EmbeddedPostgresModule {
 }
 
 /** The database: PostgreSQL through TypeORM's `pg` driver, migrated at start-up (never synchronized). */
+@Global()
 @Module({})
 export class DatabaseModule {
   /**
@@ -101,7 +103,8 @@ export class DatabaseModule {
               : { ...typeOrmOptions(config, UNOPENED), manualInitialization: true },
         }),
       ],
-      providers: [EmbeddedPostgresLifecycle],
+      providers: [EmbeddedPostgresLifecycle, Sql],
+      exports: [Sql],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { NoNulBytes } from '../../common/dto-validators.js';
+import { hasOnlyKeys } from '../../common/validation.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
 import type { ChatSession } from '../chat-session.entity.js';
 
@@ -38,20 +39,41 @@ export class CreateChatSessionDto {
 
 export class UpdateChatSessionDto extends CreateChatSessionDto {}
 
+export const PAGE_LIMIT_MAX = 100;
+export const CURSOR_MAX_LENGTH = 200;
+/** A limit written plainly: 1 to 100, no sign, no leading zero (anything else takes the validators' path). */
+const PLAIN_LIMIT = /^(?:[1-9]\d?|100)$/;
+
 export class PageQueryDto {
   /** 1–100 */
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(PAGE_LIMIT_MAX)
   limit?: number;
 
   /** The `next_cursor` of the previous page. */
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxLength(CURSOR_MAX_LENGTH)
   cursor?: string;
+
+  /** See {@link FastParsable}. */
+  static fastParse(query: unknown): PageQueryDto | undefined {
+    if (!hasOnlyKeys(query, ['limit', 'cursor'])) return undefined;
+    const { limit, cursor } = query;
+    const dto = new PageQueryDto();
+    if (limit !== undefined) {
+      if (typeof limit !== 'string' || !PLAIN_LIMIT.test(limit)) return undefined;
+      dto.limit = Number(limit);
+    }
+    if (cursor !== undefined) {
+      if (typeof cursor !== 'string' || cursor.length > CURSOR_MAX_LENGTH) return undefined;
+      dto.cursor = cursor;
+    }
+    return dto;
+  }
 }
 
 export class ChatSessionDto {

@@ -1,5 +1,6 @@
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { NoNulBytes, NotBlank, RequiredString } from '../../common/dto-validators.js';
+import { hasOnlyKeys } from '../../common/validation.js';
 import type { Message, MessageRole, MessageStatus } from '../message.entity.js';
 
 export const MAX_MESSAGE_LENGTH = 100_000;
@@ -10,6 +11,17 @@ export class SendMessageDto {
   @NotBlank()
   @RequiredString(1, MAX_MESSAGE_LENGTH) // bottom-most: checked first
   content!: string;
+
+  /** See {@link FastParsable}. */
+  static fastParse(body: unknown): SendMessageDto | undefined {
+    if (!hasOnlyKeys(body, ['content'])) return undefined;
+    const { content } = body;
+    if (typeof content !== 'string' || content.length > MAX_MESSAGE_LENGTH) return undefined;
+    if (!/\S/.test(content) || content.includes('\0')) return undefined;
+    const dto = new SendMessageDto();
+    dto.content = content;
+    return dto;
+  }
 }
 
 export class UsageDto {
