@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { LlmModule } from '../llm/llm.module.js';
-import { ChatSession } from './chat-session.entity.js';
 import { ChatSessionsController } from './chat-sessions.controller.js';
 import { ChatSessionsService } from './chat-sessions.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ChatSession]), LlmModule],
+  imports: [LlmModule],
   controllers: [ChatSessionsController],
   providers: [ChatSessionsService],
   exports: [ChatSessionsService],

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
 import { RequestValidationException } from '../common/exceptions.js';
 import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
-import { Sql, type Statement } from '../database/sql.js';
+import { isoTimestamp, Sql, type Statement } from '../database/sql.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
-import { ChatSession } from './chat-session.entity.js';
+import type { ChatSession } from './chat-session.js';
 import { SessionNotFoundException } from './chat-session.errors.js';
 
 export interface SessionFields {
@@ -21,8 +19,8 @@ export interface SessionPage {
   nextCursor: string | null;
 }
 
-/** A chat_sessions row as `pg` returns it. */
-export interface SessionRow {
+/** A chat_sessions row as selected by {@link SESSION_COLUMNS}. */
+interface SessionRow {
   id: string;
   user_id: string;
   title: string | null;
@@ -30,13 +28,22 @@ export interface SessionRow {
   provider: LlmProviderName | null;
   model: string | null;
   message_count: number;
-  created_at: Date;
-  updated_at: Date;
+  created_at: string;
+  updated_at: string;
 }
 
-export const SESSION_COLUMNS = `id, user_id, title, system_prompt, provider, model, message_count, created_at, updated_at`;
+const SESSION_COLUMNS = `id, user_id, title, system_prompt, provider, model, message_count,
+  ${isoTimestamp('created_at')} AS created_at, ${isoTimestamp('updated_at')} AS updated_at`;
 
-export function toSession(row: SessionRow): ChatSession {
+/** The SQL column each settable field is stored in. */
+const FIELD_COLUMNS: Record<keyof SessionFields, string> = {
+  title: 'title',
+  systemPrompt: 'system_prompt',
+  provider: 'provider',
+  model: 'model',
+};
+
+function toSession(row: SessionRow): ChatSession {
   return {
     id: row.id,
     userId: row.user_id,
@@ -50,7 +57,7 @@ export function toSession(row: SessionRow): ChatSession {
   };
 }
 
-/** `updated_at` to the microsecond (a Date keeps only milliseconds), for the page cursor. */
+/** `updated_at` to the microsecond (the API's timestamps stop at milliseconds), for the page cursor. */
 interface ActivityColumn {
   activity_key: string;
 }
@@ -67,13 +74,38 @@ const PAGE_AFTER: Statement = {
           WHERE user_id = $1 AND (updated_at, id) < ($3::timestamptz, $4::uuid)
           ORDER BY updated_at DESC, id DESC LIMIT $2`,
 };
+const ALL_BY_CREATION: Statement = {
+  name: 'sessions_all_by_creation',
+  text: `SELECT ${SESSION_COLUMNS} FROM chat_sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC`,
+};
+const ALL_BY_ACTIVITY: Statement = {
+  name: 'sessions_all_by_activity',
+  text: `SELECT ${SESSION_COLUMNS} FROM chat_sessions WHERE user_id = $1 ORDER BY updated_at DESC, id DESC`,
+};
 const BY_ID: Statement = {
   name: 'session_by_id',
   text: `SELECT ${SESSION_COLUMNS} FROM chat_sessions WHERE id = $1 AND user_id = $2`,
 };
+const INSERT: Statement = {
+  name: 'session_insert',
+  text: `INSERT INTO chat_sessions (user_id, title, system_prompt, provider, model) VALUES ($1, $2, $3, $4, $5)
+         RETURNING ${SESSION_COLUMNS}`,
+};
+const DELETE: Statement = {
+  name: 'session_delete',
+  text: `DELETE FROM chat_sessions WHERE id = $1 AND user_id = $2 RETURNING id`,
+};
+const IDLE = `updated_at < now() - make_interval(secs => $1) AND ($2::uuid IS NULL OR user_id = $2)`;
+const COUNT_IDLE: Statement = {
+  name: 'sessions_count_idle',
+  text: `SELECT count(*)::int AS n FROM chat_sessions WHERE ${IDLE}`,
+};
+const PURGE_IDLE: Statement = {
+  name: 'sessions_purge_idle',
+  text: `WITH purged AS (DELETE FROM chat_sessions WHERE ${IDLE} RETURNING 1) SELECT count(*)::int AS n FROM purged`,
+};
 
-type ActivityKey = [string, string];
-const isActivityKey = (key: unknown[]): key is ActivityKey =>
+type ActivityKey = [string, string];const isActivityKey = (key: unknown[]): key is ActivityKey =>
   key.length === 2 &&
   typeof key[0] === 'string' &&
   !Number.isNaN(Date.parse(key[0])) &&
@@ -84,15 +116,20 @@ const isActivityKey = (key: unknown[]): key is ActivityKey =>
 @Injectable()
 export class ChatSessionsService {
   constructor(
-    @InjectRepository(ChatSession) private readonly sessions: Repository<ChatSession>,
     private readonly sql: Sql,
     private readonly llm: LlmRegistry,
   ) {}
 
   async create(userId: string, fields: SessionFields): Promise<ChatSession> {
     this.assertProviderConfigured(fields.provider);
-    const inserted = await this.sessions.insert({ userId, ...fields });
-    return this.get(userId, inserted.identifiers[0].id as string);
+    const [row] = await this.sql.rows<SessionRow>(INSERT, [
+      userId,
+      fields.title ?? null,
+      fields.systemPrompt ?? null,
+      fields.provider ?? null,
+      fields.model ?? null,
+    ]);
+    return toSession(row);
   }
 
   /** Most recently active first, `limit` at a time, after the cursor of the previous page. */
@@ -110,12 +147,11 @@ export class ChatSessionsService {
   }
 
   /** Every session of a user, for the seed contracts' unpaginated lists. */
-  listAll(userId: string, order: 'created' | 'activity'): Promise<ChatSession[]> {
-    const orderBy =
-      order === 'created'
-        ? { createdAt: 'DESC' as const, id: 'DESC' as const }
-        : { updatedAt: 'DESC' as const, id: 'DESC' as const };
-    return this.sessions.find({ where: { userId }, order: orderBy });
+  async listAll(userId: string, order: 'created' | 'activity'): Promise<ChatSession[]> {
+    const rows = await this.sql.rows<SessionRow>(order === 'created' ? ALL_BY_CREATION : ALL_BY_ACTIVITY, [
+      userId,
+    ]);
+    return rows.map(toSession);
   }
 
   async get(userId: string, id: string): Promise<ChatSession> {
@@ -125,32 +161,31 @@ export class ChatSessionsService {
     return toSession(row);
   }
 
+  /** Sets the given fields (undefined: left alone, null: cleared) and marks the session active. */
   async update(userId: string, id: string, fields: SessionFields): Promise<ChatSession> {
-    await this.get(userId, id);
+    await this.get(userId, id); // an unknown session is 404 before an unconfigured provider is 400
     this.assertProviderConfigured(fields.provider);
-    const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-    await this.sessions.update({ id, userId }, { ...changes, updatedAt: () => 'now()' });
-    return this.get(userId, id);
+    const given = (Object.keys(FIELD_COLUMNS) as (keyof SessionFields)[]).filter((f) => fields[f] !== undefined);
+    const assignments = given.map((field, i) => `${FIELD_COLUMNS[field]} = $${i + 3}`);
+    const [row] = await this.sql.adHoc<SessionRow>(
+      `UPDATE chat_sessions SET ${[...assignments, 'updated_at = now()'].join(', ')}
+        WHERE id = $1 AND user_id = $2 RETURNING ${SESSION_COLUMNS}`,
+      [id, userId, ...given.map((field) => fields[field])],
+    );
+    if (!row) throw new SessionNotFoundException();
+    return toSession(row);
   }
 
   async remove(userId: string, id: string): Promise<void> {
-    await this.get(userId, id);
-    await this.sessions.delete({ id, userId });
+    if (!UUID_PATTERN.test(id)) throw new SessionNotFoundException();
+    const deleted = await this.sql.rows(DELETE, [id, userId]);
+    if (deleted.length === 0) throw new SessionNotFoundException();
   }
 
   /** Deletes (or, dry, counts) sessions idle for longer than `idleSeconds`, optionally of one user. */
   async purgeIdle(idleSeconds: number, userId: string | null, dryRun: boolean): Promise<number> {
-    const query = this.sessions
-      .createQueryBuilder()
-      .where(`updated_at < now() - make_interval(secs => :idleSeconds)`, { idleSeconds });
-    if (userId) query.andWhere('user_id = :userId', { userId });
-    if (dryRun) return query.getCount();
-    const result = await query.delete().execute();
-    return result.affected ?? 0;
-  }
-
-  async titleIfUntitled(id: string, title: string): Promise<void> {
-    await this.sessions.update({ id, title: IsNull() }, { title });
+    const [{ n }] = await this.sql.rows<{ n: number }>(dryRun ? COUNT_IDLE : PURGE_IDLE, [idleSeconds, userId]);
+    return n;
   }
 
   private assertProviderConfigured(provider: LlmProviderName | null | undefined): void {

@@ -71,7 +71,7 @@ export class QuickChatController {
   @ApiOkResponse({ type: [QuickChatHistoryEntryDto], description: "The caller's sessions." })
   async history(@CurrentUser() caller: AuthUser): Promise<HistoryEntry[]> {
     const sessions = await this.sessions.listAll(caller.id, 'created');
-    return sessions.map((s) => ({ session_id: s.id, created_at: s.createdAt.toISOString() }));
+    return sessions.map((s) => ({ session_id: s.id, created_at: s.createdAt }));
   }
 
   /** One session's messages, oldest first. */
@@ -87,11 +87,11 @@ export class QuickChatController {
     const messages = await this.messages.history(session.id);
     return {
       session_id: session.id,
-      created_at: session.createdAt.toISOString(),
+      created_at: session.createdAt,
       messages: messages.map((m) => ({
         role: m.role,
         content: m.content,
-        timestamp: m.createdAt.toISOString(),
+        timestamp: m.createdAt,
       })),
     };
   }

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
-import type { ChatSession } from '../chat-sessions/chat-session.entity.js';
+import type { ChatSession } from '../chat-sessions/chat-session.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { ApiSeedAuthRequired, ApiSeedError, ApiSeedProviderErrors } from '../common/api-errors.decorator.js';
 import { CurrentUser } from '../common/decorators.js';
@@ -43,8 +43,8 @@ const toSeedSession = (s: ChatSession): SeedSession => ({
   id: s.id,
   user: s.userId,
   title: s.title,
-  started_at: s.createdAt.toISOString(),
-  updated_at: s.updatedAt.toISOString(),
+  started_at: s.createdAt,
+  updated_at: s.updatedAt,
 });
 
 const toSeedExchange = (e: Exchange): SeedExchange => ({
@@ -52,7 +52,7 @@ const toSeedExchange = (e: Exchange): SeedExchange => ({
   session: e.sessionId,
   prompt: e.prompt,
   response: e.response,
-  created_at: e.createdAt.toISOString(),
+  created_at: e.createdAt,
 });
 
 /** `{id}` in the path, and the 404 for a session that is not the caller's. */

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import type { ChatSession } from '../chat-sessions/chat-session.entity.js';
+import type { ChatSession } from '../chat-sessions/chat-session.js';
 import type { LlmRequest } from '../llm/llm-provider.js';
 import { estimateTokens } from '../llm/token-estimate.js';
-import type { Message } from './message.entity.js';
+import type { Message } from './message.js';
 import { MessagesService } from './messages.service.js';
 
 /** Characters per estimated token, the same ratio as {@link estimateTokens}. */

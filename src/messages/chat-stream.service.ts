@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { SseStream } from '../common/sse-stream.js';
 import type { LlmResult } from '../llm/llm-provider.js';
-import { ChatTurnService, PreparedTurn } from './chat-turn.service.js';
+import { ChatTurnService, PreparedTurn, sessionTitleFor } from './chat-turn.service.js';
 import { MessageDto } from './dto/message.dto.js';
 import { MessagesService } from './messages.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
@@ -65,8 +65,8 @@ export class ChatStreamService {
         model: result?.model ?? turn.model,
         result,
         latencyMs: Date.now() - turn.startedAt,
+        sessionTitle: sessionTitleFor(turn),
       });
-      await this.turns.answered(turn);
       sse.send('message.completed', MessageDto.from(finished));
     } catch (error) {
       const failure = await this.turns.fail(turn, error, text, answerId);

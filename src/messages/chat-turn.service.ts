@@ -1,6 +1,6 @@
 import { HttpException, Injectable, Logger } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
-import type { ChatSession } from '../chat-sessions/chat-session.entity.js';
+import type { ChatSession } from '../chat-sessions/chat-session.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import {
@@ -12,7 +12,7 @@ import {
 } from '../llm/llm-provider.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
 import { ChatContextService } from './chat-context.service.js';
-import type { Message } from './message.entity.js';
+import type { Message } from './message.js';
 import { MessagesService } from './messages.service.js';
 import { ProviderFailedException } from './provider-failed.exception.js';
 import { ShutdownSignal } from './shutdown-signal.js';
@@ -78,18 +78,15 @@ export class ChatTurnService {
       content: result.text,
       result,
       latencyMs: Date.now() - turn.startedAt,
+      sessionTitle: sessionTitleFor(turn),
     });
-    await this.answered(turn);
     return { session: turn.session, userMessage: turn.userMessage, assistantMessage };
   }
 
   /** Stores the question and resolves everything the provider call needs. */
   async prepare(caller: AuthUser, sessionId: string | null, content: string): Promise<PreparedTurn> {
-    const session =
-      sessionId === null
-        ? await this.sessions.create(caller.id, {})
-        : await this.sessions.get(caller.id, sessionId);
-    const userMessage = await this.messages.addUserMessage(session.id, content);
+    const id = sessionId ?? (await this.sessions.create(caller.id, {})).id;
+    const { session, question: userMessage } = await this.messages.ask(caller.id, id, content);
     const target: TurnTarget = {
       session,
       userMessage,
@@ -105,12 +102,6 @@ export class ChatTurnService {
     }
     const request = await this.context.build(session, userMessage);
     return { ...target, provider, model: session.model ?? provider.defaultModel, request };
-  }
-
-  /** After a complete answer: a session without a title takes one from its first answered question. */
-  async answered(turn: TurnTarget): Promise<void> {
-    if (turn.session.title === null)
-      await this.sessions.titleIfUntitled(turn.session.id, titleFrom(turn.userMessage.content));
   }
 
   /**
@@ -158,6 +149,11 @@ export class ChatTurnService {
     }
     return new LlmError('upstream', 'The provider call failed unexpectedly.', provider);
   }
+}
+
+/** After a complete answer, a session without a title takes one from its first answered question. */
+export function sessionTitleFor(turn: TurnTarget): string | null {
+  return turn.session.title === null ? titleFrom(turn.userMessage.content) : null;
 }
 
 export function titleFrom(content: string): string {

@@ -2,7 +2,6 @@ import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
-import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { PageQueryDto } from '../chat-sessions/dto/chat-session.dto.js';
 import { ApiProblemResponses, BAD_PAGE_QUERY } from '../common/api-errors.decorator.js';
 import { CurrentUser } from '../common/decorators.js';
@@ -20,7 +19,6 @@ import { MessagesService } from './messages.service.js';
 @Controller('api/v1/chat-sessions/:id/messages')
 export class MessagesController {
   constructor(
-    private readonly sessions: ChatSessionsService,
     private readonly messages: MessagesService,
     private readonly turns: ChatTurnService,
     private readonly streams: ChatStreamService,
@@ -34,8 +32,7 @@ export class MessagesController {
     @Param('id') id: string,
     @Query() query: PageQueryDto,
   ): Promise<MessagePageDto> {
-    const session = await this.sessions.get(caller.id, id);
-    const page = await this.messages.page(session.id, query.limit ?? 50, query.cursor);
+    const page = await this.messages.page(caller.id, id, query.limit ?? 50, query.cursor);
     return { data: page.messages.map((m) => MessageDto.from(m)), next_cursor: page.nextCursor };
   }
 

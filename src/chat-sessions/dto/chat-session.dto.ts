@@ -4,7 +4,7 @@ import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { NoNulBytes } from '../../common/dto-validators.js';
 import { hasOnlyKeys } from '../../common/validation.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
-import type { ChatSession } from '../chat-session.entity.js';
+import type { ChatSession } from '../chat-session.js';
 
 const PROVIDERS: LlmProviderName[] = ['openai', 'gemini', 'echo'];
 
@@ -102,8 +102,8 @@ export class ChatSessionDto {
       provider: session.provider,
       model: session.model,
       message_count: session.messageCount,
-      created_at: session.createdAt.toISOString(),
-      updated_at: session.updatedAt.toISOString(),
+      created_at: session.createdAt,
+      updated_at: session.updatedAt,
     };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
-import type { MessageRole } from '../../messages/message.entity.js';
+import type { MessageRole } from '../../messages/message.js';
 
 // Success bodies of the two seed contracts, field for field as their READMEs give them.
 

@@ -1,7 +1,7 @@
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { NoNulBytes, NotBlank, RequiredString } from '../../common/dto-validators.js';
 import { hasOnlyKeys } from '../../common/validation.js';
-import type { Message, MessageRole, MessageStatus } from '../message.entity.js';
+import type { Message, MessageRole, MessageStatus } from '../message.js';
 
 export const MAX_MESSAGE_LENGTH = 100_000;
 
@@ -64,7 +64,7 @@ export class MessageDto {
         ? { prompt_tokens: message.promptTokens, completion_tokens: message.completionTokens }
         : null,
       error: message.error,
-      created_at: message.createdAt.toISOString(),
+      created_at: message.createdAt,
     };
   }
 }

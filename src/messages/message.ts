@@ -1,0 +1,22 @@
+export type MessageRole = 'user' | 'assistant';
+export type MessageStatus = 'complete' | 'streaming' | 'failed';
+
+/** A message (table `messages`, created by the migrations); `createdAt` is an ISO-8601 UTC string. */
+export interface Message {
+  id: string;
+  /** Insertion order across the whole table: a session's messages list by it (keyset), answers after questions. */
+  seq: string;
+  sessionId: string;
+  role: MessageRole;
+  content: string;
+  status: MessageStatus;
+  /** For an answer: the user message it answers. */
+  replyTo: string | null;
+  provider: string | null;
+  model: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  latencyMs: number | null;
+  error: string | null;
+  createdAt: string;
+}
