@@ -3,6 +3,9 @@
  * runs while armed, so it can bound a request, or the silence between two streamed chunks.
  * Call {@link release} when done: it stops the timer and cancels whatever still listens to `signal`.
  */
+/** The reason a released deadline aborts with: made once, as an abort without one builds a DOMException. */
+const RELEASED = Object.freeze(new Error('released'));
+
 export class Deadline {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -45,6 +48,6 @@ export class Deadline {
   release(): void {
     this.disarm();
     this.callerSignal.removeEventListener('abort', this.onCallerAbort);
-    this.controller.abort();
+    this.controller.abort(RELEASED);
   }
 }

@@ -3,6 +3,7 @@ import type { ChatCompletionMessageParam, CompletionUsage } from 'openai/resourc
 import { Deadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { LlmErrorFactory } from '../provider-errors.js';
+import { createUndiciFetch } from './undici-fetch.js';
 
 export interface OpenAiProviderOptions {
   /** Optional for OpenAI-compatible servers that need none. */
@@ -34,6 +35,7 @@ export class OpenAiProvider implements LlmProvider {
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
+      fetch: createUndiciFetch(),
     });
   }
 
