@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool, QueryConfig, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 
@@ -31,17 +31,34 @@ export function sqlStateOf(error: unknown): string | undefined {
  */
 @Injectable()
 export class Sql {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {
+    // A new connection starts with no statements prepared, as the driver assumes. It is not so for the
+    // embedded database, whose single session outlives a reconnection.
+    if (dataSource.isInitialized)
+      this.pool.on('connect', (client) => void client.query('DEALLOCATE ALL').catch(() => undefined));
+  }
 
   async rows<Row extends QueryResultRow>(statement: Statement, values: unknown[]): Promise<Row[]> {
-    const result = await this.pool.query<Row>({ name: statement.name, text: statement.text, values });
-    return result.rows;
+    return this.run<Row>({ name: statement.name, text: statement.text, values });
   }
 
   /** A statement built at run time (not prepared): for the rarer queries whose text varies. */
   async adHoc<Row extends QueryResultRow>(text: string, values: unknown[]): Promise<Row[]> {
-    const result = await this.pool.query<Row>(text, values);
-    return result.rows;
+    return this.run<Row>({ text, values });
+  }
+
+  /**
+   * Not `pool.query`: that discards the connection on any error, a constraint violation included, and
+   * the embedded database's single session would then meet its own prepared statements again on the
+   * next connection ("prepared statement … already exists"). A connection is dropped only when it fails.
+   */
+  private async run<Row extends QueryResultRow>(query: QueryConfig): Promise<Row[]> {
+    const client = await this.pool.connect();
+    try {
+      return (await client.query<Row>(query)).rows;
+    } finally {
+      client.release();
+    }
   }
 
   private get pool(): Pool {
