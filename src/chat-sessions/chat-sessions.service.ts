@@ -105,7 +105,8 @@ const PURGE_IDLE: Statement = {
   text: `WITH purged AS (DELETE FROM chat_sessions WHERE ${IDLE} RETURNING 1) SELECT count(*)::int AS n FROM purged`,
 };
 
-type ActivityKey = [string, string];const isActivityKey = (key: unknown[]): key is ActivityKey =>
+type ActivityKey = [string, string];
+const isActivityKey = (key: unknown[]): key is ActivityKey =>
   key.length === 2 &&
   typeof key[0] === 'string' &&
   !Number.isNaN(Date.parse(key[0])) &&
@@ -165,7 +166,9 @@ export class ChatSessionsService {
   async update(userId: string, id: string, fields: SessionFields): Promise<ChatSession> {
     await this.get(userId, id); // an unknown session is 404 before an unconfigured provider is 400
     this.assertProviderConfigured(fields.provider);
-    const given = (Object.keys(FIELD_COLUMNS) as (keyof SessionFields)[]).filter((f) => fields[f] !== undefined);
+    const given = (Object.keys(FIELD_COLUMNS) as (keyof SessionFields)[]).filter(
+      (f) => fields[f] !== undefined,
+    );
     const assignments = given.map((field, i) => `${FIELD_COLUMNS[field]} = $${i + 3}`);
     const [row] = await this.sql.adHoc<SessionRow>(
       `UPDATE chat_sessions SET ${[...assignments, 'updated_at = now()'].join(', ')}
@@ -184,7 +187,10 @@ export class ChatSessionsService {
 
   /** Deletes (or, dry, counts) sessions idle for longer than `idleSeconds`, optionally of one user. */
   async purgeIdle(idleSeconds: number, userId: string | null, dryRun: boolean): Promise<number> {
-    const [{ n }] = await this.sql.rows<{ n: number }>(dryRun ? COUNT_IDLE : PURGE_IDLE, [idleSeconds, userId]);
+    const [{ n }] = await this.sql.rows<{ n: number }>(dryRun ? COUNT_IDLE : PURGE_IDLE, [
+      idleSeconds,
+      userId,
+    ]);
     return n;
   }
 

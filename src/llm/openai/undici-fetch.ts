@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 
 /** Statuses whose responses have no body (fetch's Response refuses one). */
@@ -13,7 +12,10 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 export function createUndiciFetch(agent: Agent = new Agent({ keepAliveTimeout: 30_000 })): typeof fetch {
   return async (input, init = {}) => {
     const { body } = init;
-    if (input instanceof Request || !(body == null || typeof body === 'string' || body instanceof Uint8Array)) {
+    if (
+      input instanceof Request ||
+      !(body == null || typeof body === 'string' || body instanceof Uint8Array)
+    ) {
       return fetch(input, init);
     }
     const response = await request(String(input), {
@@ -29,7 +31,9 @@ export function createUndiciFetch(agent: Agent = new Agent({ keepAliveTimeout: 3
     }
     const hasBody = init.method !== 'HEAD' && !NULL_BODY_STATUSES.has(response.statusCode);
     if (!hasBody) response.body.resume();
-    return new Response(hasBody ? (Readable.toWeb(response.body) as ReadableStream<Uint8Array>) : null, {
+    // Response reads an async iterable (the Node stream) itself, and cancelling it destroys the stream;
+    // Readable.toWeb on Node 20 throws "Controller is already closed" when the SDK cancels a body early.
+    return new Response(hasBody ? response.body : null, {
       status: response.statusCode,
       headers,
     });
