@@ -29,7 +29,7 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Record
     },
   };
   helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
-    if (error) throw error instanceof Error ? error : new Error(String(error));
+    if (error) throw error instanceof Error ? error : new Error('helmet failed to build its headers');
   });
   return headers;
 }
