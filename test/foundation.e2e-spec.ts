@@ -61,10 +61,20 @@ describe('foundation: health, errors, docs, headers', () => {
     expect(res.body.status).toBe(415);
   });
 
-  it('sends security headers', async () => {
+  it('sends security headers, on errors too, and the same on every request', async () => {
     const res = await t.http.get('/health');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+    const csp = res.headers['content-security-policy'];
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("img-src 'self' data:");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    const missing = await t.http.get('/no-such-route').expect(404);
+    expect(missing.headers['content-security-policy']).toBe(csp);
+    expect(missing.headers['x-content-type-options']).toBe('nosniff');
+    const again = await t.http.get('/health');
+    expect(again.headers['content-security-policy']).toBe(csp);
   });
 
   it('serves the OpenAPI document and Swagger UI', async () => {

@@ -1,4 +1,9 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  ValidationError,
+  ValidationPipe,
+  type ValidationPipeOptions,
+} from '@nestjs/common';
 import { FieldError, RequestValidationException } from './exceptions.js';
 
 /** Flattens class-validator errors into `{field, message}` pairs, nested fields joined by dots. */
@@ -37,12 +42,14 @@ export function hasOnlyKeys(value: unknown, allowed: readonly string[]): value i
   return true;
 }
 
+export const VALIDATION_OPTIONS: ValidationPipeOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+  stopAtFirstError: true,
+  exceptionFactory: (errors) => new RequestValidationException(toFieldErrors(errors)),
+};
+
 export function createValidationPipe(): ValidationPipe {
-  return new FastPathValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    stopAtFirstError: true,
-    exceptionFactory: (errors) => new RequestValidationException(toFieldErrors(errors)),
-  });
+  return new FastPathValidationPipe(VALIDATION_OPTIONS);
 }
