@@ -1,19 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
-import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, type Type, ValidationPipe } from '@nestjs/common';
 import { PageQueryDto } from '../chat-sessions/dto/chat-session.dto.js';
 import { SendMessageDto } from '../messages/dto/message.dto.js';
 import { createValidationPipe, type FastParsable, VALIDATION_OPTIONS } from './validation.js';
 
 /** class-validator's verdict: the DTO, or the error it raised. */
 async function slowPath(
-  metatype: Function,
+  metatype: Type,
   type: ArgumentMetadata['type'],
   value: unknown,
 ): Promise<unknown> {
   return new ValidationPipe(VALIDATION_OPTIONS).transform(value, { type, metatype }).catch((e: unknown) => e);
 }
 
-const cases: [string, FastParsable<unknown> & Function, ArgumentMetadata['type'], unknown[]][] = [
+const cases: [string, FastParsable<unknown> & Type, ArgumentMetadata['type'], unknown[]][] = [
   [
     'PageQueryDto',
     PageQueryDto,
