@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool, QueryConfig, QueryResultRow } from 'pg';
+import { DatabaseError, type Pool, type QueryConfig, type QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 
@@ -50,15 +50,20 @@ export class Sql {
   /**
    * Not `pool.query`: that discards the connection on any error, a constraint violation included, and
    * the embedded database's single session would then meet its own prepared statements again on the
-   * next connection ("prepared statement … already exists"). A connection is dropped only when it fails.
+   * next connection ("prepared statement … already exists"). Here a connection is discarded only when
+   * the error did not come from the server. Callbacks, not pg's promises: measurably less CPU per query.
    */
-  private async run<Row extends QueryResultRow>(query: QueryConfig): Promise<Row[]> {
-    const client = await this.pool.connect();
-    try {
-      return (await client.query<Row>(query)).rows;
-    } finally {
-      client.release();
-    }
+  private run<Row extends QueryResultRow>(query: QueryConfig): Promise<Row[]> {
+    return new Promise((resolve, reject) => {
+      this.pool.connect((connectError, client, release) => {
+        if (connectError || !client) return reject(connectError ?? new Error('No database connection'));
+        client.query<Row>(query, (error, result) => {
+          release(error && !(error instanceof DatabaseError) ? error : undefined);
+          if (error) reject(error);
+          else resolve(result.rows);
+        });
+      });
+    });
   }
 
   private get pool(): Pool {
