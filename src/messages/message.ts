@@ -20,3 +20,6 @@ export interface Message {
   error: string | null;
   createdAt: string;
 }
+
+/** What a page of messages carries: what the API shows of each message, and its position. */
+export type ListedMessage = Omit<Message, 'replyTo' | 'latencyMs'>;

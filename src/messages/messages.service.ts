@@ -4,10 +4,10 @@ import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.j
 import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
 import { FOREIGN_KEY_VIOLATION, isoTimestamp, Sql, sqlStateOf, type Statement } from '../database/sql.js';
 import type { LlmMessage, LlmProviderName, LlmResult } from '../llm/llm-provider.js';
-import type { Message, MessageRole, MessageStatus } from './message.js';
+import type { ListedMessage, Message, MessageRole, MessageStatus } from './message.js';
 
 export interface MessagePage {
-  messages: Message[];
+  messages: ListedMessage[];
   nextCursor: string | null;
 }
 
@@ -67,7 +67,8 @@ const COLUMNS_OF_M = `m.id, m.seq, m.session_id, m.role, m.content, m.status, m.
  */
 const PAGE: Statement = {
   name: 'messages_page',
-  text: `SELECT s.id AS owned_session, ${COLUMNS_OF_M}
+  text: `SELECT s.id AS owned_session, m.id, m.seq, m.role, m.content, m.status, m.provider, m.model,
+                m.prompt_tokens, m.completion_tokens, m.error, ${isoTimestamp('m.created_at')} AS created_at
            FROM chat_sessions s
            LEFT JOIN LATERAL (
              SELECT * FROM messages WHERE session_id = s.id AND seq > $3 ORDER BY seq LIMIT $4
@@ -230,15 +231,23 @@ export class MessagesService {
   async page(userId: string, sessionId: string, limit: number, cursor?: string): Promise<MessagePage> {
     if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundException();
     const after = cursor ? decodeCursor(cursor, isSeqKey)[0] : '0';
-    const rows = await this.sql.rows<Nullable<MessageRow> & { owned_session: string }>(PAGE, [
-      sessionId,
-      userId,
-      after,
-      limit + 1,
-    ]);
+    const rows = await this.sql.rows<Nullable<PageRow>>(PAGE, [sessionId, userId, after, limit + 1]);
     if (rows.length === 0) throw new SessionNotFoundException();
-    const found = rows.filter((row): row is MessageRow & { owned_session: string } => row.id !== null);
-    const messages = found.slice(0, limit).map(toMessage);
+    const found = rows.filter((row): row is PageRow => row.id !== null);
+    const messages = found.slice(0, limit).map((row): ListedMessage => ({
+      id: row.id,
+      seq: row.seq,
+      sessionId,
+      role: row.role,
+      content: row.content,
+      status: row.status,
+      provider: row.provider,
+      model: row.model,
+      promptTokens: row.prompt_tokens,
+      completionTokens: row.completion_tokens,
+      error: row.error,
+      createdAt: row.created_at,
+    }));
     const last = messages.at(-1);
     return { messages, nextCursor: found.length > limit && last ? encodeCursor([last.seq]) : null };
   }
@@ -290,6 +299,9 @@ export class MessagesService {
 }
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+/** A row of {@link PAGE}: the session's id (null columns when the page is empty), or no row at all. */
+type PageRow = Omit<MessageRow, 'session_id' | 'reply_to' | 'latency_ms'> & { owned_session: string };
 
 /** The session columns {@link ASK} returns beside the question. */
 interface SessionColumns {

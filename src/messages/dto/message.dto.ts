@@ -1,7 +1,7 @@
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { NoNulBytes, NotBlank, RequiredString } from '../../common/dto-validators.js';
 import { hasOnlyKeys } from '../../common/validation.js';
-import type { Message, MessageRole, MessageStatus } from '../message.js';
+import type { ListedMessage, MessageRole, MessageStatus } from '../message.js';
 
 export const MAX_MESSAGE_LENGTH = 100_000;
 
@@ -50,7 +50,7 @@ export class MessageDto {
   @ApiDateTime()
   created_at!: string;
 
-  static from(message: Message): MessageDto {
+  static from(message: ListedMessage): MessageDto {
     const hasUsage = message.promptTokens !== null || message.completionTokens !== null;
     return {
       id: message.id,
