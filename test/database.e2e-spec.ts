@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
+import { analyzeStaleTables } from '../src/database/auto-analyze.js';
 import { DataDirInUseError, EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { typeOrmOptions } from '../src/database/typeorm-options.js';
 import { startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
@@ -48,6 +49,25 @@ describe('embedded database: transactions through the pool of one', () => {
     );
     expect(rows.map((r) => r.n)).toEqual(committed);
     expect(rows.every((r) => r.note === 'second')).toBe(true);
+  });
+
+  it('analyzes a table once enough of it has changed, as autovacuum would, and not again until it changes', async () => {
+    await dataSource.query('CREATE TABLE growing (n integer PRIMARY KEY)');
+    await dataSource.query('ANALYZE growing');
+    await dataSource.query('INSERT INTO growing SELECT generate_series(1, 40)');
+    await dataSource.query('SELECT pg_stat_force_next_flush()');
+    expect(await analyzeStaleTables(dataSource)).not.toContain('public.growing'); // 40 ≤ 50 + 10 %
+
+    await dataSource.query('INSERT INTO growing SELECT generate_series(41, 500)');
+    await dataSource.query('SELECT pg_stat_force_next_flush()');
+    expect(await analyzeStaleTables(dataSource)).toContain('public.growing');
+    const [stats]: { reltuples: number }[] = await dataSource.query(
+      `SELECT reltuples FROM pg_class WHERE relname = 'growing'`,
+    );
+    expect(Number(stats.reltuples)).toBe(500); // the planner now knows the table's size
+
+    await dataSource.query('SELECT pg_stat_force_next_flush()');
+    expect(await analyzeStaleTables(dataSource)).not.toContain('public.growing');
   });
 
   it('refuses a second opener of the same data directory with a clear error', async () => {

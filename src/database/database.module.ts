@@ -10,6 +10,7 @@ import {
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { analyzeStaleTables } from './auto-analyze.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { Sql } from './sql.js';
 import { typeOrmOptions } from './typeorm-options.js';
@@ -19,13 +20,14 @@ export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
 /** Where an unopened data source would connect: never used, as it is never initialized. */
 const UNOPENED = { host: '/nonexistent', port: 5432 };
 
-const ANALYZE_EVERY_MS = 10 * 60_000;
+const STALE_CHECK_EVERY_MS = 5_000;
 
 /**
  * The embedded database's housekeeping. PGlite runs no autovacuum, so without an explicit ANALYZE the
  * planner has no statistics (the context query of a 3,000-message session took 66 ms instead of 2 ms):
- * analyze after start-up and every ten minutes. On shutdown, close the pool before the embedded server
- * it talks to, then release the data directory.
+ * analyze everything after start-up, then every few seconds the tables that changed enough
+ * ({@link analyzeStaleTables}). On shutdown, close the pool before the embedded server it talks to,
+ * then release the data directory.
  */
 @Injectable()
 class EmbeddedPostgresLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -39,10 +41,14 @@ class EmbeddedPostgresLifecycle implements OnApplicationBootstrap, OnApplication
   async onApplicationBootstrap(): Promise<void> {
     if (!this.embedded || !this.dataSource.isInitialized) return;
     await this.dataSource.query('ANALYZE');
-    this.analyzer = setInterval(
-      () => void this.dataSource.query('ANALYZE').catch(() => undefined),
-      ANALYZE_EVERY_MS,
-    );
+    let running = false;
+    this.analyzer = setInterval(() => {
+      if (running) return;
+      running = true;
+      analyzeStaleTables(this.dataSource)
+        .catch(() => undefined) // shutting down, or the next check will do
+        .finally(() => (running = false));
+    }, STALE_CHECK_EVERY_MS);
     this.analyzer.unref();
   }
 
