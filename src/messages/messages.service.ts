@@ -62,12 +62,12 @@ const COLUMNS_OF_M = `m.id, m.seq, m.session_id, m.role, m.content, m.status, m.
   m.prompt_tokens, m.completion_tokens, m.latency_ms, m.error, ${isoTimestamp('m.created_at')} AS created_at`;
 
 /**
- * A page of a session, if the session is the caller's: one row with null columns when the page is empty,
- * none when the session is not there.
+ * A page of a session, if the session is the caller's: one row with null message columns when the page
+ * is empty, none when the session is not there.
  */
 const PAGE: Statement = {
   name: 'messages_page',
-  text: `SELECT s.id AS owned_session, m.id, m.seq, m.role, m.content, m.status, m.provider, m.model,
+  text: `SELECT s.id AS session_id, m.id, m.seq, m.role, m.content, m.status, m.provider, m.model,
                 m.prompt_tokens, m.completion_tokens, m.error, ${isoTimestamp('m.created_at')} AS created_at
            FROM chat_sessions s
            LEFT JOIN LATERAL (
@@ -234,20 +234,7 @@ export class MessagesService {
     const rows = await this.sql.rows<Nullable<PageRow>>(PAGE, [sessionId, userId, after, limit + 1]);
     if (rows.length === 0) throw new SessionNotFoundException();
     const found = rows.filter((row): row is PageRow => row.id !== null);
-    const messages = found.slice(0, limit).map((row): ListedMessage => ({
-      id: row.id,
-      seq: row.seq,
-      sessionId,
-      role: row.role,
-      content: row.content,
-      status: row.status,
-      provider: row.provider,
-      model: row.model,
-      promptTokens: row.prompt_tokens,
-      completionTokens: row.completion_tokens,
-      error: row.error,
-      createdAt: row.created_at,
-    }));
+    const messages = found.slice(0, limit).map(toListedMessage);
     const last = messages.at(-1);
     return { messages, nextCursor: found.length > limit && last ? encodeCursor([last.seq]) : null };
   }
@@ -300,8 +287,8 @@ export class MessagesService {
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
-/** A row of {@link PAGE}: the session's id (null columns when the page is empty), or no row at all. */
-type PageRow = Omit<MessageRow, 'session_id' | 'reply_to' | 'latency_ms'> & { owned_session: string };
+/** A row of {@link PAGE}: the columns the API shows. */
+type PageRow = Omit<MessageRow, 'reply_to' | 'latency_ms'>;
 
 /** The session columns {@link ASK} returns beside the question. */
 interface SessionColumns {
@@ -314,21 +301,23 @@ interface SessionColumns {
   s_updated_at: string;
 }
 
-function toMessage(row: MessageRow): Message {
+function toListedMessage(row: PageRow): ListedMessage {
   return {
     id: row.id,
-    seq: String(row.seq),
+    seq: row.seq,
     sessionId: row.session_id,
     role: row.role,
     content: row.content,
     status: row.status,
-    replyTo: row.reply_to,
     provider: row.provider,
     model: row.model,
     promptTokens: row.prompt_tokens,
     completionTokens: row.completion_tokens,
-    latencyMs: row.latency_ms,
     error: row.error,
     createdAt: row.created_at,
   };
+}
+
+function toMessage(row: MessageRow): Message {
+  return { ...toListedMessage(row), replyTo: row.reply_to, latencyMs: row.latency_ms };
 }
