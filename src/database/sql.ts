@@ -38,12 +38,12 @@ export class Sql {
       this.pool.on('connect', (client) => void client.query('DEALLOCATE ALL').catch(() => undefined));
   }
 
-  async rows<Row extends QueryResultRow>(statement: Statement, values: unknown[]): Promise<Row[]> {
+  rows<Row extends QueryResultRow>(statement: Statement, values: unknown[]): Promise<Row[]> {
     return this.run<Row>({ name: statement.name, text: statement.text, values });
   }
 
   /** A statement built at run time (not prepared): for the rarer queries whose text varies. */
-  async adHoc<Row extends QueryResultRow>(text: string, values: unknown[]): Promise<Row[]> {
+  adHoc<Row extends QueryResultRow>(text: string, values: unknown[]): Promise<Row[]> {
     return this.run<Row>({ text, values });
   }
 
