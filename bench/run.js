@@ -600,6 +600,8 @@ async function main() {
     fake.options.tokenDelayMs = 0;
     const hwm = rssKiB(app.pid, 'VmHWM');
     const ok = outcomes.filter((o) => o.status === 200 && o.completed === 1);
+    const durations = ok.map((o) => o.ms);
+    const firstBytes = ok.map((o) => o.firstByteMs);
     results.scenarios.stream = {
       streams: CFG.streams,
       completed: ok.length,
@@ -614,22 +616,10 @@ async function main() {
         ),
       ].slice(0, 5),
       totalS: totalMs / 1000,
-      streamP50Ms: percentile(
-        ok.map((o) => o.ms),
-        50,
-      ),
-      streamP99Ms: percentile(
-        ok.map((o) => o.ms),
-        99,
-      ),
-      firstByteP50Ms: percentile(
-        ok.map((o) => o.firstByteMs),
-        50,
-      ),
-      firstByteP99Ms: percentile(
-        ok.map((o) => o.firstByteMs),
-        99,
-      ),
+      streamP50Ms: percentile(durations, 50),
+      streamP99Ms: percentile(durations, 99),
+      firstByteP50Ms: percentile(firstBytes, 50),
+      firstByteP99Ms: percentile(firstBytes, 99),
       rssBeforeMiB: rssBefore / 1024,
       peakRssMiB: peak / 1024,
       vmHwmMiB: hwm / 1024,
