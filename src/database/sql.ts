@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseError, type Pool, type QueryConfig, type QueryResultRow } from 'pg';
+import { DatabaseError, type Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 
@@ -16,14 +16,6 @@ export interface Statement {
 export const isoTimestamp = (column: string): string =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** PostgreSQL's SQLSTATE for a foreign key violation (the row referred to is gone). */
-export const FOREIGN_KEY_VIOLATION = '23503';
-
-export function sqlStateOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 /**
  * The hot paths' queries: prepared statements run on TypeORM's own `pg` pool, without the query
  * builder, entity hydration or query runner bookkeeping that cost more CPU than the query itself.
@@ -31,12 +23,10 @@ export function sqlStateOf(error: unknown): string | undefined {
  */
 @Injectable()
 export class Sql {
-  constructor(private readonly dataSource: DataSource) {
-    // A new connection starts with no statements prepared, as the driver assumes. It is not so for the
-    // embedded database, whose single session outlives a reconnection.
-    if (dataSource.isInitialized)
-      this.pool.on('connect', (client) => void client.query('DEALLOCATE ALL').catch(() => undefined));
-  }
+  /** Connections this class has used: their prepared statements are the ones `pg` knows of. */
+  private readonly known = new WeakSet<PoolClient>();
+
+  constructor(private readonly dataSource: DataSource) {}
 
   rows<Row extends QueryResultRow>(statement: Statement, values: unknown[]): Promise<Row[]> {
     return this.run<Row>({ name: statement.name, text: statement.text, values });
@@ -57,11 +47,17 @@ export class Sql {
     return new Promise((resolve, reject) => {
       this.pool.connect((connectError, client, release) => {
         if (connectError || !client) return reject(connectError ?? new Error('No database connection'));
-        client.query<Row>(query, (error, result) => {
-          release(error && !(error instanceof DatabaseError) ? error : undefined);
-          if (error) reject(error);
-          else resolve(result.rows);
-        });
+        const execute = () =>
+          client.query<Row>(query, (error, result) => {
+            release(error && !(error instanceof DatabaseError) ? error : undefined);
+            if (error) reject(error);
+            else resolve(result.rows);
+          });
+        if (this.known.has(client)) return execute();
+        // `pg` takes a new connection to have no statements prepared. The embedded database's single
+        // session outlives a reconnection, so first forget whatever an earlier connection prepared.
+        this.known.add(client);
+        client.query('DEALLOCATE ALL', execute);
       });
     });
   }
