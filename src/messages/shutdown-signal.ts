@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -10,6 +11,11 @@ const DRAIN_TIMEOUT_MS = 10_000;
 export class ShutdownSignal implements BeforeApplicationShutdown {
   private readonly controller = new AbortController();
   private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor() {
+    // Every provider call in flight listens to this one signal: dozens at once is normal, not a leak.
+    setMaxListeners(0, this.controller.signal);
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;
