@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import type { ChatSession } from '../chat-sessions/chat-session.js';
 import type { LlmRequest } from '../llm/llm-provider.js';
 import { estimateTokens } from '../llm/token-estimate.js';
-import type { Message } from './message.js';
-import { MessagesService } from './messages.service.js';
+import type { AskedQuestion } from './messages.service.js';
 
 /** Characters per estimated token, the same ratio as {@link estimateTokens}. */
 const CHARS_PER_TOKEN = 4;
@@ -15,16 +13,25 @@ const CHARS_PER_TOKEN = 4;
  */
 @Injectable()
 export class ChatContextService {
-  constructor(
-    private readonly messages: MessagesService,
-    private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly config: AppConfig) {}
 
-  async build(session: ChatSession, question: Message): Promise<LlmRequest> {
-    const fixed =
-      estimateTokens(question.content) + (session.systemPrompt ? estimateTokens(session.systemPrompt) : 0);
-    const budgetTokens = Math.max(0, this.config.llm.contextTokens - fixed);
-    const history = await this.messages.recentTurns(session.id, question.seq, budgetTokens * CHARS_PER_TOKEN);
+  /**
+   * The characters earlier turns may take beside a question and a system prompt. Before the session is
+   * read, `historyChars(question, null)` bounds what {@link MessagesService.ask} reads.
+   */
+  historyChars(question: string, systemPrompt: string | null): number {
+    const fixed = estimateTokens(question) + (systemPrompt ? estimateTokens(systemPrompt) : 0);
+    return Math.max(0, this.config.llm.contextTokens - fixed) * CHARS_PER_TOKEN;
+  }
+
+  build({ session, question, earlierTurns }: AskedQuestion): LlmRequest {
+    const budget = this.historyChars(question.content, session.systemPrompt);
+    const history = earlierTurns
+      .filter((turn) => turn.charsSince <= budget) // the system prompt's share drops the oldest turns
+      .flatMap((turn) => [
+        { role: 'user' as const, content: turn.prompt },
+        { role: 'assistant' as const, content: turn.answer },
+      ]);
     return {
       model: session.model ?? undefined,
       system: session.systemPrompt ?? undefined,

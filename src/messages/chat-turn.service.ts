@@ -86,7 +86,8 @@ export class ChatTurnService {
   /** Stores the question and resolves everything the provider call needs. */
   async prepare(caller: AuthUser, sessionId: string | null, content: string): Promise<PreparedTurn> {
     const id = sessionId ?? (await this.sessions.create(caller.id, {})).id;
-    const { session, question: userMessage } = await this.messages.ask(caller.id, id, content);
+    const asked = await this.messages.ask(caller.id, id, content, this.context.historyChars(content, null));
+    const { session, question: userMessage } = asked;
     const target: TurnTarget = {
       session,
       userMessage,
@@ -100,7 +101,7 @@ export class ChatTurnService {
     } catch (error) {
       throw await this.fail(target, error, '');
     }
-    const request = await this.context.build(session, userMessage);
+    const request = this.context.build(asked);
     return { ...target, provider, model: session.model ?? provider.defaultModel, request };
   }
 

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { ChatSession } from '../chat-sessions/chat-session.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
-import { FOREIGN_KEY_VIOLATION, isoTimestamp, Sql, sqlStateOf, type Statement } from '../database/sql.js';
-import type { LlmMessage, LlmProviderName, LlmResult } from '../llm/llm-provider.js';
+import { isoTimestamp, Sql, type Statement } from '../database/sql.js';
+import type { LlmProviderName, LlmResult } from '../llm/llm-provider.js';
 import type { ListedMessage, Message, MessageRole, MessageStatus } from './message.js';
 
 export interface MessagePage {
@@ -24,7 +24,19 @@ export interface Exchange {
 export interface AskedQuestion {
   question: Message;
   session: ChatSession;
+  /** The newest complete turns before it that fit the history budget given to {@link MessagesService.ask}, oldest first. */
+  earlierTurns: EarlierTurn[];
 }
+
+/** A complete turn, and the characters it and every later turn take in a context. */
+export interface EarlierTurn {
+  prompt: string;
+  answer: string;
+  charsSince: number;
+}
+
+/** The most turns a context draws on, however many fit its budget. */
+const MAX_CONTEXT_TURNS = 200;
 
 export interface NewAnswer {
   replyTo: string;
@@ -87,22 +99,23 @@ const EXCHANGES: Statement = {
           WHERE q.session_id = $1 AND q.role = 'user'
           ORDER BY q.seq`,
 };
-const RECENT_TURNS: Statement = {
-  name: 'messages_recent_turns',
-  text: `SELECT prompt, answer FROM (
-           SELECT q.seq, q.content AS prompt, a.content AS answer,
-                  sum(length(q.content) + length(a.content) + 32) OVER (ORDER BY q.seq DESC) AS running_chars
-             FROM messages q JOIN messages a ON a.reply_to = q.id AND a.status = 'complete'
-            WHERE q.session_id = $1 AND q.role = 'user' AND q.seq < $2
-            ORDER BY q.seq DESC
-            LIMIT $4
-         ) turns
-         WHERE running_chars <= $3
-         ORDER BY seq`,
-};
 /**
- * A question, stored only if the session is the caller's, with the session's counters bumped; returns the
- * session as it is now (prefixed `s_`) beside the message.
+ * A complete turn's cost in the context budget (both texts plus a per-turn allowance); sessions keep a
+ * running total of it (`context_chars`), and each complete answer the total before its turn (`turn_start`).
+ */
+const turnChars = (question: string, answer: string) => `length(${question}) + length(${answer}) + 32`;
+const SESSION_COLUMNS_OF_S = `s.title AS s_title, s.system_prompt AS s_system_prompt, s.provider AS s_provider,
+  s.model AS s_model, s.message_count AS s_message_count,
+  ${isoTimestamp('s.created_at')} AS s_created_at, ${isoTimestamp('s.updated_at')} AS s_updated_at`;
+/** The number of columns in COLUMNS_OF_M and SESSION_COLUMNS_OF_S together. */
+const ASKED_COLUMN_COUNT = 21;
+/**
+ * A question, stored only if the session is the caller's, with the session's counters bumped. The first
+ * row is the question and the session as it is now (prefixed `s_`); the rows after it are the turns its
+ * context can draw on, oldest first: the newest complete turns (at most $5) whose characters, with every
+ * later turn's, fit $4, each with `chars_since`, the characters of that turn and every later one. The
+ * session's running totals find them, so only those turns are read, however long the history.
+ * One statement rather than two: a round trip costs more than the question's insert.
  */
 const ASK: Statement = {
   name: 'messages_ask',
@@ -116,36 +129,65 @@ const ASK: Statement = {
              FROM inserted WHERE c.id = inserted.session_id
            RETURNING c.*
          )
-         SELECT ${COLUMNS_OF_M}, s.title AS s_title, s.system_prompt AS s_system_prompt, s.provider AS s_provider,
-                s.model AS s_model, s.message_count AS s_message_count,
-                ${isoTimestamp('s.created_at')} AS s_created_at, ${isoTimestamp('s.updated_at')} AS s_updated_at
-           FROM inserted m, bumped s`,
+         SELECT ${COLUMNS_OF_M}, ${SESSION_COLUMNS_OF_S},
+                NULL AS prompt, NULL AS answer, NULL::bigint AS chars_since, NULL::bigint AS turn_start
+           FROM inserted m, bumped s
+         UNION ALL
+         SELECT ${Array<string>(ASKED_COLUMN_COUNT).fill('NULL').join(', ')},
+                q.content, a.content, s.context_chars - a.turn_start, a.turn_start
+           FROM bumped s,
+                LATERAL (SELECT content, reply_to, turn_start FROM messages
+                          WHERE session_id = s.id AND turn_start >= s.context_chars - $4::bigint
+                            AND turn_start < s.context_chars
+                          ORDER BY turn_start DESC
+                          LIMIT $5) a
+           JOIN messages q ON q.id = a.reply_to
+          ORDER BY turn_start NULLS FIRST`,
 };
-/** An answer, with the session's counters bumped and, when it has none, its title set ($10; null: left). */
+/**
+ * An answer, with the session's counters bumped and, when it has none, its title set ($10; null: left).
+ * A complete answer also adds its turn to the session's context total. No row: the session is gone.
+ */
 const ANSWER: Statement = {
   name: 'messages_answer',
-  text: `WITH inserted AS (
-           INSERT INTO messages (session_id, role, content, status, reply_to, provider, model,
-                                 prompt_tokens, completion_tokens, latency_ms, error)
-           VALUES ($1, 'assistant', $2, $3, $4, $5, $6, $7, $8, $9, $11)
-           RETURNING ${COLUMNS}
+  text: `WITH turn AS (
+           SELECT CASE WHEN $3::text = 'complete' THEN ${turnChars('q.content', '$2::text')} END AS chars
+             FROM messages q WHERE q.id = $4
          ), bumped AS (
            UPDATE chat_sessions SET message_count = message_count + 1, updated_at = now(),
-                  title = COALESCE(title, $10)
+                  title = COALESCE(title, $10), context_chars = context_chars + COALESCE((SELECT chars FROM turn), 0)
             WHERE id = $1
+           RETURNING context_chars
+         ), inserted AS (
+           INSERT INTO messages (session_id, role, content, status, reply_to, provider, model,
+                                 prompt_tokens, completion_tokens, latency_ms, error, turn_start)
+           SELECT $1, 'assistant', $2, $3, $4, $5, $6, $7, $8, $9, $11, bumped.context_chars - (SELECT chars FROM turn)
+             FROM bumped
+           RETURNING ${COLUMNS}
          )
          SELECT * FROM inserted`,
 };
-/** Completes (or fails) a `streaming` answer; sets the session's title as ANSWER does. */
+/**
+ * Completes (or fails) a `streaming` answer; sets the session's title as ANSWER does, and a complete
+ * answer adds its turn to the session's context total.
+ */
 const FINISH: Statement = {
   name: 'messages_finish',
-  text: `WITH finished AS (
+  text: `WITH turn AS (
+           SELECT a.session_id AS turn_session,
+                  CASE WHEN $3::text = 'complete' THEN ${turnChars('q.content', '$2::text')} END AS chars
+             FROM messages a JOIN messages q ON q.id = a.reply_to
+            WHERE a.id = $1 AND a.status = 'streaming'
+         ), bumped AS (
+           UPDATE chat_sessions c SET title = COALESCE(c.title, $9), context_chars = c.context_chars + COALESCE(turn.chars, 0)
+             FROM turn
+            WHERE c.id = turn.turn_session AND ($9::text IS NOT NULL OR turn.chars IS NOT NULL)
+           RETURNING c.context_chars
+         ), finished AS (
            UPDATE messages SET content = $2, status = $3, model = $4, prompt_tokens = $5, completion_tokens = $6,
-                  latency_ms = $7, error = $8
+                  latency_ms = $7, error = $8, turn_start = (SELECT context_chars FROM bumped) - turn.chars
+             FROM turn
             WHERE id = $1 RETURNING ${COLUMNS}
-         ), titled AS (
-           UPDATE chat_sessions SET title = COALESCE(title, $9)
-            WHERE $9::text IS NOT NULL AND id = (SELECT session_id FROM finished)
          )
          SELECT * FROM finished`,
 };
@@ -166,9 +208,20 @@ export class MessagesService {
    * Stores a question in one of the caller's sessions and returns it with the session as it is now.
    * SessionNotFoundException when the session is not the caller's.
    */
-  async ask(userId: string, sessionId: string, content: string): Promise<AskedQuestion> {
+  async ask(
+    userId: string,
+    sessionId: string,
+    content: string,
+    historyChars: number,
+  ): Promise<AskedQuestion> {
     if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundException();
-    const [row] = await this.sql.rows<MessageRow & SessionColumns>(ASK, [sessionId, userId, content]);
+    const [row, ...turns] = await this.sql.rows<MessageRow & SessionColumns & TurnColumns>(ASK, [
+      sessionId,
+      userId,
+      content,
+      historyChars,
+      MAX_CONTEXT_TURNS,
+    ]);
     if (!row) throw new SessionNotFoundException();
     return {
       question: toMessage(row),
@@ -183,28 +236,30 @@ export class MessagesService {
         createdAt: row.s_created_at,
         updatedAt: row.s_updated_at,
       },
+      earlierTurns: turns.map((turn) => ({
+        prompt: turn.prompt,
+        answer: turn.answer,
+        charsSince: Number(turn.chars_since),
+      })),
     };
   }
 
   async addAnswer(sessionId: string, answer: NewAnswer): Promise<Message> {
-    const rows = await this.sql
-      .rows<MessageRow>(ANSWER, [
-        sessionId,
-        answer.content,
-        answer.status,
-        answer.replyTo,
-        answer.provider,
-        answer.model,
-        answer.result?.usage?.promptTokens ?? null,
-        answer.result?.usage?.completionTokens ?? null,
-        answer.latencyMs ?? null,
-        answer.sessionTitle ?? null,
-        answer.error ?? null,
-      ])
-      .catch((error: unknown) => {
-        throw sqlStateOf(error) === FOREIGN_KEY_VIOLATION ? new SessionNotFoundException() : error; // deleted meanwhile
-      });
-    return toMessage(rows[0]);
+    const [row] = await this.sql.rows<MessageRow>(ANSWER, [
+      sessionId,
+      answer.content,
+      answer.status,
+      answer.replyTo,
+      answer.provider,
+      answer.model,
+      answer.result?.usage?.promptTokens ?? null,
+      answer.result?.usage?.completionTokens ?? null,
+      answer.latencyMs ?? null,
+      answer.sessionTitle ?? null,
+      answer.error ?? null,
+    ]);
+    if (!row) throw new SessionNotFoundException(); // the session was deleted meanwhile
+    return toMessage(row);
   }
 
   /** Completes (or fails) an answer stored as `streaming`. */
@@ -261,28 +316,6 @@ export class MessagesService {
       createdAt: r.created_at,
     }));
   }
-
-  /**
-   * The latest complete turns (question and its complete answer) before `beforeSeq`, oldest first,
-   * as many as fit `budgetChars`. Reads at most `maxTurns` turns, newest first, whatever the history's length.
-   */
-  async recentTurns(
-    sessionId: string,
-    beforeSeq: string,
-    budgetChars: number,
-    maxTurns = 200,
-  ): Promise<LlmMessage[]> {
-    const rows = await this.sql.rows<{ prompt: string; answer: string }>(RECENT_TURNS, [
-      sessionId,
-      beforeSeq,
-      budgetChars,
-      maxTurns,
-    ]);
-    return rows.flatMap((r) => [
-      { role: 'user' as const, content: r.prompt },
-      { role: 'assistant' as const, content: r.answer },
-    ]);
-  }
 }
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
@@ -299,6 +332,13 @@ interface SessionColumns {
   s_message_count: number;
   s_created_at: string;
   s_updated_at: string;
+}
+
+/** The context columns of {@link ASK}'s rows after the first. */
+interface TurnColumns {
+  prompt: string;
+  answer: string;
+  chars_since: string;
 }
 
 function toListedMessage(row: PageRow): ListedMessage {
