@@ -5,11 +5,7 @@ import { SendMessageDto } from '../messages/dto/message.dto.js';
 import { createValidationPipe, type FastParsable, VALIDATION_OPTIONS } from './validation.js';
 
 /** class-validator's verdict: the DTO, or the error it raised. */
-async function slowPath(
-  metatype: Type,
-  type: ArgumentMetadata['type'],
-  value: unknown,
-): Promise<unknown> {
+async function slowPath(metatype: Type, type: ArgumentMetadata['type'], value: unknown): Promise<unknown> {
   return new ValidationPipe(VALIDATION_OPTIONS).transform(value, { type, metatype }).catch((e: unknown) => e);
 }
 
