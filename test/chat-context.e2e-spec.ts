@@ -5,12 +5,15 @@ import { loadConfig } from '../src/config/app-config.js';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { typeOrmOptions } from '../src/database/typeorm-options.js';
 import { OpenAiFake, type OpenAiMessage } from './fakes/openai-fake.js';
-import { createSession, newUser, sendMessage } from './utils/chat-helpers.js';
-import { startServer, startTestApp, type TestApp } from './utils/test-app.js';
+import { createSession, messagesUrl, newUser, sendMessage, SESSIONS } from './utils/chat-helpers.js';
+import { startServer, startTestApp, type TestApp, usingPostgresServer } from './utils/test-app.js';
 
 /**
- * The context a turn sends is found through each session's running total of complete turns: these
- * check that the totals stay right when turns finish at once, and when an existing database is migrated.
+ * The context a turn sends is found through each session's running total of complete turns, and each
+ * server keeps the turns it has read (LLM_CONTEXT_CACHE_MB) so that the next turn reads only what is new.
+ * These check that the contexts stay exactly the newest turns that fit: as the window slides and the
+ * budget changes, when turns finish at once, when another server answers in the same session, and when
+ * an existing database is migrated.
  */
 describe('the context of a turn, read through the running totals of complete turns', () => {
   const openai = new OpenAiFake();
@@ -32,6 +35,88 @@ describe('the context of a turn, read through the running totals of complete tur
   beforeEach(() => openai.reset());
 
   const contents = (messages: OpenAiMessage[] | undefined) => (messages ?? []).map((m) => m.content);
+
+  describe.each([
+    ['with the recent-turns cache', {}],
+    ['without it (LLM_CONTEXT_CACHE_MB=0)', { LLM_CONTEXT_CACHE_MB: '0' }],
+  ])('a long conversation, %s', (_label, cacheEnv) => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ ...providerEnv, ...cacheEnv, LLM_CONTEXT_TOKENS: '400' });
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it('sends exactly the newest turns that fit, every turn, as the budget shrinks and grows', async () => {
+      const user = await newUser(t.http, 'slide');
+      const session = await createSession(t.http, user.auth);
+      const model = new ContextModel(400);
+      const ask = async (question: string) => {
+        const answer = `answer to ${question.slice(0, 12)} ${'z'.repeat(question.length % 70)}`;
+        openai.reply(answer);
+        await sendMessage(t.http, user.auth, session.id, question);
+        expect(contents(openai.lastRequest?.body?.messages)).toEqual(model.expected(question));
+        model.answered(question, answer);
+      };
+      const question = (i: number) => `q${i} ${'w'.repeat((i * 37) % 160)}`; // budgets vary with the length
+      for (let i = 0; i < 14; i += 1) await ask(question(i));
+
+      // A system prompt takes its share of the budget: the oldest turns drop out of the context.
+      const prompt = `Answer as a pirate. ${'p'.repeat(500)}`;
+      await patchSystemPrompt(t, user.auth, session.id, prompt);
+      model.systemPrompt = prompt;
+      for (let i = 14; i < 18; i += 1) await ask(question(i));
+
+      // A failed turn is left out of every later context. Its long question left little room for
+      // earlier turns, and the next, short one has room for more than that question's context held.
+      openai.fail(500);
+      await t.http
+        .post(messagesUrl(session.id))
+        .set('Authorization', user.auth)
+        .send({ content: `this one fails ${'f'.repeat(1_200)}` })
+        .expect(502);
+      await ask('short');
+
+      // Without it the budget grows again: turns older than the last context come back.
+      await patchSystemPrompt(t, user.auth, session.id, null);
+      model.systemPrompt = null;
+      for (let i = 18; i < 24; i += 1) await ask(question(i));
+    });
+  });
+
+  (usingPostgresServer ? describe : describe.skip)('two servers answering in the same session', () => {
+    let t: TestApp;
+    let other: Awaited<ReturnType<typeof startServer>>;
+    beforeAll(async () => {
+      t = await startTestApp({ ...providerEnv, LLM_CONTEXT_TOKENS: '400' });
+      other = await startServer(t.env); // the same database and secret: a second instance
+    });
+    afterAll(async () => {
+      await other?.stop();
+      await t?.close();
+    });
+
+    it('each sends the turns the other answered', async () => {
+      const user = await newUser(t.http, 'pair');
+      const session = await createSession(t.http, user.auth);
+      const model = new ContextModel(400);
+      for (let i = 0; i < 12; i += 1) {
+        const question = `turn ${i} ${'v'.repeat((i * 29) % 90)}`;
+        const answer = `answer ${i} ${'u'.repeat((i * 13) % 60)}`;
+        openai.reply(answer);
+        const baseUrl = i % 3 === 2 ? t.baseUrl : other.baseUrl; // uneven, so each misses runs of turns
+        const res = await fetch(`${baseUrl}${messagesUrl(session.id)}`, {
+          method: 'POST',
+          headers: { authorization: user.auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ content: question }),
+        });
+        expect(res.status).toBe(201);
+        expect(contents(openai.lastRequest?.body?.messages)).toEqual(model.expected(question));
+        model.answered(question, answer);
+      }
+    });
+  });
 
   describe('turns answered at the same time in one session', () => {
     let t: TestApp;
@@ -121,6 +206,43 @@ describe('the context of a turn, read through the running totals of complete tur
     });
   });
 });
+
+/**
+ * What the context should be, from the documented rule: the newest complete turns whose characters
+ * (question + answer + 32 each) fit (LLM_CONTEXT_TOKENS - the question's and the system prompt's
+ * estimated tokens) × 4, oldest first, then the question; the system prompt is sent on its own.
+ */
+class ContextModel {
+  systemPrompt: string | null = null;
+  private readonly turns: { question: string; answer: string }[] = [];
+
+  constructor(private readonly contextTokens: number) {}
+
+  answered(question: string, answer: string): void {
+    this.turns.push({ question, answer });
+  }
+
+  expected(question: string): string[] {
+    const tokens = (text: string) => Math.ceil(text.length / 4) + 4;
+    const fixed = tokens(question) + (this.systemPrompt ? tokens(this.systemPrompt) : 0);
+    let budget = Math.max(0, this.contextTokens - fixed) * 4;
+    const kept: string[] = [];
+    for (const turn of [...this.turns].reverse()) {
+      budget -= turn.question.length + turn.answer.length + 32;
+      if (budget < 0) break;
+      kept.unshift(turn.question, turn.answer);
+    }
+    return [...(this.systemPrompt ? [this.systemPrompt] : []), ...kept, question];
+  }
+}
+
+async function patchSystemPrompt(t: TestApp, auth: string, sessionId: string, prompt: string | null) {
+  await t.http
+    .patch(`${SESSIONS}/${sessionId}`)
+    .set('Authorization', auth)
+    .send({ system_prompt: prompt })
+    .expect(200);
+}
 
 /** Reverts the newest migration on a test database while no server holds it. */
 async function undoLastMigration(env: Record<string, string>): Promise<void> {

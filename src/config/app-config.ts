@@ -46,6 +46,8 @@ export class AppConfig {
     timeoutMs: number;
     maxRetries: number;
     contextTokens: number;
+    /** Characters of recent turns kept in memory for the next turn's context; 0: none. */
+    contextCacheChars: number;
     openai: { apiKey?: string; baseUrl?: string; model: string };
     gemini: { apiKey?: string; baseUrl?: string; model: string };
   };
@@ -116,6 +118,7 @@ const KNOWN_KEYS = [
   'LLM_TIMEOUT_MS',
   'LLM_MAX_RETRIES',
   'LLM_CONTEXT_TOKENS',
+  'LLM_CONTEXT_CACHE_MB',
   'CORS_ALLOWED_ORIGINS',
   'CORS_ALLOW_CREDENTIALS',
   'LOG_LEVEL',
@@ -169,6 +172,7 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       timeoutMs: env.LLM_TIMEOUT_MS,
       maxRetries: env.LLM_MAX_RETRIES,
       contextTokens: env.LLM_CONTEXT_TOKENS,
+      contextCacheChars: (env.LLM_CONTEXT_CACHE_MB * 1024 * 1024) / 2, // JavaScript strings: 2 bytes a character
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
       gemini: { apiKey: env.GEMINI_API_KEY, baseUrl: env.GEMINI_BASE_URL, model: env.GEMINI_MODEL },
     },

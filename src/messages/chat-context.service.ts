@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import type { LlmRequest } from '../llm/llm-provider.js';
 import { estimateTokens } from '../llm/token-estimate.js';
-import type { AskedQuestion } from './messages.service.js';
+import type { AskedQuestion, EarlierTurn } from './messages.service.js';
 
 /** Characters per estimated token, the same ratio as {@link estimateTokens}. */
 const CHARS_PER_TOKEN = 4;
@@ -24,10 +24,14 @@ export class ChatContextService {
     return Math.max(0, this.config.llm.contextTokens - fixed) * CHARS_PER_TOKEN;
   }
 
-  build({ session, question, earlierTurns }: AskedQuestion): LlmRequest {
-    const budget = this.historyChars(question.content, session.systemPrompt);
+  /** The request for an asked question, from the candidate turns before it (oldest first). */
+  build(
+    { session, question, contextChars }: AskedQuestion,
+    earlierTurns: readonly EarlierTurn[],
+  ): LlmRequest {
+    const lowest = contextChars - this.historyChars(question.content, session.systemPrompt);
     const history = earlierTurns
-      .filter((turn) => turn.charsSince <= budget) // the system prompt's share drops the oldest turns
+      .filter((turn) => turn.turnStart >= lowest) // the system prompt's share drops the oldest turns
       .flatMap((turn) => [
         { role: 'user' as const, content: turn.prompt },
         { role: 'assistant' as const, content: turn.answer },

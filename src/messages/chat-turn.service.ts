@@ -15,6 +15,7 @@ import { ChatContextService } from './chat-context.service.js';
 import type { Message } from './message.js';
 import { MessagesService } from './messages.service.js';
 import { ProviderFailedException } from './provider-failed.exception.js';
+import { RecentTurns } from './recent-turns.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 export interface ChatTurn {
@@ -53,6 +54,7 @@ export class ChatTurnService {
     private readonly sessions: ChatSessionsService,
     private readonly messages: MessagesService,
     private readonly context: ChatContextService,
+    private readonly recentTurns: RecentTurns,
     private readonly llm: LlmRegistry,
     private readonly shutdown: ShutdownSignal,
   ) {}
@@ -86,7 +88,10 @@ export class ChatTurnService {
   /** Stores the question and resolves everything the provider call needs. */
   async prepare(caller: AuthUser, sessionId: string | null, content: string): Promise<PreparedTurn> {
     const id = sessionId ?? (await this.sessions.create(caller.id, {})).id;
-    const asked = await this.messages.ask(caller.id, id, content, this.context.historyChars(content, null));
+    const historyChars = this.context.historyChars(content, null); // the system prompt is not known yet
+    const known = this.recentTurns.known(id);
+    const asked = await this.messages.ask(caller.id, id, content, historyChars, known);
+    const earlierTurns = this.recentTurns.merge(id, known, asked, historyChars);
     const { session, question: userMessage } = asked;
     const target: TurnTarget = {
       session,
@@ -101,7 +106,7 @@ export class ChatTurnService {
     } catch (error) {
       throw await this.fail(target, error, '');
     }
-    const request = this.context.build(asked);
+    const request = this.context.build(asked, earlierTurns);
     return { ...target, provider, model: session.model ?? provider.defaultModel, request };
   }
 

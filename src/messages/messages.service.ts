@@ -24,19 +24,35 @@ export interface Exchange {
 export interface AskedQuestion {
   question: Message;
   session: ChatSession;
-  /** The newest complete turns before it that fit the history budget given to {@link MessagesService.ask}, oldest first. */
-  earlierTurns: EarlierTurn[];
+  /** The session's running total of complete turns' characters when the question was stored. */
+  contextChars: number;
+  /**
+   * The complete turns before it, oldest first, that fit the history budget given to
+   * {@link MessagesService.ask} and are not in the range of turns the caller already knows.
+   */
+  fetchedTurns: EarlierTurn[];
 }
 
-/** A complete turn, and the characters it and every later turn take in a context. */
+/**
+ * A complete turn. `turnStart` is the session's running total before the turn was counted: the turn and
+ * every later one take `contextChars - turnStart` characters of a context.
+ */
 export interface EarlierTurn {
   prompt: string;
   answer: string;
-  charsSince: number;
+  turnStart: number;
 }
 
+/** All the complete turns whose `turnStart` is in [from, to): what a caller of `ask` already holds. */
+export interface TurnRange {
+  from: number;
+  to: number;
+}
+
+const NOTHING_KNOWN: TurnRange = { from: 0, to: 0 };
+
 /** The most turns a context draws on, however many fit its budget. */
-const MAX_CONTEXT_TURNS = 200;
+export const MAX_CONTEXT_TURNS = 200;
 
 export interface NewAnswer {
   replyTo: string;
@@ -107,20 +123,27 @@ const turnChars = (question: string, answer: string) => `length(${question}) + l
 const SESSION_COLUMNS_OF_S = `s.title AS s_title, s.system_prompt AS s_system_prompt, s.provider AS s_provider,
   s.model AS s_model, s.message_count AS s_message_count,
   ${isoTimestamp('s.created_at')} AS s_created_at, ${isoTimestamp('s.updated_at')} AS s_updated_at`;
-/** The number of columns in COLUMNS_OF_M and SESSION_COLUMNS_OF_S together. */
-const ASKED_COLUMN_COUNT = 21;
+/** The number of columns in COLUMNS_OF_M, SESSION_COLUMNS_OF_S and s_context_chars together. */
+const ASKED_COLUMN_COUNT = 22;
+/** A session's complete turns, newest first, with `turn_start` in [$from, $to), at most $5. */
+const turnsIn = (from: string, to: string) =>
+  `(SELECT content, reply_to, turn_start FROM messages
+     WHERE session_id = s.id AND turn_start >= ${from} AND turn_start < ${to}
+     ORDER BY turn_start DESC LIMIT $5)`;
 /**
  * A question, stored only if the session is the caller's, with the session's counters bumped. The first
  * row is the question and the session as it is now (prefixed `s_`); the rows after it are the turns its
  * context can draw on, oldest first: the newest complete turns (at most $5) whose characters, with every
- * later turn's, fit $4, each with `chars_since`, the characters of that turn and every later one. The
- * session's running totals find them, so only those turns are read, however long the history.
+ * later turn's, fit $4, leaving out the range [$6, $7) that the caller already holds. The session's
+ * running totals find them, so only those turns are read, however long the history.
+ * The totals are read as of the statement's snapshot (`owned`), the same one its turns are read in:
+ * the UPDATE may see a newer version of the session row, counting a turn the snapshot does not show.
  * One statement rather than two: a round trip costs more than the question's insert.
  */
 const ASK: Statement = {
   name: 'messages_ask',
   text: `WITH owned AS (
-           SELECT id FROM chat_sessions WHERE id = $1 AND user_id = $2
+           SELECT id, context_chars FROM chat_sessions WHERE id = $1 AND user_id = $2
          ), inserted AS (
            INSERT INTO messages (session_id, role, content, status) SELECT id, 'user', $3, 'complete' FROM owned
            RETURNING *
@@ -129,18 +152,17 @@ const ASK: Statement = {
              FROM inserted WHERE c.id = inserted.session_id
            RETURNING c.*
          )
-         SELECT ${COLUMNS_OF_M}, ${SESSION_COLUMNS_OF_S},
-                NULL AS prompt, NULL AS answer, NULL::bigint AS chars_since, NULL::bigint AS turn_start
-           FROM inserted m, bumped s
+         SELECT ${COLUMNS_OF_M}, ${SESSION_COLUMNS_OF_S}, o.context_chars AS s_context_chars,
+                NULL AS prompt, NULL AS answer, NULL::bigint AS turn_start
+           FROM inserted m, bumped s, owned o
          UNION ALL
-         SELECT ${Array<string>(ASKED_COLUMN_COUNT).fill('NULL').join(', ')},
-                q.content, a.content, s.context_chars - a.turn_start, a.turn_start
-           FROM bumped s,
-                LATERAL (SELECT content, reply_to, turn_start FROM messages
-                          WHERE session_id = s.id AND turn_start >= s.context_chars - $4::bigint
-                            AND turn_start < s.context_chars
-                          ORDER BY turn_start DESC
-                          LIMIT $5) a
+         SELECT ${Array<string>(ASKED_COLUMN_COUNT).fill('NULL').join(', ')}, q.content, a.content, a.turn_start
+           FROM owned s,
+                LATERAL (
+                  ${turnsIn('GREATEST(s.context_chars - $4::bigint, $7::bigint)', 's.context_chars')}
+                  UNION ALL
+                  ${turnsIn('s.context_chars - $4::bigint', 'LEAST($6::bigint, s.context_chars)')}
+                ) a
            JOIN messages q ON q.id = a.reply_to
           ORDER BY turn_start NULLS FIRST`,
 };
@@ -205,7 +227,8 @@ export class MessagesService {
   constructor(private readonly sql: Sql) {}
 
   /**
-   * Stores a question in one of the caller's sessions and returns it with the session as it is now.
+   * Stores a question in one of the caller's sessions and returns it with the session as it is now, and
+   * the complete turns before it that fit `historyChars`, except those in `known`.
    * SessionNotFoundException when the session is not the caller's.
    */
   async ask(
@@ -213,6 +236,7 @@ export class MessagesService {
     sessionId: string,
     content: string,
     historyChars: number,
+    known: TurnRange = NOTHING_KNOWN,
   ): Promise<AskedQuestion> {
     if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundException();
     const [row, ...turns] = await this.sql.rows<MessageRow & SessionColumns & TurnColumns>(ASK, [
@@ -221,6 +245,8 @@ export class MessagesService {
       content,
       historyChars,
       MAX_CONTEXT_TURNS,
+      known.from,
+      known.to,
     ]);
     if (!row) throw new SessionNotFoundException();
     return {
@@ -236,10 +262,11 @@ export class MessagesService {
         createdAt: row.s_created_at,
         updatedAt: row.s_updated_at,
       },
-      earlierTurns: turns.map((turn) => ({
+      contextChars: Number(row.s_context_chars),
+      fetchedTurns: turns.map((turn) => ({
         prompt: turn.prompt,
         answer: turn.answer,
-        charsSince: Number(turn.chars_since),
+        turnStart: Number(turn.turn_start),
       })),
     };
   }
@@ -332,13 +359,14 @@ interface SessionColumns {
   s_message_count: number;
   s_created_at: string;
   s_updated_at: string;
+  s_context_chars: string;
 }
 
 /** The context columns of {@link ASK}'s rows after the first. */
 interface TurnColumns {
   prompt: string;
   answer: string;
-  chars_since: string;
+  turn_start: string;
 }
 
 function toListedMessage(row: PageRow): ListedMessage {
