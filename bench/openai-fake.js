@@ -11,7 +11,8 @@ export const DEFAULT_REPLY =
   'This is the benchmark fake answering. It says a few plain sentences so that stored answers have a ' +
   'realistic length, and the context budget of a long conversation is actually exercised.';
 
-function newStats() {
+/** Empty request counters (the shape of `fake.stats`). */
+export function newStats() {
   return { requests: 0, streamed: 0, maxMessages: 0, maxChars: 0, totalChars: 0 };
 }
 

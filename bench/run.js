@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { startOpenAiFake } from './openai-fake.js';
+import { newStats, startOpenAiFake } from './openai-fake.js';
 import { formatSummary, summarise } from './profile-summary.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -27,6 +27,7 @@ const CFG = {
   pageMessages: 100,
   bigMessages: num(env.BENCH_BIG_MESSAGES, 3000),
   bigRequests: num(env.BENCH_BIG_REQUESTS, Math.max(200, 100 * duration)),
+  bigRounds: num(env.BENCH_BIG_ROUNDS, 3),
   streams: num(env.BENCH_STREAMS, 2000),
   streamSessions: num(env.BENCH_STREAM_SESSIONS, 200),
   streamTokens: num(env.BENCH_STREAM_TOKENS, 20),
@@ -418,7 +419,9 @@ async function main() {
       await client.query('ANALYZE messages'); // what autovacuum would do within a minute
       await client.end();
     }
-    freshSessions = await mapLimit(range(CFG.bigRequests), 8, () => newSession(users.post.token));
+    freshSessions = await mapLimit(range(CFG.bigRequests * CFG.bigRounds), 8, () =>
+      newSession(users.post.token),
+    );
     warmUpSessions = await mapLimit(range(WARM_UP_REQUESTS), 8, () => newSession(users.post.token));
   }
   const streamSessions = wants('stream')
@@ -501,49 +504,73 @@ async function main() {
         },
       ],
     });
+    // Several rounds, the side measured first alternating, so that one noisy second or a drift of the
+    // machine does not decide the verdict: the ratios are the median of the rounds'.
     let next = 0;
-    fake.resetStats();
-    const fresh = await profiled(app, 'big-fresh', () =>
-      measure(
-        `POST into fresh sessions (${CFG.bigRequests} requests)`,
-        {
-          url: `${base}/api/v1/chat-sessions/${freshSessions[0]}/messages`,
-          amount: CFG.bigRequests,
-          requests: [
-            {
-              method: 'POST',
-              headers: jsonPost(users.post.token),
-              body: JSON.stringify({ content: `${QUESTION}fresh.` }),
-              setupRequest: (request) => ({
-                ...request,
-                path: `/api/v1/chat-sessions/${freshSessions[next++ % freshSessions.length]}/messages`,
-              }),
-            },
-          ],
-        },
-        app.pid,
-      ),
-    );
-    const freshContext = fake.resetStats();
-    const big = await profiled(app, 'big-3000', () =>
-      measure(
-        `POST into the ${CFG.bigMessages}-message session (${CFG.bigRequests} requests)`,
-        {
-          url: `${base}/api/v1/chat-sessions/${bigSession}/messages`,
-          amount: CFG.bigRequests,
-          method: 'POST',
-          headers: jsonPost(users.post.token),
-          body: JSON.stringify({ content: `${QUESTION}big.` }),
-        },
-        app.pid,
-      ),
-    );
-    const bigContext = fake.resetStats();
-    results.scenarios.bigFresh = { ...fresh, context: freshContext };
-    results.scenarios.big = { ...big, context: bigContext };
+    const measureFresh = (round) =>
+      profiled(app, `big-fresh-${round}`, () =>
+        measure(
+          `POST into fresh sessions (${CFG.bigRequests} requests, round ${round})`,
+          {
+            url: `${base}/api/v1/chat-sessions/${freshSessions[0]}/messages`,
+            amount: CFG.bigRequests,
+            requests: [
+              {
+                method: 'POST',
+                headers: jsonPost(users.post.token),
+                body: JSON.stringify({ content: `${QUESTION}fresh.` }),
+                setupRequest: (request) => ({
+                  ...request,
+                  path: `/api/v1/chat-sessions/${freshSessions[next++ % freshSessions.length]}/messages`,
+                }),
+              },
+            ],
+          },
+          app.pid,
+        ),
+      );
+    const measureBig = (round) =>
+      profiled(app, `big-${CFG.bigMessages}-${round}`, () =>
+        measure(
+          `POST into the ${CFG.bigMessages}-message session (${CFG.bigRequests} requests, round ${round})`,
+          {
+            url: `${base}/api/v1/chat-sessions/${bigSession}/messages`,
+            amount: CFG.bigRequests,
+            method: 'POST',
+            headers: jsonPost(users.post.token),
+            body: JSON.stringify({ content: `${QUESTION}big.` }),
+          },
+          app.pid,
+        ),
+      );
+    const rounds = [];
+    let freshContext = newStats();
+    let bigContext = newStats();
+    for (let round = 1; round <= CFG.bigRounds; round += 1) {
+      const side = async (measureSide) => {
+        fake.resetStats();
+        const result = await measureSide(round);
+        return { result, context: fake.resetStats() };
+      };
+      const [fresh, big] =
+        round % 2 === 1
+          ? [await side(measureFresh), await side(measureBig)]
+          : [await side(measureBig), await side(measureFresh)].reverse();
+      freshContext = mergeContextStats(freshContext, fresh.context);
+      bigContext = mergeContextStats(bigContext, big.context);
+      rounds.push({
+        fresh: fresh.result,
+        big: big.result,
+        p50Ratio: big.result.p50 / fresh.result.p50,
+        meanRatio: big.result.latencyMean / fresh.result.latencyMean,
+      });
+    }
+    results.scenarios.bigFresh = { ...meanOfRuns(rounds.map((r) => r.fresh)), context: freshContext };
+    results.scenarios.big = { ...meanOfRuns(rounds.map((r) => r.big)), context: bigContext };
     results.bigSession = {
-      p50Ratio: big.p50 / fresh.p50,
-      meanRatio: big.latencyMean / fresh.latencyMean,
+      rounds: rounds.map(({ p50Ratio, meanRatio }) => ({ p50Ratio, meanRatio })),
+      p50Ratio: median(rounds.map((r) => r.p50Ratio)),
+      meanRatio: median(rounds.map((r) => r.meanRatio)),
       maxMessages: bigContext.maxMessages,
       maxChars: bigContext.maxChars,
       boundChars: CFG.contextTokens * 4,
@@ -655,6 +682,39 @@ async function main() {
 
 // ---------------------------------------------------------------------------------------------- report
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Several runs of one scenario as one row: counts summed, rates and latencies averaged. */
+function meanOfRuns(runs) {
+  const avg = (key) => mean(...runs.map((r) => r[key]));
+  const sum = (key) => runs.reduce((n, r) => n + r[key], 0);
+  return {
+    serverCpuMsPerReq: avg('serverCpuMsPerReq'),
+    rps: avg('rps'),
+    total: sum('total'),
+    latencyMean: avg('latencyMean'),
+    p50: avg('p50'),
+    p99: avg('p99'),
+    errors: sum('errors'),
+    non2xx: sum('non2xx'),
+    durationS: sum('durationS'),
+  };
+}
+
+function mergeContextStats(a, b) {
+  return {
+    requests: a.requests + b.requests,
+    streamed: a.streamed + b.streamed,
+    maxMessages: Math.max(a.maxMessages, b.maxMessages),
+    maxChars: Math.max(a.maxChars, b.maxChars),
+    totalChars: a.totalChars + b.totalChars,
+  };
+}
+
 function mean(...values) {
   const present = values.filter((v) => typeof v === 'number');
   return present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
@@ -693,8 +753,9 @@ function report(results, { appPid }) {
   row('1. GET chat-sessions?limit=20', s.list);
   row('2. GET messages?limit=50', s.messages);
   row('3. POST message (OpenAI SDK → fake)', s.post);
-  row(`4a. POST into fresh sessions (${CFG.bigRequests} req)`, s.bigFresh);
-  row(`4b. POST into ${CFG.bigMessages}-msg session (${CFG.bigRequests} req)`, s.big);
+  const perSide = `${CFG.bigRounds}×${CFG.bigRequests} req`;
+  row(`4a. POST into fresh sessions (${perSide})`, s.bigFresh);
+  row(`4b. POST into ${CFG.bigMessages}-msg session (${perSide})`, s.big);
   row(`6. POST auth/login (${CFG.loginConnections} conn, argon2id)`, s.login);
 
   const fmt = (v, d = 0) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
@@ -739,7 +800,9 @@ function report(results, { appPid }) {
   if (results.bigSession) {
     const b = results.bigSession;
     console.log(
-      `\n4. ${CFG.bigMessages}-message session vs fresh: p50 ×${b.p50Ratio.toFixed(2)}, mean ×${b.meanRatio.toFixed(2)}; ` +
+      `\n4. ${CFG.bigMessages}-message session vs fresh (median of ${b.rounds.length} rounds: ` +
+        `${b.rounds.map((r) => `×${r.p50Ratio.toFixed(2)}/${r.meanRatio.toFixed(2)}`).join(', ')}): ` +
+        `p50 ×${b.p50Ratio.toFixed(2)}, mean ×${b.meanRatio.toFixed(2)}; ` +
         `context sent for the big session: max ${b.maxMessages} messages, max ${b.maxChars} chars (bound ${b.boundChars} = ${CFG.contextTokens} tokens × 4)`,
     );
   }
