@@ -28,6 +28,7 @@ const CFG = {
   bigMessages: num(env.BENCH_BIG_MESSAGES, 3000),
   bigRequests: num(env.BENCH_BIG_REQUESTS, Math.max(200, 100 * duration)),
   bigRounds: num(env.BENCH_BIG_ROUNDS, 3),
+  bigSessions: num(env.BENCH_BIG_SESSIONS, num(env.BENCH_CONNECTIONS, 16)),
   streams: num(env.BENCH_STREAMS, 2000),
   streamSessions: num(env.BENCH_STREAM_SESSIONS, 200),
   streamTokens: num(env.BENCH_STREAM_TOKENS, 20),
@@ -406,13 +407,18 @@ async function main() {
   if (wants('messages'))
     await mapLimit(range(CFG.pageMessages / 2), 4, (i) => post(users.list.token, pageSession, i));
   const postSession = await newSession(users.post.token);
-  let bigSession;
+  let bigSessions = [];
   let freshSessions = [];
   let warmUpSessions = [];
   if (wants('big')) {
-    bigSession = await newSession(users.post.token);
+    // One long session per connection, as the fresh side has one session per request: 16 posts at once
+    // into one session would measure waits for its row lock, not the length of its history.
+    bigSessions = await mapLimit(range(CFG.bigSessions), 8, () => newSession(users.post.token));
     // Through the API, as a user would build it (the session's running totals included).
-    await mapLimit(range(Math.floor(CFG.bigMessages / 2)), 4, (i) => post(users.post.token, bigSession, i));
+    const turnsEach = Math.floor(CFG.bigMessages / 2);
+    await mapLimit(range(turnsEach * bigSessions.length), 16, (i) =>
+      post(users.post.token, bigSessions[i % bigSessions.length], Math.floor(i / bigSessions.length)),
+    );
     if (MODE === 'postgres') {
       const client = new pg.Client({ connectionString: databaseEnv.DATABASE_URL });
       await client.connect();
@@ -529,16 +535,25 @@ async function main() {
           app.pid,
         ),
       );
+    let nextBig = 0;
     const measureBig = (round) =>
       profiled(app, `big-${CFG.bigMessages}-${round}`, () =>
         measure(
-          `POST into the ${CFG.bigMessages}-message session (${CFG.bigRequests} requests, round ${round})`,
+          `POST into ${bigSessions.length} ${CFG.bigMessages}-message sessions (${CFG.bigRequests} requests, round ${round})`,
           {
-            url: `${base}/api/v1/chat-sessions/${bigSession}/messages`,
+            url: `${base}/api/v1/chat-sessions/${bigSessions[0]}/messages`,
             amount: CFG.bigRequests,
-            method: 'POST',
-            headers: jsonPost(users.post.token),
-            body: JSON.stringify({ content: `${QUESTION}big.` }),
+            requests: [
+              {
+                method: 'POST',
+                headers: jsonPost(users.post.token),
+                body: JSON.stringify({ content: `${QUESTION}big.` }),
+                setupRequest: (request) => ({
+                  ...request,
+                  path: `/api/v1/chat-sessions/${bigSessions[nextBig++ % bigSessions.length]}/messages`,
+                }),
+              },
+            ],
           },
           app.pid,
         ),
@@ -755,7 +770,7 @@ function report(results, { appPid }) {
   row('3. POST message (OpenAI SDK → fake)', s.post);
   const perSide = `${CFG.bigRounds}×${CFG.bigRequests} req`;
   row(`4a. POST into fresh sessions (${perSide})`, s.bigFresh);
-  row(`4b. POST into ${CFG.bigMessages}-msg session (${perSide})`, s.big);
+  row(`4b. POST into ${CFG.bigSessions} ${CFG.bigMessages}-msg sessions (${perSide})`, s.big);
   row(`6. POST auth/login (${CFG.loginConnections} conn, argon2id)`, s.login);
 
   const fmt = (v, d = 0) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
