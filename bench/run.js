@@ -29,6 +29,7 @@ const CFG = {
   bigRequests: num(env.BENCH_BIG_REQUESTS, Math.max(200, 100 * duration)),
   bigRounds: num(env.BENCH_BIG_ROUNDS, 3),
   bigSessions: num(env.BENCH_BIG_SESSIONS, num(env.BENCH_CONNECTIONS, 16)),
+  postSessions: num(env.BENCH_POST_SESSIONS, num(env.BENCH_CONNECTIONS, 16)),
   streams: num(env.BENCH_STREAMS, 2000),
   streamSessions: num(env.BENCH_STREAM_SESSIONS, 200),
   streamTokens: num(env.BENCH_STREAM_TOKENS, 20),
@@ -406,7 +407,10 @@ async function main() {
   const pageSession = listSessions[0];
   if (wants('messages'))
     await mapLimit(range(CFG.pageMessages / 2), 4, (i) => post(users.list.token, pageSession, i));
-  const postSession = await newSession(users.post.token);
+  // One session per connection: sixteen posts at once into one session would also measure its row lock.
+  const postSessions = wants('post')
+    ? await mapLimit(range(CFG.postSessions), 8, () => newSession(users.post.token))
+    : [];
   let bigSessions = [];
   let freshSessions = [];
   let warmUpSessions = [];
@@ -438,6 +442,24 @@ async function main() {
 
   const auth = (token) => ({ authorization: `Bearer ${token}` });
   const jsonPost = (token) => ({ ...auth(token), 'content-type': 'application/json' });
+  /** autocannon options that post a question into each of `sessions` in turn, one request each. */
+  const postsInto = (sessions, tag) => {
+    let next = 0;
+    return {
+      url: `${base}/api/v1/chat-sessions/${sessions[0]}/messages`,
+      requests: [
+        {
+          method: 'POST',
+          headers: jsonPost(users.post.token),
+          body: JSON.stringify({ content: `${QUESTION}${tag}.` }),
+          setupRequest: (request) => ({
+            ...request,
+            path: `/api/v1/chat-sessions/${sessions[next++ % sessions.length]}/messages`,
+          }),
+        },
+      ],
+    };
+  };
   const results = { ceilings: {}, scenarios: {} };
 
   const ceilingRound = async (round) => {
@@ -478,13 +500,8 @@ async function main() {
   if (wants('post'))
     results.scenarios.post = await profiled(app, 'post', () =>
       measure(
-        'POST …/messages (OpenAI SDK → fake)',
-        {
-          url: `${base}/api/v1/chat-sessions/${postSession}/messages`,
-          method: 'POST',
-          headers: jsonPost(users.post.token),
-          body: JSON.stringify({ content: `${QUESTION}under load.` }),
-        },
+        `POST …/messages (OpenAI SDK → fake), ${postSessions.length} sessions`,
+        postsInto(postSessions, 'under load'),
         app.pid,
       ),
     );
@@ -494,67 +511,24 @@ async function main() {
   if (wants('big')) {
     // Untimed turns first, so that the side measured first does not pay for a cold JIT when the run
     // has no earlier scenario (BENCH_ONLY=big made the ratio ×1.03 instead of ×1.6).
-    let warm = 0;
-    await cannon({
-      url: `${base}/api/v1/chat-sessions/${warmUpSessions[0]}/messages`,
-      amount: WARM_UP_REQUESTS,
-      requests: [
-        {
-          method: 'POST',
-          headers: jsonPost(users.post.token),
-          body: JSON.stringify({ content: `${QUESTION}warm-up.` }),
-          setupRequest: (request) => ({
-            ...request,
-            path: `/api/v1/chat-sessions/${warmUpSessions[warm++ % warmUpSessions.length]}/messages`,
-          }),
-        },
-      ],
-    });
+    await cannon({ ...postsInto(warmUpSessions, 'warm-up'), amount: WARM_UP_REQUESTS });
     // Several rounds, the side measured first alternating, so that one noisy second or a drift of the
     // machine does not decide the verdict: the ratios are the median of the rounds'.
-    let next = 0;
+    const freshPosts = postsInto(freshSessions, 'fresh');
+    const bigPosts = postsInto(bigSessions, 'big');
     const measureFresh = (round) =>
       profiled(app, `big-fresh-${round}`, () =>
         measure(
           `POST into fresh sessions (${CFG.bigRequests} requests, round ${round})`,
-          {
-            url: `${base}/api/v1/chat-sessions/${freshSessions[0]}/messages`,
-            amount: CFG.bigRequests,
-            requests: [
-              {
-                method: 'POST',
-                headers: jsonPost(users.post.token),
-                body: JSON.stringify({ content: `${QUESTION}fresh.` }),
-                setupRequest: (request) => ({
-                  ...request,
-                  path: `/api/v1/chat-sessions/${freshSessions[next++ % freshSessions.length]}/messages`,
-                }),
-              },
-            ],
-          },
+          { ...freshPosts, amount: CFG.bigRequests },
           app.pid,
         ),
       );
-    let nextBig = 0;
     const measureBig = (round) =>
       profiled(app, `big-${CFG.bigMessages}-${round}`, () =>
         measure(
           `POST into ${bigSessions.length} ${CFG.bigMessages}-message sessions (${CFG.bigRequests} requests, round ${round})`,
-          {
-            url: `${base}/api/v1/chat-sessions/${bigSessions[0]}/messages`,
-            amount: CFG.bigRequests,
-            requests: [
-              {
-                method: 'POST',
-                headers: jsonPost(users.post.token),
-                body: JSON.stringify({ content: `${QUESTION}big.` }),
-                setupRequest: (request) => ({
-                  ...request,
-                  path: `/api/v1/chat-sessions/${bigSessions[nextBig++ % bigSessions.length]}/messages`,
-                }),
-              },
-            ],
-          },
+          { ...bigPosts, amount: CFG.bigRequests },
           app.pid,
         ),
       );
