@@ -91,7 +91,9 @@ const COLUMNS_OF_M = `m.id, m.seq, m.session_id, m.role, m.content, m.status, m.
 
 /**
  * A page of a session, if the session is the caller's: one row with null message columns when the page
- * is empty, none when the session is not there.
+ * is empty, none when the session is not there. The messages are looked up by `$1` rather than `s.id`
+ * so that the planner sees which session it is: planned for an average one, a long session's page was
+ * a bitmap scan of all its messages and a sort (24 ms instead of 0.3 for one of 43,000 messages).
  */
 const PAGE: Statement = {
   name: 'messages_page',
@@ -99,7 +101,7 @@ const PAGE: Statement = {
                 m.prompt_tokens, m.completion_tokens, m.error, ${isoTimestamp('m.created_at')} AS created_at
            FROM chat_sessions s
            LEFT JOIN LATERAL (
-             SELECT * FROM messages WHERE session_id = s.id AND seq > $3 ORDER BY seq LIMIT $4
+             SELECT * FROM messages WHERE session_id = $1 AND seq > $3 ORDER BY seq LIMIT $4
            ) m ON true
           WHERE s.id = $1 AND s.user_id = $2
           ORDER BY m.seq`,
