@@ -97,7 +97,7 @@ const COLUMNS_OF_M = `m.id, m.seq, m.session_id, m.role, m.content, m.status, m.
  */
 const PAGE: Statement = {
   name: 'messages_page',
-  text: `SELECT s.id AS session_id, m.id, m.seq, m.role, m.content, m.status, m.provider, m.model,
+  text: `SELECT m.id, m.seq, m.role, m.content, m.status, m.provider, m.model,
                 m.prompt_tokens, m.completion_tokens, m.error, ${isoTimestamp('m.created_at')} AS created_at
            FROM chat_sessions s
            LEFT JOIN LATERAL (
@@ -318,7 +318,7 @@ export class MessagesService {
     const rows = await this.sql.rows<Nullable<PageRow>>(PAGE, [sessionId, userId, after, limit + 1]);
     if (rows.length === 0) throw new SessionNotFoundException();
     const found = rows.filter((row): row is PageRow => row.id !== null);
-    const messages = found.slice(0, limit).map(toListedMessage);
+    const messages = found.slice(0, limit).map((row) => toListedMessage(row, sessionId));
     const last = messages.at(-1);
     return { messages, nextCursor: found.length > limit && last ? encodeCursor([last.seq]) : null };
   }
@@ -349,8 +349,8 @@ export class MessagesService {
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
-/** A row of {@link PAGE}: the columns the API shows. */
-type PageRow = Omit<MessageRow, 'reply_to' | 'latency_ms'>;
+/** A row of {@link PAGE}: the columns the API shows (the session's id is the caller's argument). */
+type PageRow = Omit<MessageRow, 'reply_to' | 'latency_ms' | 'session_id'>;
 
 /** The session columns {@link ASK} returns beside the question. */
 interface SessionColumns {
@@ -371,11 +371,11 @@ interface TurnColumns {
   turn_start: string;
 }
 
-function toListedMessage(row: PageRow): ListedMessage {
+function toListedMessage(row: PageRow, sessionId: string): ListedMessage {
   return {
     id: row.id,
     seq: row.seq,
-    sessionId: row.session_id,
+    sessionId,
     role: row.role,
     content: row.content,
     status: row.status,
@@ -389,5 +389,5 @@ function toListedMessage(row: PageRow): ListedMessage {
 }
 
 function toMessage(row: MessageRow): Message {
-  return { ...toListedMessage(row), replyTo: row.reply_to, latencyMs: row.latency_ms };
+  return { ...toListedMessage(row, row.session_id), replyTo: row.reply_to, latencyMs: row.latency_ms };
 }
