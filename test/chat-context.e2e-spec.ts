@@ -34,12 +34,14 @@ describe('the context of a turn, read through the running totals of complete tur
   });
   beforeEach(() => openai.reset());
 
-  const contents = (messages: OpenAiMessage[] | undefined) => (messages ?? []).map((m) => m.content);
-
-  describe.each([
+  /** Each context test runs on a server that keeps recent turns in memory and on one that does not. */
+  const CACHE_VARIANTS: [string, Record<string, string>][] = [
     ['with the recent-turns cache', {}],
     ['without it (LLM_CONTEXT_CACHE_MB=0)', { LLM_CONTEXT_CACHE_MB: '0' }],
-  ])('a long conversation, %s', (_label, cacheEnv) => {
+  ];
+  const contents = (messages: OpenAiMessage[] | undefined) => (messages ?? []).map((m) => m.content);
+
+  describe.each(CACHE_VARIANTS)('a long conversation, %s', (_label, cacheEnv) => {
     let t: TestApp;
     beforeAll(async () => {
       t = await startTestApp({ ...providerEnv, ...cacheEnv, LLM_CONTEXT_TOKENS: '400' });
@@ -82,6 +84,29 @@ describe('the context of a turn, read through the running totals of complete tur
       await patchSystemPrompt(t, user.auth, session.id, null);
       model.systemPrompt = null;
       for (let i = 18; i < 24; i += 1) await ask(question(i));
+    });
+  });
+
+  describe.each(CACHE_VARIANTS)('more short turns than a context draws on, %s', (_label, cacheEnv) => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ ...providerEnv, ...cacheEnv, LLM_CONTEXT_TOKENS: '50000' });
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it('sends the newest 200 turns, however many more fit the budget', async () => {
+      const user = await newUser(t.http, 'many');
+      const session = await createSession(t.http, user.auth);
+      const model = new ContextModel(50_000, 200);
+      for (let i = 0; i < 206; i += 1) {
+        const question = `c${i}`;
+        openai.reply(`a${i}`);
+        await sendMessage(t.http, user.auth, session.id, question);
+        if (i >= 198) expect(contents(openai.lastRequest?.body?.messages)).toEqual(model.expected(question));
+        model.answered(question, `a${i}`);
+      }
     });
   });
 
@@ -210,13 +235,17 @@ describe('the context of a turn, read through the running totals of complete tur
 /**
  * What the context should be, from the documented rule: the newest complete turns whose characters
  * (question + answer + 32 each) fit (LLM_CONTEXT_TOKENS - the question's and the system prompt's
- * estimated tokens) × 4, oldest first, then the question; the system prompt is sent on its own.
+ * estimated tokens) × 4, at most `maxTurns` of them, oldest first, then the question; the system prompt
+ * is sent on its own.
  */
 class ContextModel {
   systemPrompt: string | null = null;
   private readonly turns: { question: string; answer: string }[] = [];
 
-  constructor(private readonly contextTokens: number) {}
+  constructor(
+    private readonly contextTokens: number,
+    private readonly maxTurns = Infinity,
+  ) {}
 
   answered(question: string, answer: string): void {
     this.turns.push({ question, answer });
@@ -229,7 +258,7 @@ class ContextModel {
     const kept: string[] = [];
     for (const turn of [...this.turns].reverse()) {
       budget -= turn.question.length + turn.answer.length + 32;
-      if (budget < 0) break;
+      if (budget < 0 || kept.length === 2 * this.maxTurns) break;
       kept.unshift(turn.question, turn.answer);
     }
     return [...(this.systemPrompt ? [this.systemPrompt] : []), ...kept, question];

@@ -8,7 +8,10 @@ import {
   type TurnRange,
 } from './messages.service.js';
 
-/** What this process holds of a session: every complete turn whose `turnStart` is in [from, to). */
+/**
+ * What this process holds of a session: every complete turn whose `turnStart` is in [from, to), except,
+ * when it holds MAX_CONTEXT_TURNS turns, those older than all of them.
+ */
 export interface KnownTurns extends TurnRange {
   /** Oldest first. */
   turns: readonly EarlierTurn[];
@@ -65,12 +68,10 @@ export class RecentTurns {
     candidates.sort((a, b) => a.turnStart - b.turnStart);
     const capped = candidates.length >= MAX_CONTEXT_TURNS;
     const turns = capped ? candidates.slice(-MAX_CONTEXT_TURNS) : candidates;
-    // Capped, the turns are the newest ones and all that exist from the oldest kept; else all of the range.
-    this.remember(sessionId, {
-      from: capped ? (turns[0]?.turnStart ?? lowest) : lowest,
-      to: asked.contextChars,
-      turns,
-    });
+    // Uncapped, these are all the turns of [lowest, total). Capped, they are the newest that many: a turn
+    // they leave out is older than all of them, so no later context needs it, and only the turns
+    // answered since need reading (from 0: nothing below is missing).
+    this.remember(sessionId, { from: capped ? 0 : lowest, to: asked.contextChars, turns });
     return turns;
   }
 
