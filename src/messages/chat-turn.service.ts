@@ -15,7 +15,6 @@ import { ChatContextService } from './chat-context.service.js';
 import type { Message } from './message.js';
 import { MessagesService } from './messages.service.js';
 import { ProviderFailedException } from './provider-failed.exception.js';
-import { RecentTurns } from './recent-turns.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 export interface ChatTurn {
@@ -54,7 +53,6 @@ export class ChatTurnService {
     private readonly sessions: ChatSessionsService,
     private readonly messages: MessagesService,
     private readonly context: ChatContextService,
-    private readonly recentTurns: RecentTurns,
     private readonly llm: LlmRegistry,
     private readonly shutdown: ShutdownSignal,
   ) {}
@@ -88,11 +86,7 @@ export class ChatTurnService {
   /** Stores the question and resolves everything the provider call needs. */
   async prepare(caller: AuthUser, sessionId: string | null, content: string): Promise<PreparedTurn> {
     const id = sessionId ?? (await this.sessions.create(caller.id, {})).id;
-    const historyChars = this.context.historyChars(content, null); // the system prompt is not known yet
-    const known = this.recentTurns.known(id);
-    const asked = await this.messages.ask(caller.id, id, content, historyChars, known);
-    const earlierTurns = this.recentTurns.merge(id, known, asked, historyChars);
-    const { session, question: userMessage } = asked;
+    const { session, question: userMessage, request } = await this.context.ask(caller.id, id, content);
     const target: TurnTarget = {
       session,
       userMessage,
@@ -106,7 +100,6 @@ export class ChatTurnService {
     } catch (error) {
       throw await this.fail(target, error, '');
     }
-    const request = this.context.build(asked, earlierTurns);
     return { ...target, provider, model: session.model ?? provider.defaultModel, request };
   }
 
