@@ -41,39 +41,64 @@ describe('the context of a turn, read through the running totals of complete tur
   ];
   const contents = (messages: OpenAiMessage[] | undefined) => (messages ?? []).map((m) => m.content);
 
+  /**
+   * Sends `question` through the server at `baseUrl` with the fake answering `answer`, expects the context
+   * the fake received to be the model's (when `check`), and records the turn in the model.
+   */
+  async function turn(
+    baseUrl: string,
+    auth: string,
+    sessionId: string,
+    model: ContextModel,
+    [question, answer]: [string, string],
+    check = true,
+  ): Promise<void> {
+    openai.reply(answer);
+    const res = await fetch(`${baseUrl}${messagesUrl(sessionId)}`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ content: question }),
+    });
+    expect(res.status).toBe(201);
+    if (check) expect(contents(openai.lastRequest?.body?.messages)).toEqual(model.expected(question));
+    model.answered(question, answer);
+  }
+
   describe.each(CACHE_VARIANTS)('a long conversation, %s', (_label, cacheEnv) => {
-    let t: TestApp;
+    let small: TestApp; // LLM_CONTEXT_TOKENS=400: a few turns fit
+    let large: TestApp; // LLM_CONTEXT_TOKENS=50000: more than 200 short turns fit
     beforeAll(async () => {
-      t = await startTestApp({ ...providerEnv, ...cacheEnv, LLM_CONTEXT_TOKENS: '400' });
+      [small, large] = await Promise.all([
+        startTestApp({ ...providerEnv, ...cacheEnv, LLM_CONTEXT_TOKENS: '400' }),
+        startTestApp({ ...providerEnv, ...cacheEnv, LLM_CONTEXT_TOKENS: '50000' }),
+      ]);
     });
     afterAll(async () => {
-      await t?.close();
+      await Promise.all([small?.close(), large?.close()]);
     });
 
     it('sends exactly the newest turns that fit, every turn, as the budget shrinks and grows', async () => {
-      const user = await newUser(t.http, 'slide');
-      const session = await createSession(t.http, user.auth);
+      const user = await newUser(small.http, 'slide');
+      const session = await createSession(small.http, user.auth);
       const model = new ContextModel(400);
-      const ask = async (question: string) => {
-        const answer = `answer to ${question.slice(0, 12)} ${'z'.repeat(question.length % 70)}`;
-        openai.reply(answer);
-        await sendMessage(t.http, user.auth, session.id, question);
-        expect(contents(openai.lastRequest?.body?.messages)).toEqual(model.expected(question));
-        model.answered(question, answer);
-      };
+      const ask = (question: string) =>
+        turn(small.baseUrl, user.auth, session.id, model, [
+          question,
+          `answer to ${question.slice(0, 12)} ${'z'.repeat(question.length % 70)}`,
+        ]);
       const question = (i: number) => `q${i} ${'w'.repeat((i * 37) % 160)}`; // budgets vary with the length
       for (let i = 0; i < 14; i += 1) await ask(question(i));
 
       // A system prompt takes its share of the budget: the oldest turns drop out of the context.
       const prompt = `Answer as a pirate. ${'p'.repeat(500)}`;
-      await patchSystemPrompt(t, user.auth, session.id, prompt);
+      await patchSystemPrompt(small, user.auth, session.id, prompt);
       model.systemPrompt = prompt;
       for (let i = 14; i < 18; i += 1) await ask(question(i));
 
       // A failed turn is left out of every later context. Its long question left little room for
       // earlier turns, and the next, short one has room for more than that question's context held.
       openai.fail(500);
-      await t.http
+      await small.http
         .post(messagesUrl(session.id))
         .set('Authorization', user.auth)
         .send({ content: `this one fails ${'f'.repeat(1_200)}` })
@@ -81,32 +106,17 @@ describe('the context of a turn, read through the running totals of complete tur
       await ask('short');
 
       // Without it the budget grows again: turns older than the last context come back.
-      await patchSystemPrompt(t, user.auth, session.id, null);
+      await patchSystemPrompt(small, user.auth, session.id, null);
       model.systemPrompt = null;
       for (let i = 18; i < 24; i += 1) await ask(question(i));
     });
-  });
-
-  describe.each(CACHE_VARIANTS)('more short turns than a context draws on, %s', (_label, cacheEnv) => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp({ ...providerEnv, ...cacheEnv, LLM_CONTEXT_TOKENS: '50000' });
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
 
     it('sends the newest 200 turns, however many more fit the budget', async () => {
-      const user = await newUser(t.http, 'many');
-      const session = await createSession(t.http, user.auth);
+      const user = await newUser(large.http, 'many');
+      const session = await createSession(large.http, user.auth);
       const model = new ContextModel(50_000, 200);
-      for (let i = 0; i < 206; i += 1) {
-        const question = `c${i}`;
-        openai.reply(`a${i}`);
-        await sendMessage(t.http, user.auth, session.id, question);
-        if (i >= 198) expect(contents(openai.lastRequest?.body?.messages)).toEqual(model.expected(question));
-        model.answered(question, `a${i}`);
-      }
+      for (let i = 0; i < 206; i += 1)
+        await turn(large.baseUrl, user.auth, session.id, model, [`c${i}`, `a${i}`], i >= 198);
     });
   });
 
@@ -127,18 +137,11 @@ describe('the context of a turn, read through the running totals of complete tur
       const session = await createSession(t.http, user.auth);
       const model = new ContextModel(400);
       for (let i = 0; i < 12; i += 1) {
-        const question = `turn ${i} ${'v'.repeat((i * 29) % 90)}`;
-        const answer = `answer ${i} ${'u'.repeat((i * 13) % 60)}`;
-        openai.reply(answer);
         const baseUrl = i % 3 === 2 ? t.baseUrl : other.baseUrl; // uneven, so each misses runs of turns
-        const res = await fetch(`${baseUrl}${messagesUrl(session.id)}`, {
-          method: 'POST',
-          headers: { authorization: user.auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ content: question }),
-        });
-        expect(res.status).toBe(201);
-        expect(contents(openai.lastRequest?.body?.messages)).toEqual(model.expected(question));
-        model.answered(question, answer);
+        await turn(baseUrl, user.auth, session.id, model, [
+          `turn ${i} ${'v'.repeat((i * 29) % 90)}`,
+          `answer ${i} ${'u'.repeat((i * 13) % 60)}`,
+        ]);
       }
     });
   });
