@@ -39,6 +39,7 @@ const CFG = {
   profile: env.BENCH_PROFILE === '1', // one profile per scenario (bench/profiler-preload.js)
   profileWhole: env.BENCH_PROFILE === 'whole', // node --cpu-prof: one profile of the whole run, written at exit
   profileDir: env.BENCH_PROFILE_DIR ?? '/tmp/prof',
+  keepDatabases: env.BENCH_KEEP_DATABASES === '1',
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : null,
 };
 const wants = (key) => !CFG.only || CFG.only.has(key);
@@ -61,6 +62,7 @@ async function createServerDatabases() {
   for (const name of Object.values(names)) await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   cleanups.push(async () => {
+    if (CFG.keepDatabases) return log(`kept databases ${Object.values(names).join(', ')}`);
     const client = new pg.Client({ connectionString: server.toString() });
     await client.connect();
     for (const name of Object.values(names))
@@ -217,6 +219,41 @@ function cpuMs(pid) {
   }
 }
 
+/**
+ * CPU time (ms) used so far by each process of the local PostgreSQL server (every process named
+ * `postgres`), by pid; null when there is none to see (embedded mode, or a server on another machine).
+ */
+function dbServerCpuMs() {
+  if (MODE !== 'postgres') return null;
+  const byPid = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byPid.set(entry, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK);
+    } catch {
+      // the process exited meanwhile
+    }
+  }
+  return byPid.size > 0 ? byPid : null;
+}
+
+/** The CPU time PostgreSQL's processes used between two {@link dbServerCpuMs} readings (ones that exited meanwhile left out). */
+function dbCpuBetween(before, after) {
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** CPU time (ms) of this process: the load generator and the OpenAI fake. */
+const benchCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 function rssKiB(pid, field = 'VmRSS') {
   try {
     const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -269,9 +306,11 @@ function cannon(opts) {
   return autocannon(options);
 }
 
-function summary(result, cpu) {
+function summary(result, cpu, dbCpu, benchCpu) {
   return {
     serverCpuMsPerReq: cpu,
+    dbCpuMsPerReq: dbCpu,
+    benchCpuMsPerReq: benchCpu,
     rps: result.requests.average,
     total: result.requests.total,
     latencyMean: result.latency.mean,
@@ -286,13 +325,19 @@ function summary(result, cpu) {
 /** One autocannon run; `pid` is the server process whose CPU time per answered request is reported. */
 async function measure(name, opts, pid) {
   log(`measuring ${name} …`);
-  const cpuBefore = pid ? cpuMs(pid) : null;
+  const before = { server: pid ? cpuMs(pid) : null, db: dbServerCpuMs(), bench: benchCpuMs() };
   const raw = await cannon(opts);
-  const cpuAfter = pid ? cpuMs(pid) : null;
+  const after = { server: pid ? cpuMs(pid) : null, db: dbServerCpuMs(), bench: benchCpuMs() };
   const answered = raw.requests.total;
-  const cpu =
-    cpuBefore !== null && cpuAfter !== null && answered > 0 ? (cpuAfter - cpuBefore) / answered : null;
-  const result = summary(raw, cpu);
+  const perRequest = (ms) => (ms !== null && answered > 0 ? ms / answered : null);
+  const between = (key) => (before[key] !== null && after[key] !== null ? after[key] - before[key] : null);
+  const cpu = perRequest(between('server'));
+  const result = summary(
+    raw,
+    cpu,
+    perRequest(dbCpuBetween(before.db, after.db)),
+    perRequest(between('bench')),
+  );
   log(
     `  ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}, ` +
       `non-2xx ${result.non2xx}${cpu === null ? '' : `, server CPU ${cpu.toFixed(3)} ms/req`}`,
@@ -413,7 +458,6 @@ async function main() {
     : [];
   let bigSessions = [];
   let freshSessions = [];
-  let warmUpSessions = [];
   if (wants('big')) {
     // One long session per connection, as the fresh side has one session per request: 16 posts at once
     // into one session would measure waits for its row lock, not the length of its history.
@@ -426,23 +470,7 @@ async function main() {
     freshSessions = await mapLimit(range(CFG.bigRequests * CFG.bigRounds), 8, () =>
       newSession(users.post.token),
     );
-    warmUpSessions = await mapLimit(range(WARM_UP_REQUESTS), 8, () => newSession(users.post.token));
   }
-  const streamSessions = wants('stream')
-    ? await mapLimit(range(CFG.streamSessions), 8, () => newSession(users.stream.token))
-    : [];
-  if (MODE === 'postgres') {
-    // What autovacuum would do within a minute, done now rather than during the measurements: the
-    // seeding leaves tens of thousands of dead session rows and new messages behind.
-    const client = new pg.Client({ connectionString: databaseEnv.DATABASE_URL });
-    await client.connect();
-    await client.query('VACUUM (ANALYZE) chat_sessions, messages');
-    await client.query('CHECKPOINT').catch(() => undefined); // needs a superuser or pg_checkpoint
-    await client.end();
-  }
-  log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${fake.stats.requests} fake calls)`);
-  fake.resetStats();
-
   const auth = (token) => ({ authorization: `Bearer ${token}` });
   const jsonPost = (token) => ({ ...auth(token), 'content-type': 'application/json' });
   /** autocannon options that post a question into each of `sessions` in turn, one request each. */
@@ -463,6 +491,29 @@ async function main() {
       ],
     };
   };
+  if (wants('post') || wants('big')) {
+    // Untimed turns, before the statistics are taken: a posting scenario with no earlier one would
+    // otherwise pay for a cold JIT (BENCH_ONLY=big made the ratio ×1.03 instead of ×1.6), and on
+    // PostgreSQL for plans made while the tables were near-empty (sequential scans that a server's
+    // autovacuum replaces within a minute; BENCH_ONLY=post measured 0.07 of the db ceiling instead of 0.15).
+    const warmUpSessions = await mapLimit(range(WARM_UP_REQUESTS), 8, () => newSession(users.post.token));
+    await cannon({ ...postsInto(warmUpSessions, 'warm-up'), amount: WARM_UP_REQUESTS });
+  }
+  const streamSessions = wants('stream')
+    ? await mapLimit(range(CFG.streamSessions), 8, () => newSession(users.stream.token))
+    : [];
+  if (MODE === 'postgres') {
+    // What autovacuum would do within a minute, done now rather than during the measurements: the
+    // seeding leaves tens of thousands of dead session rows and new messages behind.
+    const client = new pg.Client({ connectionString: databaseEnv.DATABASE_URL });
+    await client.connect();
+    await client.query('VACUUM (ANALYZE) chat_sessions, messages');
+    await client.query('CHECKPOINT').catch(() => undefined); // needs a superuser or pg_checkpoint
+    await client.end();
+  }
+  log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${fake.stats.requests} fake calls)`);
+  fake.resetStats();
+
   const results = { ceilings: {}, scenarios: {} };
 
   const ceilingRound = async (round) => {
@@ -512,9 +563,6 @@ async function main() {
 
   // ---- a 3,000-message session against fresh ones (one fresh session per request)
   if (wants('big')) {
-    // Untimed turns first, so that the side measured first does not pay for a cold JIT when the run
-    // has no earlier scenario (BENCH_ONLY=big made the ratio ×1.03 instead of ×1.6).
-    await cannon({ ...postsInto(warmUpSessions, 'warm-up'), amount: WARM_UP_REQUESTS });
     // Several rounds, the side measured first alternating, so that one noisy second or a drift of the
     // machine does not decide the verdict: the ratios are the median of the rounds'.
     const freshPosts = postsInto(freshSessions, 'fresh');
@@ -686,6 +734,8 @@ function meanOfRuns(runs) {
   const sum = (key) => runs.reduce((n, r) => n + r[key], 0);
   return {
     serverCpuMsPerReq: avg('serverCpuMsPerReq'),
+    dbCpuMsPerReq: avg('dbCpuMsPerReq'),
+    benchCpuMsPerReq: avg('benchCpuMsPerReq'),
     rps: avg('rps'),
     total: sum('total'),
     latencyMean: avg('latencyMean'),
@@ -731,6 +781,8 @@ function report(results, { appPid }) {
       p99: r.p99,
       mean: r.latencyMean,
       cpu: r.serverCpuMsPerReq,
+      dbCpu: r.dbCpuMsPerReq,
+      benchCpu: r.benchCpuMsPerReq,
       errors: r.errors,
       non2xx: r.non2xx,
       xJson: jsonRef ? r.rps / jsonRef : null,
@@ -762,6 +814,8 @@ function report(results, { appPid }) {
     '×json',
     '×db',
     'CPU ms/req',
+    'db CPU',
+    'bench CPU',
   ];
   const table = [
     header,
@@ -776,6 +830,8 @@ function report(results, { appPid }) {
       fmt(r.xJson, 3),
       fmt(r.xDb, 3),
       fmt(r.cpu, 3),
+      fmt(r.dbCpu, 3),
+      fmt(r.benchCpu, 3),
     ]),
   ];
   const widths = header.map((_, i) => Math.max(...table.map((line) => line[i].length)));
@@ -783,7 +839,8 @@ function report(results, { appPid }) {
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   console.log(
     `\n=== bench (${MODE}) — ${CFG.connections} connections × ${CFG.duration} s; reference ceilings = mean of before/after;\n` +
-      `CPU ms/req = CPU time of the serving process (app or ceiling; not PostgreSQL's, not the load generator's) per answered request`,
+      `CPU ms/req = CPU time of the serving process (app or ceiling; not PostgreSQL's, not the load generator's) per answered request;\n` +
+      `db CPU = the same for the local PostgreSQL server's processes; bench CPU = this process's (load generator and OpenAI fake)`,
   );
   console.log(line(table[0]));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
