@@ -90,21 +90,24 @@ const COLUMNS_OF_M = `m.id, m.seq, m.session_id, m.role, m.content, m.status, m.
   m.prompt_tokens, m.completion_tokens, m.latency_ms, m.error, ${isoTimestamp('m.created_at')} AS created_at`;
 
 /**
- * A page of a session, if the session is the caller's: one row with null message columns when the page
- * is empty, none when the session is not there. The messages are looked up by `$1` rather than `s.id`
- * so that the planner sees which session it is: planned for an average one, a long session's page was
+ * A page of a session's messages if the session is the caller's (its ownership is a one-time filter, so
+ * there is no join to plan or sort above the index scan); an empty result is either. The messages are
+ * looked up by `$1`, a value the planner sees: planned for an average session, a long session's page was
  * a bitmap scan of all its messages and a sort (24 ms instead of 0.3 for one of 43,000 messages).
  */
 const PAGE: Statement = {
   name: 'messages_page',
-  text: `SELECT m.id, m.seq, m.role, m.content, m.status, m.provider, m.model,
-                m.prompt_tokens, m.completion_tokens, m.error, ${isoTimestamp('m.created_at')} AS created_at
-           FROM chat_sessions s
-           LEFT JOIN LATERAL (
-             SELECT * FROM messages WHERE session_id = $1 AND seq > $3 ORDER BY seq LIMIT $4
-           ) m ON true
-          WHERE s.id = $1 AND s.user_id = $2
-          ORDER BY m.seq`,
+  text: `SELECT id, seq, role, content, status, provider, model, prompt_tokens, completion_tokens, error,
+                ${isoTimestamp('created_at')} AS created_at
+           FROM messages
+          WHERE session_id = $1 AND seq > $3
+            AND EXISTS (SELECT FROM chat_sessions WHERE id = $1 AND user_id = $2)
+          ORDER BY seq LIMIT $4`,
+};
+/** Whether a session is the caller's (for an empty {@link PAGE}). */
+const OWNED: Statement = {
+  name: 'messages_session_owned',
+  text: `SELECT FROM chat_sessions WHERE id = $1 AND user_id = $2`,
 };
 const HISTORY: Statement = {
   name: 'messages_history',
@@ -315,12 +318,12 @@ export class MessagesService {
   async page(userId: string, sessionId: string, limit: number, cursor?: string): Promise<MessagePage> {
     if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundException();
     const after = cursor ? decodeCursor(cursor, isSeqKey)[0] : '0';
-    const rows = await this.sql.rows<Nullable<PageRow>>(PAGE, [sessionId, userId, after, limit + 1]);
-    if (rows.length === 0) throw new SessionNotFoundException();
-    const found = rows.filter((row): row is PageRow => row.id !== null);
-    const messages = found.slice(0, limit).map((row) => toListedMessage(row, sessionId));
+    const rows = await this.sql.rows<PageRow>(PAGE, [sessionId, userId, after, limit + 1]);
+    if (rows.length === 0 && (await this.sql.rows(OWNED, [sessionId, userId])).length === 0)
+      throw new SessionNotFoundException();
+    const messages = rows.slice(0, limit).map((row) => toListedMessage(row, sessionId));
     const last = messages.at(-1);
-    return { messages, nextCursor: found.length > limit && last ? encodeCursor([last.seq]) : null };
+    return { messages, nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null };
   }
 
   /** A whole session's messages, oldest first, failed answers left out (the quick-chat seed's history view). */
@@ -346,8 +349,6 @@ export class MessagesService {
     }));
   }
 }
-
-type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /** A row of {@link PAGE}: the columns the API shows (the session's id is the caller's argument). */
 type PageRow = Omit<MessageRow, 'reply_to' | 'latency_ms' | 'session_id'>;
