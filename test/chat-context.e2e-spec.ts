@@ -3,7 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { Sql } from '../src/database/sql.js';
 import { typeOrmOptions } from '../src/database/typeorm-options.js';
+import { MessagesService } from '../src/messages/messages.service.js';
 import { OpenAiFake, type OpenAiMessage } from './fakes/openai-fake.js';
 import { createSession, messagesUrl, newUser, sendMessage, SESSIONS } from './utils/chat-helpers.js';
 import { startServer, startTestApp, type TestApp, usingPostgresServer } from './utils/test-app.js';
@@ -180,6 +182,57 @@ describe('the context of a turn, read through the running totals of complete tur
     });
   });
 
+  describe("a question's commit", () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp(providerEnv);
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it('does not wait for the disk, and leaves the connection committing synchronously after it', async () => {
+      const user = await newUser(t.http, 'commit');
+      const session = await createSession(t.http, user.auth);
+      expect(await t.stop()).toBe(0);
+
+      const settings = await withDatabase(t.env, async (dataSource) => {
+        const messages = new MessagesService(new Sql(dataSource));
+        const setting = async () =>
+          (await dataSource.query<{ synchronous_commit: string }[]>('SHOW synchronous_commit'))[0]
+            .synchronous_commit;
+        // One connection: the question is asked inside the transaction opened here.
+        await dataSource.query('BEGIN');
+        const before = await setting();
+        const asked = await messages.ask(user.id, session.id, 'is this durable?', 1000);
+        const during = await setting();
+        await dataSource.query('COMMIT');
+        const after = await setting();
+        await messages.ask(user.id, session.id, 'and this one?', 1000); // a transaction of its own
+        const count = await dataSource.query<{ n: number }[]>(
+          'SELECT count(*)::int AS n FROM messages WHERE session_id = $1',
+          [session.id],
+        );
+        return {
+          before,
+          during,
+          after,
+          next: await setting(),
+          stored: count[0].n,
+          asked: asked.question.content,
+        };
+      });
+      expect(settings).toEqual({
+        before: 'on',
+        during: 'off',
+        after: 'on',
+        next: 'on',
+        stored: 2,
+        asked: 'is this durable?',
+      });
+    });
+  });
+
   describe('a database with conversations, migrated to the running totals', () => {
     let t: TestApp;
     beforeAll(async () => {
@@ -277,13 +330,22 @@ async function patchSystemPrompt(t: TestApp, auth: string, sessionId: string, pr
 }
 
 /** Reverts the newest migration on a test database while no server holds it. */
-async function undoLastMigration(env: Record<string, string>): Promise<void> {
+function undoLastMigration(env: Record<string, string>): Promise<void> {
+  return withDatabase(env, (dataSource) => dataSource.undoLastMigration({ transaction: 'each' }));
+}
+
+/** Runs `use` on a test database while no server holds it, through a pool of one connection. */
+async function withDatabase<T>(
+  env: Record<string, string>,
+  use: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
   const embedded = env.DATA_DIR ? await EmbeddedPostgres.start(env.DATA_DIR) : undefined;
   try {
-    const dataSource = new DataSource(typeOrmOptions(loadConfig({ NODE_ENV: 'test', ...env }), embedded));
+    const config = loadConfig({ NODE_ENV: 'test', ...env, DB_POOL_SIZE: '1' });
+    const dataSource = new DataSource(typeOrmOptions(config, embedded));
     await dataSource.initialize();
     try {
-      await dataSource.undoLastMigration({ transaction: 'each' });
+      return await use(dataSource);
     } finally {
       await dataSource.destroy();
     }

@@ -144,11 +144,16 @@ const turnsIn = (from: string, to: string) =>
  * The totals are read as of the statement's snapshot (`owned`), the same one its turns are read in:
  * the UPDATE may see a newer version of the session row, counting a turn the snapshot does not show.
  * One statement rather than two: a round trip costs more than the question's insert.
+ * Its transaction commits without waiting for the disk (`synchronous_commit` off for it alone): no
+ * client is told of the question before its answer, or a streamed answer's placeholder, is stored by a
+ * synchronous commit, which flushes the log written before it, the question's included. A crash in
+ * between loses only the question of a turn that failed anyway; each turn waits for one flush, not two.
  */
 const ASK: Statement = {
   name: 'messages_ask',
   text: `WITH owned AS (
-           SELECT id, context_chars FROM chat_sessions WHERE id = $1 AND user_id = $2
+           SELECT id, context_chars, set_config('synchronous_commit', 'off', true) AS relaxed_commit
+             FROM chat_sessions WHERE id = $1 AND user_id = $2
          ), inserted AS (
            INSERT INTO messages (session_id, role, content, status) SELECT id, 'user', $3, 'complete' FROM owned
            RETURNING *
