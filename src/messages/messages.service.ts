@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ChatSession } from '../chat-sessions/chat-session.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
+import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
 import { isoTimestamp, Sql, type Statement } from '../database/sql.js';
 import type { LlmProviderName, LlmResult } from '../llm/llm-provider.js';
@@ -90,10 +91,10 @@ const COLUMNS_OF_M = `m.id, m.seq, m.session_id, m.role, m.content, m.status, m.
   m.prompt_tokens, m.completion_tokens, m.latency_ms, m.error, ${isoTimestamp('m.created_at')} AS created_at`;
 
 /**
- * A page of a session's messages if the session is the caller's (its ownership is a one-time filter, so
- * there is no join to plan or sort above the index scan); an empty result is either. The messages are
- * looked up by `$1`, a value the planner sees: planned for an average session, a long session's page was
- * a bitmap scan of all its messages and a sort (24 ms instead of 0.3 for one of 43,000 messages).
+ * A page of a session's messages if the session is the caller's: the ownership is a one-time filter, so
+ * there is no join to plan or sort above the index scan; no rows is an empty page or another's session.
+ * The messages are looked up by `$1`, a value the planner sees: planned for an average session, a long
+ * session's page was a bitmap scan of all its messages and a sort (24 ms instead of 0.3 for 43,000).
  */
 const PAGE: Statement = {
   name: 'messages_page',
@@ -103,11 +104,6 @@ const PAGE: Statement = {
           WHERE session_id = $1 AND seq > $3
             AND EXISTS (SELECT FROM chat_sessions WHERE id = $1 AND user_id = $2)
           ORDER BY seq LIMIT $4`,
-};
-/** Whether a session is the caller's (for an empty {@link PAGE}). */
-const OWNED: Statement = {
-  name: 'messages_session_owned',
-  text: `SELECT FROM chat_sessions WHERE id = $1 AND user_id = $2`,
 };
 const HISTORY: Statement = {
   name: 'messages_history',
@@ -234,7 +230,10 @@ const isSeqKey = (key: unknown[]): key is SeqKey =>
  */
 @Injectable()
 export class MessagesService {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly sessions: ChatSessionsService,
+  ) {}
 
   /**
    * Stores a question in one of the caller's sessions and returns it with the session as it is now, and
@@ -324,8 +323,7 @@ export class MessagesService {
     if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundException();
     const after = cursor ? decodeCursor(cursor, isSeqKey)[0] : '0';
     const rows = await this.sql.rows<PageRow>(PAGE, [sessionId, userId, after, limit + 1]);
-    if (rows.length === 0 && (await this.sql.rows(OWNED, [sessionId, userId])).length === 0)
-      throw new SessionNotFoundException();
+    if (rows.length === 0) await this.sessions.get(userId, sessionId); // 404 unless it is the caller's
     const messages = rows.slice(0, limit).map((row) => toListedMessage(row, sessionId));
     const last = messages.at(-1);
     return { messages, nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null };
