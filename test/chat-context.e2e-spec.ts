@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../src/config/app-config.js';
+import { ChatSessionsService } from '../src/chat-sessions/chat-sessions.service.js';
+import { type AppConfig, loadConfig } from '../src/config/app-config.js';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { Sql } from '../src/database/sql.js';
 import { typeOrmOptions } from '../src/database/typeorm-options.js';
+import { createLlmProviders } from '../src/llm/llm.module.js';
+import { LlmRegistry } from '../src/llm/llm-registry.js';
 import { MessagesService } from '../src/messages/messages.service.js';
 import { OpenAiFake, type OpenAiMessage } from './fakes/openai-fake.js';
 import { createSession, messagesUrl, newUser, sendMessage, SESSIONS } from './utils/chat-helpers.js';
@@ -35,6 +38,21 @@ describe('the context of a turn, read through the running totals of complete tur
     await openai.stop();
   });
   beforeEach(() => openai.reset());
+
+  /** A server of its own for the tests of the enclosing describe, on the fake; closed after them. */
+  function serverForDescribe(): () => TestApp {
+    let t: TestApp | undefined;
+    beforeAll(async () => {
+      t = await startTestApp(providerEnv);
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+    return () => {
+      if (!t) throw new Error('the server did not start');
+      return t;
+    };
+  }
 
   /** Each context test runs on a server that keeps recent turns in memory and on one that does not. */
   const CACHE_VARIANTS: [string, Record<string, string>][] = [
@@ -149,15 +167,10 @@ describe('the context of a turn, read through the running totals of complete tur
   });
 
   describe('turns answered at the same time in one session', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp(providerEnv);
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const server = serverForDescribe();
 
     it('all reach the next context, each question once and followed by its own answer', async () => {
+      const t = server();
       const user = await newUser(t.http, 'ctx');
       const session = await createSession(t.http, user.auth);
       const questions = Array.from({ length: 8 }, (_, i) => `concurrent question ${i}`);
@@ -183,21 +196,18 @@ describe('the context of a turn, read through the running totals of complete tur
   });
 
   describe("a question's commit", () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp(providerEnv);
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const server = serverForDescribe();
 
     it('does not wait for the disk, and leaves the connection committing synchronously after it', async () => {
+      const t = server();
       const user = await newUser(t.http, 'commit');
       const session = await createSession(t.http, user.auth);
       expect(await t.stop()).toBe(0);
 
-      const settings = await withDatabase(t.env, async (dataSource) => {
-        const messages = new MessagesService(new Sql(dataSource));
+      const settings = await withDatabase(t.env, async (dataSource, config) => {
+        const sql = new Sql(dataSource);
+        const llm = new LlmRegistry(createLlmProviders(config), config);
+        const messages = new MessagesService(sql, new ChatSessionsService(sql, llm));
         const setting = async () =>
           (await dataSource.query<{ synchronous_commit: string }[]>('SHOW synchronous_commit'))[0]
             .synchronous_commit;
@@ -234,15 +244,10 @@ describe('the context of a turn, read through the running totals of complete tur
   });
 
   describe('a database with conversations, migrated to the running totals', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp(providerEnv);
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const server = serverForDescribe();
 
     it('counts the turns answered before the migration, failed ones left out, within the budget', async () => {
+      const t = server();
       const user = await newUser(t.http, 'mig');
       const session = await createSession(t.http, user.auth);
       // Each complete turn costs 200 + 300 + 32 = 532 characters of the budget.
@@ -337,7 +342,7 @@ function undoLastMigration(env: Record<string, string>): Promise<void> {
 /** Runs `use` on a test database while no server holds it, through a pool of one connection. */
 async function withDatabase<T>(
   env: Record<string, string>,
-  use: (dataSource: DataSource) => Promise<T>,
+  use: (dataSource: DataSource, config: AppConfig) => Promise<T>,
 ): Promise<T> {
   const embedded = env.DATA_DIR ? await EmbeddedPostgres.start(env.DATA_DIR) : undefined;
   try {
@@ -345,7 +350,7 @@ async function withDatabase<T>(
     const dataSource = new DataSource(typeOrmOptions(config, embedded));
     await dataSource.initialize();
     try {
-      return await use(dataSource);
+      return await use(dataSource, config);
     } finally {
       await dataSource.destroy();
     }
