@@ -208,12 +208,16 @@ const CLK_TCK = (() => {
   }
 })();
 
+/** The CPU time (user + system, ms) in a `/proc/<pid>/stat` line. */
+function statCpuMs(stat) {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
 /** CPU time (user + system) a process has used so far, in ms; null when /proc is not there. */
 function cpuMs(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return null;
   }
@@ -230,9 +234,7 @@ function dbServerCpuMs() {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byPid.set(entry, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK);
+      if (stat.includes('(postgres)')) byPid.set(entry, statCpuMs(stat));
     } catch {
       // the process exited meanwhile
     }
@@ -306,11 +308,12 @@ function cannon(opts) {
   return autocannon(options);
 }
 
-function summary(result, cpu, dbCpu, benchCpu) {
+/** `cpu`: CPU ms per answered request of the serving process, PostgreSQL and the bench process. */
+function summary(result, cpu) {
   return {
-    serverCpuMsPerReq: cpu,
-    dbCpuMsPerReq: dbCpu,
-    benchCpuMsPerReq: benchCpu,
+    serverCpuMsPerReq: cpu.server,
+    dbCpuMsPerReq: cpu.db,
+    benchCpuMsPerReq: cpu.bench,
     rps: result.requests.average,
     total: result.requests.total,
     latencyMean: result.latency.mean,
@@ -332,12 +335,11 @@ async function measure(name, opts, pid) {
   const perRequest = (ms) => (ms !== null && answered > 0 ? ms / answered : null);
   const between = (key) => (before[key] !== null && after[key] !== null ? after[key] - before[key] : null);
   const cpu = perRequest(between('server'));
-  const result = summary(
-    raw,
-    cpu,
-    perRequest(dbCpuBetween(before.db, after.db)),
-    perRequest(between('bench')),
-  );
+  const result = summary(raw, {
+    server: cpu,
+    db: perRequest(dbCpuBetween(before.db, after.db)),
+    bench: perRequest(between('bench')),
+  });
   log(
     `  ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}, ` +
       `non-2xx ${result.non2xx}${cpu === null ? '' : `, server CPU ${cpu.toFixed(3)} ms/req`}`,
