@@ -1,6 +1,9 @@
 /* global Buffer, console, process -- Node.js globals (this repo's ESLint config declares none for plain JS) */
 // The "db ceiling": a bare node:http server running one prepared `pg` query that returns 20 rows per
-// request, as JSON. On PostgreSQL (CEILING_DATABASE_URL: a fresh database of its own) the pool has
+// request, as JSON. `POST /turn/<session>` is the "turn ceiling": the least a chat turn does, with
+// nothing of the app's (no auth, validation or context building): store the question (one single-row
+// INSERT), send a fixed context through the OpenAI SDK to the fake (FAKE_URL; the shape the parent sets
+// over IPC), store the answer (another INSERT), answer JSON. On PostgreSQL (CEILING_DATABASE_URL: a fresh database of its own) the pool has
 // CEILING_POOL_SIZE connections; without it, a PGlite of its own is served over
 // @electric-sql/pglite-socket on a private Unix socket (as src/database/embedded-postgres.ts does) with a
 // pool of one. Forked by bench/run.js: reports its port over IPC, exits when the parent disconnects.
@@ -8,7 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import OpenAI from 'openai';
 import pg from 'pg';
+// The app's own lean fetch for the SDK (built by `npm run bench`), so that the ceiling pays no more for it.
+import { createUndiciFetch } from '../dist/llm/openai/undici-fetch.js';
 
 const USER_ID = '11111111-1111-4111-8111-111111111111';
 const QUERY = {
@@ -18,7 +24,48 @@ const QUERY = {
   values: [USER_ID],
 };
 
+const STORE_TURN = {
+  name: 'ceiling_turn',
+  text: `INSERT INTO ceiling_messages (session_id, role, content) VALUES ($1, $2, $3)
+         RETURNING id, role, content, created_at`,
+};
+
 let cleanup = async () => {};
+
+/**
+ * The earlier turns every turn sends: `messages` messages (user and assistant in turn) of `chars`
+ * characters in all, as the parent measured the app's contexts to be on average.
+ */
+let context = [];
+function setContext({ messages, chars }) {
+  const count = Math.max(0, Math.round(messages) - (Math.round(messages) % 2));
+  const each = count ? Math.max(1, Math.round(chars / count)) : 0;
+  context = Array.from({ length: count }, (_, i) => ({
+    role: i % 2 === 0 ? 'user' : 'assistant',
+    content: `${i} `.padEnd(each, 'x'),
+  }));
+}
+
+function sendJson(res, status, value) {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+async function turn(pool, openai, sessionId, body) {
+  const { content } = JSON.parse(body);
+  const question = (await pool.query({ ...STORE_TURN, values: [sessionId, 'user', content] })).rows[0];
+  const completion = await openai.chat.completions.create({
+    model: 'gpt-4o',
+    messages: [...context, { role: 'user', content }],
+  });
+  const text = completion.choices[0]?.message.content ?? '';
+  const answer = (await pool.query({ ...STORE_TURN, values: [sessionId, 'assistant', text] })).rows[0];
+  return { question, answer };
+}
 
 async function openPool() {
   const url = process.env.CEILING_DATABASE_URL;
@@ -78,23 +125,46 @@ async function main() {
     [USER_ID],
   );
   await pool.query('ANALYZE ceiling_sessions');
+  await pool.query(`
+    CREATE TABLE IF NOT EXISTS ceiling_messages (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      session_id integer NOT NULL,
+      role varchar(16) NOT NULL,
+      content text NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  await pool.query(
+    `CREATE INDEX IF NOT EXISTS ceiling_messages_session_idx ON ceiling_messages (session_id, created_at)`,
+  );
+  const openai = new OpenAI({
+    apiKey: 'not-needed',
+    baseURL: `${process.env.FAKE_URL}/v1`,
+    maxRetries: 0,
+    fetch: createUndiciFetch(),
+  });
+  process.on('message', (m) => m?.context && setContext(m.context));
 
+  const fail = (res) => (error) => {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end(String(error));
+  };
   const server = createServer((req, res) => {
+    const turnOf = /^\/turn\/(\d+)$/.exec(req.url ?? '');
+    if (req.method === 'POST' && turnOf) {
+      const parts = [];
+      req.on('data', (chunk) => parts.push(chunk));
+      req.on('end', () => {
+        turn(pool, openai, Number(turnOf[1]), Buffer.concat(parts).toString('utf8')).then(
+          (result) => sendJson(res, 201, result),
+          fail(res),
+        );
+      });
+      return;
+    }
     req.resume();
-    pool.query(QUERY).then(
-      (result) => {
-        const body = JSON.stringify({ data: result.rows, next_cursor: null });
-        res.writeHead(200, {
-          'content-type': 'application/json; charset=utf-8',
-          'content-length': Buffer.byteLength(body),
-        });
-        res.end(body);
-      },
-      (error) => {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(error));
-      },
-    );
+    pool
+      .query(QUERY)
+      .then((result) => sendJson(res, 200, { data: result.rows, next_cursor: null }), fail(res));
   });
   server.keepAliveTimeout = 60_000;
   server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {

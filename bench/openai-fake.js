@@ -13,7 +13,7 @@ export const DEFAULT_REPLY =
 
 /** Empty request counters (the shape of `fake.stats`). */
 export function newStats() {
-  return { requests: 0, streamed: 0, maxMessages: 0, maxChars: 0, totalChars: 0 };
+  return { requests: 0, streamed: 0, maxMessages: 0, maxChars: 0, totalMessages: 0, totalChars: 0 };
 }
 
 /**
@@ -45,6 +45,7 @@ export async function startOpenAiFake(initial = {}) {
       let chars = 0;
       for (const m of messages) chars += typeof m.content === 'string' ? m.content.length : 0;
       stats.requests += 1;
+      stats.totalMessages += messages.length;
       stats.totalChars += chars;
       if (messages.length > stats.maxMessages) stats.maxMessages = messages.length;
       if (chars > stats.maxChars) stats.maxChars = chars;

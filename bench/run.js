@@ -86,7 +86,7 @@ function forkCeiling(file, childEnv = {}) {
   });
   cleanups.push(() => stopChild(child));
   return new Promise((resolvePort, reject) => {
-    child.once('message', (m) => resolvePort({ pid: child.pid, url: `http://127.0.0.1:${m.port}` }));
+    child.once('message', (m) => resolvePort({ pid: child.pid, url: `http://127.0.0.1:${m.port}`, child }));
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
   });
 }
@@ -347,6 +347,38 @@ async function measure(name, opts, pid) {
   return result;
 }
 
+/**
+ * The turn ceiling (POST /turn/<session> of bench/ceiling-db.js): the least a chat turn does, sending
+ * the context the app's POST scenario sent on average (`postContext`: the fake's counters over that
+ * scenario), into as many sessions. Warmed up untimed first, as the app was.
+ */
+async function measureTurnCeiling(ceiling, fake, postContext) {
+  const content = `${QUESTION}under load.`; // the POST scenario's question
+  const perTurn = (total) => (postContext.requests ? total / postContext.requests : 0);
+  ceiling.child.send({
+    context: {
+      messages: perTurn(postContext.totalMessages) - 1,
+      chars: perTurn(postContext.totalChars) - content.length,
+    },
+  });
+  let next = 0;
+  const turns = {
+    url: `${ceiling.url}/turn/0`,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ content }),
+        setupRequest: (request) => ({ ...request, path: `/turn/${next++ % CFG.postSessions}` }),
+      },
+    ],
+  };
+  await cannon({ ...turns, amount: WARM_UP_REQUESTS });
+  fake.resetStats();
+  const result = await measure('ceiling: a bare turn (2 INSERTs + OpenAI SDK → fake)', turns, ceiling.pid);
+  return { ...result, context: fake.resetStats() };
+}
+
 function streamOne(agent, base, token, sessionId, content) {
   return new Promise((done) => {
     const started = performance.now();
@@ -413,6 +445,7 @@ async function main() {
     const dbs = await createServerDatabases();
     databaseEnv = { DATABASE_URL: dbs.appUrl };
     ceilingEnv = {
+      FAKE_URL: fake.baseUrl,
       CEILING_DATABASE_URL: dbs.ceilingUrl,
       CEILING_POOL_SIZE: String(num(appOverrides().DB_POOL_SIZE, 10)),
     };
@@ -420,7 +453,7 @@ async function main() {
     const dataDir = mkdtempSync(join(tmpdir(), 'chatbot-bench-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     databaseEnv = { DATA_DIR: dataDir };
-    ceilingEnv = { CEILING_DATABASE_URL: '' };
+    ceilingEnv = { FAKE_URL: fake.baseUrl, CEILING_DATABASE_URL: '' };
   }
 
   const measureCeilings = wants('ceilings') || !CFG.only;
@@ -553,7 +586,8 @@ async function main() {
         app.pid,
       ),
     );
-  if (wants('post'))
+  if (wants('post')) {
+    fake.resetStats();
     results.scenarios.post = await profiled(app, 'post', () =>
       measure(
         `POST …/messages (OpenAI SDK → fake), ${postSessions.length} sessions`,
@@ -561,6 +595,10 @@ async function main() {
         app.pid,
       ),
     );
+    results.scenarios.post.context = fake.resetStats();
+    if (dbCeiling)
+      results.ceilings.turn = await measureTurnCeiling(dbCeiling, fake, results.scenarios.post.context);
+  }
   await ceilingRound(2);
 
   // ---- a 3,000-message session against fresh ones (one fresh session per request)
@@ -755,6 +793,7 @@ function mergeContextStats(a, b) {
     streamed: a.streamed + b.streamed,
     maxMessages: Math.max(a.maxMessages, b.maxMessages),
     maxChars: Math.max(a.maxChars, b.maxChars),
+    totalMessages: a.totalMessages + b.totalMessages,
     totalChars: a.totalChars + b.totalChars,
   };
 }
@@ -795,6 +834,7 @@ function report(results, { appPid }) {
   row('ceiling: node:http JSON (after)', c.json2);
   row('ceiling: node:http + pg 20 rows (before)', c.db1);
   row('ceiling: node:http + pg 20 rows (after)', c.db2);
+  row('ceiling: a bare turn (2 INSERTs + SDK)', c.turn);
   const s = results.scenarios;
   row('1. GET chat-sessions?limit=20', s.list);
   row('2. GET messages?limit=50', s.messages);
@@ -848,6 +888,14 @@ function report(results, { appPid }) {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const cells of table.slice(1)) console.log(line(cells));
 
+  if (c.turn && s.post) {
+    const meanContext = ({ context: x }) =>
+      `${fmt(x.totalMessages / x.requests, 1)} messages, ${fmt(x.totalChars / x.requests)} chars`;
+    console.log(
+      `\n3. POST makes ×${(s.post.rps / c.turn.rps).toFixed(3)} of the turn ceiling (a bare turn: ×${fmt(c.turn.rps / dbRef, 3)} of the db ceiling); ` +
+        `mean context sent: app ${meanContext(s.post)}, turn ceiling ${meanContext(c.turn)}`,
+    );
+  }
   if (results.bigSession) {
     const b = results.bigSession;
     console.log(
@@ -930,7 +978,7 @@ function report(results, { appPid }) {
     cpus: cpus().length,
     config: { ...CFG, only: CFG.only ? [...CFG.only] : null },
     appPid,
-    reference: { jsonRps: jsonRef, dbRps: dbRef },
+    reference: { jsonRps: jsonRef, dbRps: dbRef, turnRps: c.turn?.rps ?? null },
     ceilings: c,
     scenarios: s,
     bigSession: results.bigSession ?? null,
