@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { RequestValidationException } from '../common/exceptions.js';
 import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
-import { isoTimestamp, Sql, type Statement } from '../database/sql.js';
+import { Sql, type Statement } from '../database/sql.js';
+import { isoFromTimestamptz } from '../database/timestamps.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
 import type { ChatSession } from './chat-session.js';
@@ -33,7 +34,7 @@ interface SessionRow {
 }
 
 const SESSION_COLUMNS = `id, user_id, title, system_prompt, provider, model, message_count,
-  ${isoTimestamp('created_at')} AS created_at, ${isoTimestamp('updated_at')} AS updated_at`;
+  created_at, updated_at`;
 
 /** The SQL column each settable field is stored in. */
 const FIELD_COLUMNS: Record<keyof SessionFields, string> = {
@@ -61,7 +62,8 @@ function toSession(row: SessionRow): ChatSession {
 interface ActivityColumn {
   activity_key: string;
 }
-const ACTIVITY_KEY = `to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS activity_key`;
+/** `updated_at` to the microsecond, as text (a cursor needs the exact value); see {@link isoFromTimestamptz}. */
+const ACTIVITY_KEY = `updated_at::text AS activity_key`;
 
 const FIRST_PAGE: Statement = {
   name: 'sessions_first_page',
@@ -144,7 +146,10 @@ export class ChatSessionsService {
       : await this.sql.rows<SessionRow & ActivityColumn>(FIRST_PAGE, [userId, limit + 1]);
     const sessions = rows.slice(0, limit).map(toSession);
     const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return { sessions, nextCursor: last ? encodeCursor([last.activity_key, last.id]) : null };
+    return {
+      sessions,
+      nextCursor: last ? encodeCursor([isoFromTimestamptz(last.activity_key, 6), last.id]) : null,
+    };
   }
 
   /** Every session of a user, for the seed contracts' unpaginated lists. */

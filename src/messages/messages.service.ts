@@ -3,7 +3,7 @@ import type { ChatSession } from '../chat-sessions/chat-session.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
-import { isoTimestamp, Sql, type Statement } from '../database/sql.js';
+import { Sql, type Statement } from '../database/sql.js';
 import type { LlmProviderName, LlmResult } from '../llm/llm-provider.js';
 import type { ListedMessage, Message, MessageRole, MessageStatus } from './message.js';
 
@@ -86,9 +86,9 @@ interface MessageRow {
 }
 
 const COLUMNS = `id, seq, session_id, role, content, status, reply_to, provider, model,
-  prompt_tokens, completion_tokens, latency_ms, error, ${isoTimestamp('created_at')} AS created_at`;
+  prompt_tokens, completion_tokens, latency_ms, error, created_at`;
 const COLUMNS_OF_M = `m.id, m.seq, m.session_id, m.role, m.content, m.status, m.reply_to, m.provider, m.model,
-  m.prompt_tokens, m.completion_tokens, m.latency_ms, m.error, ${isoTimestamp('m.created_at')} AS created_at`;
+  m.prompt_tokens, m.completion_tokens, m.latency_ms, m.error, m.created_at`;
 
 /**
  * A page of a session's messages if the session is the caller's: the ownership is a one-time filter, so
@@ -99,7 +99,7 @@ const COLUMNS_OF_M = `m.id, m.seq, m.session_id, m.role, m.content, m.status, m.
 const PAGE: Statement = {
   name: 'messages_page',
   text: `SELECT id, seq, role, content, status, provider, model, prompt_tokens, completion_tokens, error,
-                ${isoTimestamp('created_at')} AS created_at
+                created_at
            FROM messages
           WHERE session_id = $1 AND seq > $3
             AND EXISTS (SELECT FROM chat_sessions WHERE id = $1 AND user_id = $2)
@@ -111,7 +111,7 @@ const HISTORY: Statement = {
 };
 const EXCHANGES: Statement = {
   name: 'messages_exchanges',
-  text: `SELECT q.id, q.session_id, q.content AS prompt, a.content AS response, ${isoTimestamp('q.created_at')} AS created_at
+  text: `SELECT q.id, q.session_id, q.content AS prompt, a.content AS response, q.created_at
            FROM messages q LEFT JOIN messages a ON a.reply_to = q.id AND a.status <> 'failed'
           WHERE q.session_id = $1 AND q.role = 'user'
           ORDER BY q.seq`,
@@ -123,7 +123,7 @@ const EXCHANGES: Statement = {
 const turnChars = (question: string, answer: string) => `length(${question}) + length(${answer}) + 32`;
 const SESSION_COLUMNS_OF_S = `s.title AS s_title, s.system_prompt AS s_system_prompt, s.provider AS s_provider,
   s.model AS s_model, s.message_count AS s_message_count,
-  ${isoTimestamp('s.created_at')} AS s_created_at, ${isoTimestamp('s.updated_at')} AS s_updated_at`;
+  s.created_at AS s_created_at, s.updated_at AS s_updated_at`;
 /** The number of columns in COLUMNS_OF_M, SESSION_COLUMNS_OF_S and s_context_chars together. */
 const ASKED_COLUMN_COUNT = 22;
 /** A session's complete turns, newest first, with `turn_start` in [$from, $to), at most $5. */

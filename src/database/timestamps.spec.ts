@@ -1,0 +1,26 @@
+import { isoFromTimestamptz } from './timestamps.js';
+
+describe('isoFromTimestamptz', () => {
+  it('writes a UTC session’s text as ISO-8601, milliseconds truncated', () => {
+    expect(isoFromTimestamptz('2026-12-01 13:15:01.123956+00')).toBe('2026-12-01T13:15:01.123Z');
+    expect(isoFromTimestamptz('2026-12-01 13:15:01+00')).toBe('2026-12-01T13:15:01.000Z');
+    expect(isoFromTimestamptz('2026-12-01 13:15:01.5+00')).toBe('2026-12-01T13:15:01.500Z');
+  });
+
+  it('keeps microseconds when asked', () => {
+    expect(isoFromTimestamptz('2026-12-01 13:15:01.123956+00', 6)).toBe('2026-12-01T13:15:01.123956Z');
+    expect(isoFromTimestamptz('2026-12-01 13:15:01.01+00', 6)).toBe('2026-12-01T13:15:01.010000Z');
+  });
+
+  it('converts other sessions’ time zones to UTC, across a day boundary', () => {
+    expect(isoFromTimestamptz('2026-12-02 00:15:01.25+01')).toBe('2026-12-01T23:15:01.250Z');
+    expect(isoFromTimestamptz('2026-12-01 18:45:01.123456+05:30', 6)).toBe('2026-12-01T13:15:01.123456Z');
+    expect(isoFromTimestamptz('2026-11-30 20:00:00-08')).toBe('2026-12-01T04:00:00.000Z');
+    expect(isoFromTimestamptz('1890-01-01 00:00:00+00:09:21')).toBe('1889-12-31T23:50:39.000Z');
+  });
+
+  it('refuses text it cannot read, rather than return a wrong time', () => {
+    expect(() => isoFromTimestamptz('12/01/2026 13:15:01.123 UTC')).toThrow(/Unexpected timestamptz/);
+    expect(() => isoFromTimestamptz('infinity')).toThrow(/Unexpected timestamptz/);
+  });
+});
