@@ -1,10 +1,10 @@
 /* global Buffer, console, process -- Node.js globals (this repo's ESLint config declares none for plain JS) */
 // The "db ceiling": a bare node:http server running one prepared `pg` query that returns 20 rows per
-// request, as JSON. `POST /turn/<session>` is the "turn ceiling": the least a chat turn does, with
-// nothing of the app's (no auth, validation or context building): store the question (one single-row
-// INSERT), send a fixed context through the OpenAI SDK to the fake (FAKE_URL; the shape the parent sets
-// over IPC), store the answer (another INSERT), answer JSON. On PostgreSQL (CEILING_DATABASE_URL: a fresh database of its own) the pool has
-// CEILING_POOL_SIZE connections; without it, a PGlite of its own is served over
+// request, as JSON. `POST /turn/<session>` is the "turn ceiling": the least a chat turn does, with nothing
+// of the app's (no auth, validation or context building): store the question (one single-row INSERT),
+// send a fixed context through the OpenAI SDK to the fake (FAKE_URL; the shape the parent sets over IPC),
+// store the answer (another INSERT), answer JSON. On PostgreSQL (CEILING_DATABASE_URL: a fresh database of
+// its own) the pool has CEILING_POOL_SIZE connections; without it, a PGlite of its own is served over
 // @electric-sql/pglite-socket on a private Unix socket (as src/database/embedded-postgres.ts does) with a
 // pool of one. Forked by bench/run.js: reports its port over IPC, exits when the parent disconnects.
 import { mkdtempSync, rmSync } from 'node:fs';

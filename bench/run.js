@@ -347,6 +347,22 @@ async function measure(name, opts, pid) {
   return result;
 }
 
+/** autocannon options that POST `body` (JSON) to each of `paths` of `origin` in turn, one request each. */
+function postsInTurn(origin, paths, headers, body) {
+  let next = 0;
+  return {
+    url: `${origin}${paths[0]}`,
+    requests: [
+      {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }),
+      },
+    ],
+  };
+}
+
 /**
  * The turn ceiling (POST /turn/<session> of bench/ceiling-db.js): the least a chat turn does, sending
  * the context the app's POST scenario sent on average (`postContext`: the fake's counters over that
@@ -361,18 +377,12 @@ async function measureTurnCeiling(ceiling, fake, postContext) {
       chars: perTurn(postContext.totalChars) - content.length,
     },
   });
-  let next = 0;
-  const turns = {
-    url: `${ceiling.url}/turn/0`,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ content }),
-        setupRequest: (request) => ({ ...request, path: `/turn/${next++ % CFG.postSessions}` }),
-      },
-    ],
-  };
+  const turns = postsInTurn(
+    ceiling.url,
+    range(CFG.postSessions).map((i) => `/turn/${i}`),
+    { 'content-type': 'application/json' },
+    { content },
+  );
   await cannon({ ...turns, amount: WARM_UP_REQUESTS });
   fake.resetStats();
   const result = await measure('ceiling: a bare turn (2 INSERTs + OpenAI SDK → fake)', turns, ceiling.pid);
@@ -509,23 +519,13 @@ async function main() {
   const auth = (token) => ({ authorization: `Bearer ${token}` });
   const jsonPost = (token) => ({ ...auth(token), 'content-type': 'application/json' });
   /** autocannon options that post a question into each of `sessions` in turn, one request each. */
-  const postsInto = (sessions, tag) => {
-    let next = 0;
-    return {
-      url: `${base}/api/v1/chat-sessions/${sessions[0]}/messages`,
-      requests: [
-        {
-          method: 'POST',
-          headers: jsonPost(users.post.token),
-          body: JSON.stringify({ content: `${QUESTION}${tag}.` }),
-          setupRequest: (request) => ({
-            ...request,
-            path: `/api/v1/chat-sessions/${sessions[next++ % sessions.length]}/messages`,
-          }),
-        },
-      ],
-    };
-  };
+  const postsInto = (sessions, tag) =>
+    postsInTurn(
+      base,
+      sessions.map((id) => `/api/v1/chat-sessions/${id}/messages`),
+      jsonPost(users.post.token),
+      { content: `${QUESTION}${tag}.` },
+    );
   if (wants('post') || wants('big')) {
     // Untimed turns, before the statistics are taken: a posting scenario with no earlier one would
     // otherwise pay for a cold JIT (BENCH_ONLY=big made the ratio ×1.03 instead of ×1.6), and on

@@ -62,7 +62,7 @@ function toSession(row: SessionRow): ChatSession {
 interface ActivityColumn {
   activity_key: string;
 }
-/** `updated_at` to the microsecond, as text (a cursor needs the exact value); see {@link isoFromTimestamptz}. */
+/** As PostgreSQL's text, which {@link isoFromTimestamptz} formats for the cursor of the last row only. */
 const ACTIVITY_KEY = `updated_at::text AS activity_key`;
 
 const FIRST_PAGE: Statement = {

@@ -7,8 +7,7 @@ const TIMESTAMPTZ_TEXT =
 
 /**
  * That text as ISO-8601 in UTC with `digits` of fractional seconds (truncated, as PostgreSQL's `to_char`
- * does), e.g. `2026-12-01T13:15:01.123Z`. Formatting here costs a fraction of a microsecond; `to_char` in
- * the query took about 3 µs a value on PostgreSQL 15, the better part of a session list's database time.
+ * does), e.g. `2026-12-01T13:15:01.123Z`.
  */
 export function isoFromTimestamptz(text: string, digits: 3 | 6 = 3): string {
   const parts = TIMESTAMPTZ_TEXT.exec(text);
