@@ -19,8 +19,29 @@ describe('isoFromTimestamptz', () => {
     expect(isoFromTimestamptz('1890-01-01 00:00:00+00:09:21')).toBe('1889-12-31T23:50:39.000Z');
   });
 
+  it('agrees with Date for any instant, whatever the fraction’s digits and the zone', () => {
+    for (let i = 0; i < 500; i++) {
+      const millis = Math.floor(Math.random() * 4102444800000); // 1970–2100
+      const micros = String(millis % 1000).padStart(3, '0') + String(i % 1000).padStart(3, '0');
+      const fraction = micros.slice(0, 1 + (i % 6)).replace(/0+$/, ''); // PostgreSQL drops trailing zeros
+      const offsetMinutes = i % 2 === 0 ? 0 : 30 + ((i * 37) % 600); // +00 and other whole-minute offsets
+      const local = new Date(millis + offsetMinutes * 60_000).toISOString();
+      const zone =
+        offsetMinutes === 0
+          ? '+00'
+          : `+${String(Math.floor(offsetMinutes / 60)).padStart(2, '0')}:${String(offsetMinutes % 60).padStart(2, '0')}`;
+      const text = `${local.slice(0, 10)} ${local.slice(11, 19)}${fraction ? `.${fraction}` : ''}${zone}`;
+      const expected = `${new Date(millis).toISOString().slice(0, 19)}.${fraction.padEnd(6, '0')}`;
+      expect(isoFromTimestamptz(text, 6)).toBe(`${expected}Z`);
+      expect(isoFromTimestamptz(text)).toBe(`${expected.slice(0, -3)}Z`);
+    }
+  });
+
   it('refuses text it cannot read, rather than return a wrong time', () => {
     expect(() => isoFromTimestamptz('12/01/2026 13:15:01.123 UTC')).toThrow(/Unexpected timestamptz/);
     expect(() => isoFromTimestamptz('infinity')).toThrow(/Unexpected timestamptz/);
+    expect(() => isoFromTimestamptz('2026-12-01 13:15:01.1234567+00')).toThrow(/Unexpected timestamptz/);
+    expect(() => isoFromTimestamptz('2026-12-01 13:15:01+00 BC')).toThrow(/Unexpected timestamptz/);
+    expect(() => isoFromTimestamptz('2026-12-01 13:15:0x+00')).toThrow(/Unexpected timestamptz/);
   });
 });
