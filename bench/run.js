@@ -326,6 +326,9 @@ function summary(result, cpu) {
   };
 }
 
+/** Whether a run (a `summary`) had no errors, timeouts or non-2xx answers: a ceiling run with any is no reference. */
+const answeredCleanly = (run) => run.errors + run.non2xx === 0;
+
 /** One autocannon run; `pid` is the server process whose CPU time per answered request is reported. */
 async function measure(name, opts, pid) {
   log(`measuring ${name} …`);
@@ -373,11 +376,14 @@ async function measureAgainstDbCeiling(name, opts, pid, dbCeiling) {
     runs.push(await measure(`${name} (segment ${i}/${CFG.segments})`, { ...opts, duration }, pid));
     ceilings.push(await ceilingRun(i + 1));
   }
-  const clean = (c) => c.errors + c.non2xx === 0;
   const segments = runs.map((run, i) => {
     const [before, after] = [ceilings[i], ceilings[i + 1]];
     const ceilingRps = (before.rps + after.rps) / 2;
-    return { rps: run.rps, ceilingRps, ratio: clean(before) && clean(after) ? run.rps / ceilingRps : null };
+    return {
+      rps: run.rps,
+      ceilingRps,
+      ratio: answeredCleanly(before) && answeredCleanly(after) ? run.rps / ceilingRps : null,
+    };
   });
   const ratios = segments.map((x) => x.ratio).filter((r) => r !== null);
   if (ratios.length < segments.length)
@@ -857,9 +863,9 @@ function mean(...values) {
 function report(results, { appPid }) {
   const c = results.ceilings;
   // a ceiling round with errors is no ceiling: it is left out of the reference (and reported)
-  const clean = (r) => (r && r.errors + r.non2xx === 0 ? r.rps : undefined);
+  const clean = (r) => (r && answeredCleanly(r) ? r.rps : undefined);
   for (const [key, r] of Object.entries(c))
-    if (r && r.errors + r.non2xx > 0)
+    if (r && !answeredCleanly(r))
       console.log(`WARNING: ceiling round ${key} had errors; left out of the reference`);
   const jsonRef = mean(clean(c.json1), clean(c.json2));
   const dbRef = mean(clean(c.db1), clean(c.db2));

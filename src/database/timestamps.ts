@@ -33,5 +33,5 @@ export function isoFromTimestamptz(text: string, digits: 3 | 6 = 3): string {
 }
 
 function fractionOf(fraction: string, digits: number): string {
-  return fraction.length >= digits ? fraction.slice(0, digits) : fraction.padEnd(digits, '0');
+  return fraction.padEnd(digits, '0').slice(0, digits);
 }
