@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { ChatSessionsService } from '../src/chat-sessions/chat-sessions.service.js';
 import { type AppConfig, loadConfig } from '../src/config/app-config.js';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { Sql } from '../src/database/sql.js';
 import { typeOrmOptions } from '../src/database/typeorm-options.js';
-import { createLlmProviders } from '../src/llm/llm.module.js';
-import { LlmRegistry } from '../src/llm/llm-registry.js';
-import { MessagesService } from '../src/messages/messages.service.js';
 import { OpenAiFake, type OpenAiMessage } from './fakes/openai-fake.js';
-import { createSession, messagesUrl, newUser, sendMessage, SESSIONS } from './utils/chat-helpers.js';
+import { sleep } from './utils/auth-helpers.js';
+import {
+  allMessages,
+  createSession,
+  messagesUrl,
+  newUser,
+  type SessionBody,
+  sendMessage,
+  SESSIONS,
+} from './utils/chat-helpers.js';
 import { startServer, startTestApp, type TestApp, usingPostgresServer } from './utils/test-app.js';
 
 /**
@@ -179,6 +183,14 @@ describe('the context of a turn, read through the running totals of complete tur
         turns.map((turn) => [turn.user_message.content, turn.assistant_message.content]),
       );
 
+      // Stored as they were answered: each question straight before its own answer.
+      const stored = await allMessages(t.http, user.auth, session.id);
+      expect(stored).toHaveLength(2 * questions.length);
+      for (let i = 0; i < stored.length; i += 2) {
+        expect(stored[i]?.role).toBe('user');
+        expect(stored[i + 1]?.content).toBe(answerOf.get(stored[i]?.content as string));
+      }
+
       await sendMessage(t.http, user.auth, session.id, 'and now?');
       const sent = openai.lastRequest?.body?.messages ?? [];
       expect(sent.at(-1)).toEqual({ role: 'user', content: 'and now?' });
@@ -195,51 +207,48 @@ describe('the context of a turn, read through the running totals of complete tur
     });
   });
 
-  describe("a question's commit", () => {
+  describe("a turn's storage", () => {
     const server = serverForDescribe();
 
-    it('does not wait for the disk, and leaves the connection committing synchronously after it', async () => {
+    it('stores nothing while the answer is awaited, then the question and its answer together, in order', async () => {
       const t = server();
-      const user = await newUser(t.http, 'commit');
+      const user = await newUser(t.http, 'store');
       const session = await createSession(t.http, user.auth);
-      expect(await t.stop()).toBe(0);
+      const first = await sendMessage(t.http, user.auth, session.id, 'first question');
+      const shown = async () =>
+        (await t.http.get(`${SESSIONS}/${session.id}`).set('Authorization', user.auth).expect(200))
+          .body as SessionBody;
+      const before = await shown();
 
-      const settings = await withDatabase(t.env, async (dataSource, config) => {
-        const sql = new Sql(dataSource);
-        const llm = new LlmRegistry(createLlmProviders(config), config);
-        const messages = new MessagesService(sql, new ChatSessionsService(sql, llm));
-        const setting = async () =>
-          (await dataSource.query<{ synchronous_commit: string }[]>('SHOW synchronous_commit'))[0]
-            .synchronous_commit;
-        // One connection: the question is asked inside the transaction opened here.
-        await dataSource.query('BEGIN');
-        const before = await setting();
-        const asked = await messages.ask(user.id, session.id, 'is this durable?', 1000);
-        const during = await setting();
-        await dataSource.query('COMMIT');
-        const after = await setting();
-        await messages.ask(user.id, session.id, 'and this one?', 1000); // a transaction of its own
-        const count = await dataSource.query<{ n: number }[]>(
-          'SELECT count(*)::int AS n FROM messages WHERE session_id = $1',
-          [session.id],
-        );
-        return {
-          before,
-          during,
-          after,
-          next: await setting(),
-          stored: count[0].n,
-          asked: asked.question.content,
-        };
+      openai.reply('The slow answer.', { delayMs: 500 });
+      const asked = openai.requests.length;
+      const pending = sendMessage(t.http, user.auth, session.id, 'second question');
+      while (openai.requests.length === asked) await sleep(10);
+      const during = await shown();
+      expect({ count: during.message_count, updatedAt: during.updated_at }).toEqual({
+        count: 2,
+        updatedAt: before.updated_at,
       });
-      expect(settings).toEqual({
-        before: 'on',
-        during: 'off',
-        after: 'on',
-        next: 'on',
-        stored: 2,
-        asked: 'is this durable?',
-      });
+      expect((await allMessages(t.http, user.auth, session.id)).map((m) => m.id)).toEqual([
+        first.user_message.id,
+        first.assistant_message.id,
+      ]);
+
+      const turn = await pending;
+      const after = await shown();
+      expect(after.message_count).toBe(4);
+      const stored = await allMessages(t.http, user.auth, session.id);
+      expect(stored.map((m) => [m.id, m.role, m.content])).toEqual([
+        [first.user_message.id, 'user', 'first question'],
+        [first.assistant_message.id, 'assistant', first.assistant_message.content],
+        [turn.user_message.id, 'user', 'second question'],
+        [turn.assistant_message.id, 'assistant', 'The slow answer.'],
+      ]);
+      // The question keeps the time it was asked at, before the answer's half a second.
+      const askedAt = Date.parse(turn.user_message.created_at);
+      const answeredAt = Date.parse(turn.assistant_message.created_at);
+      expect(answeredAt - askedAt).toBeGreaterThanOrEqual(400);
+      expect(Date.parse(after.updated_at) - askedAt).toBeGreaterThanOrEqual(400); // moved by the answer
     });
   });
 

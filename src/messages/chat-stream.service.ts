@@ -30,15 +30,14 @@ export class ChatStreamService {
     requestId: string,
   ): Promise<void> {
     const turn = await this.turns.prepare(caller, sessionId, content);
-    const answer = await this.messages.addAnswer(turn.session.id, {
-      replyTo: turn.userMessage.id,
+    const { question, answer } = await this.messages.addTurn(turn.session.id, turn.question, {
       provider: turn.providerName,
       model: turn.model,
       status: 'streaming',
       content: '',
     });
     sse.open();
-    sse.send('message.created', MessageDto.from(turn.userMessage));
+    sse.send('message.created', MessageDto.from(question));
     await this.shutdown.track(this.relay(turn, answer.id, sse, requestId));
   }
 

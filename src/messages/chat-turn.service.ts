@@ -1,6 +1,5 @@
 import { HttpException, Injectable, Logger } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
-import type { ChatSession } from '../chat-sessions/chat-session.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import {
@@ -13,20 +12,20 @@ import {
 import { LlmRegistry } from '../llm/llm-registry.js';
 import { ChatContextService } from './chat-context.service.js';
 import type { Message } from './message.js';
-import { MessagesService } from './messages.service.js';
+import { MessagesService, type NewQuestion, type TurnSession } from './messages.service.js';
 import { ProviderFailedException } from './provider-failed.exception.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 export interface ChatTurn {
-  session: ChatSession;
+  session: TurnSession;
   userMessage: Message;
   assistantMessage: Message;
 }
 
-/** A stored question and who answers it. */
+/** A question, its session, and who answers it. */
 export interface TurnTarget {
-  session: ChatSession;
-  userMessage: Message;
+  session: TurnSession;
+  question: NewQuestion;
   providerName: LlmProviderName;
   model: string | null;
   startedAt: number;
@@ -41,8 +40,8 @@ export interface PreparedTurn extends TurnTarget {
 const TITLE_LENGTH = 60;
 
 /**
- * One exchange: store the question, build the context, ask the provider, store the answer with usage
- * and latency. On failure the question stays, the answer is stored as `failed` with the error, and a
+ * One exchange: build the context, ask the provider, store the question with the answer, its usage and
+ * latency. On failure the question is stored with its answer as `failed` with the error, and a
  * ProviderFailedException (502/503/504) is thrown. A client that goes away does not stop the turn.
  */
 @Injectable()
@@ -70,8 +69,7 @@ export class ChatTurnService {
     } catch (error) {
       throw await this.fail(turn, error, '');
     }
-    const assistantMessage = await this.messages.addAnswer(turn.session.id, {
-      replyTo: turn.userMessage.id,
+    const stored = await this.messages.addTurn(turn.session.id, turn.question, {
       provider: turn.providerName,
       model: result.model,
       status: 'complete',
@@ -80,16 +78,16 @@ export class ChatTurnService {
       latencyMs: Date.now() - turn.startedAt,
       sessionTitle: sessionTitleFor(turn),
     });
-    return { session: turn.session, userMessage: turn.userMessage, assistantMessage };
+    return { session: turn.session, userMessage: stored.question, assistantMessage: stored.answer };
   }
 
-  /** Stores the question and resolves everything the provider call needs. */
+  /** Resolves everything the provider call needs (nothing is stored yet). */
   async prepare(caller: AuthUser, sessionId: string | null, content: string): Promise<PreparedTurn> {
     const id = sessionId ?? (await this.sessions.create(caller.id, {})).id;
-    const { session, question: userMessage, request } = await this.context.ask(caller.id, id, content);
+    const { session, askedAt, request } = await this.context.ask(caller.id, id, content);
     const target: TurnTarget = {
       session,
-      userMessage,
+      question: { content, askedAt },
       providerName: session.provider ?? this.llm.defaultProvider,
       model: session.model,
       startedAt: Date.now(),
@@ -105,7 +103,7 @@ export class ChatTurnService {
 
   /**
    * Records a failed answer, keeping any partial text (updating the `streaming` message when there is
-   * one), and returns the HTTP error to report.
+   * one, else storing the question with it), and returns the HTTP error to report.
    */
   async fail(
     turn: TurnTarget,
@@ -125,9 +123,8 @@ export class ChatTurnService {
     try {
       if (streamingMessageId) await this.messages.finishAnswer(streamingMessageId, answer);
       else
-        await this.messages.addAnswer(turn.session.id, {
+        await this.messages.addTurn(turn.session.id, turn.question, {
           ...answer,
-          replyTo: turn.userMessage.id,
           provider: turn.providerName,
         });
     } catch (storeError) {
@@ -152,7 +149,7 @@ export class ChatTurnService {
 
 /** After a complete answer, a session without a title takes one from its first answered question. */
 export function sessionTitleFor(turn: TurnTarget): string | null {
-  return turn.session.title === null ? titleFrom(turn.userMessage.content) : null;
+  return turn.session.title === null ? titleFrom(turn.question.content) : null;
 }
 
 export function titleFrom(content: string): string {

@@ -21,15 +21,19 @@ export interface Exchange {
   createdAt: string;
 }
 
-/** A question just stored, and its session as the question left it. */
-export interface AskedQuestion {
-  question: Message;
-  session: ChatSession;
-  /** The session's running total of complete turns' characters when the question was stored. */
+/** A session as a turn in it needs it: what its context and its provider call depend on. */
+export type TurnSession = Pick<ChatSession, 'id' | 'title' | 'systemPrompt' | 'provider' | 'model'>;
+
+/** What a question's context draws on, read before anything of its turn is stored. */
+export interface ContextRead {
+  session: TurnSession;
+  /** When the question was asked, by the database's clock: the question is stored with this time. */
+  askedAt: string;
+  /** The session's running total of complete turns' characters. */
   contextChars: number;
   /**
-   * The complete turns before it, oldest first, that fit the history budget given to
-   * {@link MessagesService.ask} and are not in the range of turns the caller already knows.
+   * The complete turns, oldest first, that fit the history budget given to
+   * {@link MessagesService.readContext} and are not in the range of turns the caller already knows.
    */
   fetchedTurns: EarlierTurn[];
 }
@@ -55,8 +59,13 @@ const NOTHING_KNOWN: TurnRange = { from: 0, to: 0 };
 /** The most turns a context draws on, however many fit its budget. */
 export const MAX_CONTEXT_TURNS = 200;
 
+/** A question, stored with its answer. */
+export interface NewQuestion {
+  content: string;
+  askedAt: string;
+}
+
 export interface NewAnswer {
-  replyTo: string;
   provider: string;
   model: string | null;
   status: MessageStatus;
@@ -87,9 +96,6 @@ interface MessageRow {
 
 const COLUMNS = `id, seq, session_id, role, content, status, reply_to, provider, model,
   prompt_tokens, completion_tokens, latency_ms, error, created_at`;
-const COLUMNS_OF_M = `m.id, m.seq, m.session_id, m.role, m.content, m.status, m.reply_to, m.provider, m.model,
-  m.prompt_tokens, m.completion_tokens, m.latency_ms, m.error, m.created_at`;
-
 /**
  * A page of a session's messages if the session is the caller's: the ownership is a one-time filter, so
  * there is no join to plan or sort above the index scan; no rows is an empty page or another's session.
@@ -121,82 +127,72 @@ const EXCHANGES: Statement = {
  * running total of it (`context_chars`), and each complete answer the total before its turn (`turn_start`).
  */
 const turnChars = (question: string, answer: string) => `length(${question}) + length(${answer}) + 32`;
-const SESSION_COLUMNS_OF_S = `s.title AS s_title, s.system_prompt AS s_system_prompt, s.provider AS s_provider,
-  s.model AS s_model, s.message_count AS s_message_count,
-  s.created_at AS s_created_at, s.updated_at AS s_updated_at`;
-/** The number of columns in COLUMNS_OF_M, SESSION_COLUMNS_OF_S and s_context_chars together. */
-const ASKED_COLUMN_COUNT = 22;
-/** A session's complete turns, newest first, with `turn_start` in [$from, $to), at most $5. */
+/** A session's complete turns, newest first, with `turn_start` in [$from, $to), at most $4. */
 const turnsIn = (from: string, to: string) =>
   `(SELECT content, reply_to, turn_start FROM messages
      WHERE session_id = s.id AND turn_start >= ${from} AND turn_start < ${to}
-     ORDER BY turn_start DESC LIMIT $5)`;
+     ORDER BY turn_start DESC LIMIT $4)`;
 /**
- * A question, stored only if the session is the caller's, with the session's counters bumped. The first
- * row is the question and the session as it is now (prefixed `s_`); the rows after it are the turns its
- * context can draw on, oldest first: the newest complete turns (at most $5) whose characters, with every
- * later turn's, fit $4, leaving out the range [$6, $7) that the caller already holds. The session's
- * running totals find them, so only those turns are read, however long the history.
- * The totals are read as of the statement's snapshot (`owned`), the same one its turns are read in:
- * the UPDATE may see a newer version of the session row, counting a turn the snapshot does not show.
- * One statement rather than two: a round trip costs more than the question's insert.
- * Its transaction commits without waiting for the disk (`synchronous_commit` off for it alone): no
- * client is told of the question before its answer, or a streamed answer's placeholder, is stored by a
- * synchronous commit, which flushes the log written before it, the question's included. A crash in
- * between loses only the question of a turn that failed anyway; each turn waits for one flush, not two.
+ * A session of the caller's as a turn needs it, and the clock, in the first row; in the rows after it, the
+ * turns a context can draw on, oldest first: the newest complete turns (at most $4) whose characters,
+ * with every later turn's, fit $3, leaving out the range [$5, $6) that the caller already holds. The
+ * session's running total finds them, so only those turns are read, however long the history.
+ * Nothing is written: the question is stored with its answer ({@link TURN}), after the provider call.
  */
-const ASK: Statement = {
-  name: 'messages_ask',
-  text: `WITH owned AS (
-           SELECT id, context_chars, set_config('synchronous_commit', 'off', true) AS relaxed_commit
+const CONTEXT: Statement = {
+  name: 'messages_context',
+  text: `WITH s AS (
+           SELECT id, title, system_prompt, provider, model, context_chars
              FROM chat_sessions WHERE id = $1 AND user_id = $2
-         ), inserted AS (
-           INSERT INTO messages (session_id, role, content, status) SELECT id, 'user', $3, 'complete' FROM owned
-           RETURNING *
-         ), bumped AS (
-           UPDATE chat_sessions c SET message_count = c.message_count + 1, updated_at = now()
-             FROM inserted WHERE c.id = inserted.session_id
-           RETURNING c.*
          )
-         SELECT ${COLUMNS_OF_M}, ${SESSION_COLUMNS_OF_S}, o.context_chars AS s_context_chars,
+         SELECT title, system_prompt, provider, model, context_chars, clock_timestamp() AS asked_at,
                 NULL AS prompt, NULL AS answer, NULL::bigint AS turn_start
-           FROM inserted m, bumped s, owned o
+           FROM s
          UNION ALL
-         SELECT ${Array<string>(ASKED_COLUMN_COUNT).fill('NULL').join(', ')}, q.content, a.content, a.turn_start
-           FROM owned s,
+         SELECT NULL, NULL, NULL, NULL, NULL, NULL, q.content, a.content, a.turn_start
+           FROM s,
                 LATERAL (
-                  ${turnsIn('GREATEST(s.context_chars - $4::bigint, $7::bigint)', 's.context_chars')}
+                  ${turnsIn('GREATEST(s.context_chars - $3::bigint, $6::bigint)', 's.context_chars')}
                   UNION ALL
-                  ${turnsIn('s.context_chars - $4::bigint', 'LEAST($6::bigint, s.context_chars)')}
+                  ${turnsIn('s.context_chars - $3::bigint', 'LEAST($5::bigint, s.context_chars)')}
                 ) a
            JOIN messages q ON q.id = a.reply_to
           ORDER BY turn_start NULLS FIRST`,
 };
 /**
- * An answer, with the session's counters bumped and, when it has none, its title set ($10; null: left).
- * A complete answer also adds its turn to the session's context total. No row: the session is gone.
+ * A turn: the question ($2, asked at $3) and its answer, stored together, with the session's counters
+ * bumped once and, when it has no title, its title set ($12; null: left). A complete answer adds the
+ * turn to the session's context total. The session's row is updated first, so the session cannot be
+ * deleted under the inserts; no rows: the session is gone. The question is inserted before the answer
+ * (the answer's insert reads the question's row), so its `seq` is the lower.
+ * One statement and one session update per turn, not one each for the question and the answer: the
+ * session's row was then rewritten twice per turn, and this takes a third less of PostgreSQL's CPU.
  */
-const ANSWER: Statement = {
-  name: 'messages_answer',
+const TURN: Statement = {
+  name: 'messages_turn',
   text: `WITH turn AS (
-           SELECT CASE WHEN $3::text = 'complete' THEN ${turnChars('q.content', '$2::text')} END AS chars
-             FROM messages q WHERE q.id = $4
+           SELECT CASE WHEN $5::text = 'complete' THEN ${turnChars('$2::text', '$4::text')} END AS chars
          ), bumped AS (
-           UPDATE chat_sessions SET message_count = message_count + 1, updated_at = now(),
-                  title = COALESCE(title, $10), context_chars = context_chars + COALESCE((SELECT chars FROM turn), 0)
+           UPDATE chat_sessions SET message_count = message_count + 2, updated_at = now(),
+                  title = COALESCE(title, $12), context_chars = context_chars + COALESCE((SELECT chars FROM turn), 0)
             WHERE id = $1
            RETURNING context_chars
-         ), inserted AS (
+         ), question AS (
+           INSERT INTO messages (session_id, role, content, status, created_at)
+           SELECT $1, 'user', $2, 'complete', $3 FROM bumped
+           RETURNING ${COLUMNS}
+         ), answer AS (
            INSERT INTO messages (session_id, role, content, status, reply_to, provider, model,
                                  prompt_tokens, completion_tokens, latency_ms, error, turn_start)
-           SELECT $1, 'assistant', $2, $3, $4, $5, $6, $7, $8, $9, $11, bumped.context_chars - (SELECT chars FROM turn)
-             FROM bumped
+           SELECT $1, 'assistant', $4, $5, question.id, $6, $7, $8, $9, $10, $11,
+                  bumped.context_chars - (SELECT chars FROM turn)
+             FROM question, bumped
            RETURNING ${COLUMNS}
          )
-         SELECT * FROM inserted`,
+         SELECT * FROM question UNION ALL SELECT * FROM answer`,
 };
 /**
- * Completes (or fails) a `streaming` answer; sets the session's title as ANSWER does, and a complete
+ * Completes (or fails) a `streaming` answer; sets the session's title as TURN does, and a complete
  * answer adds its turn to the session's context total.
  */
 const FINISH: Statement = {
@@ -236,22 +232,19 @@ export class MessagesService {
   ) {}
 
   /**
-   * Stores a question in one of the caller's sessions and returns it with the session as it is now, and
-   * the complete turns before it that fit `historyChars`, except those in `known`.
-   * SessionNotFoundException when the session is not the caller's.
+   * One of the caller's sessions as a turn needs it, and the complete turns before a new question that
+   * fit `historyChars`, except those in `known`. SessionNotFoundException when the session is not the caller's.
    */
-  async ask(
+  async readContext(
     userId: string,
     sessionId: string,
-    content: string,
     historyChars: number,
     known: TurnRange = NOTHING_KNOWN,
-  ): Promise<AskedQuestion> {
+  ): Promise<ContextRead> {
     if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundException();
-    const [row, ...turns] = await this.sql.rows<MessageRow & SessionColumns & TurnColumns>(ASK, [
+    const [row, ...turns] = await this.sql.rows<SessionColumns & TurnColumns>(CONTEXT, [
       sessionId,
       userId,
-      content,
       historyChars,
       MAX_CONTEXT_TURNS,
       known.from,
@@ -259,19 +252,15 @@ export class MessagesService {
     ]);
     if (!row) throw new SessionNotFoundException();
     return {
-      question: toMessage(row),
       session: {
-        id: row.session_id,
-        userId,
-        title: row.s_title,
-        systemPrompt: row.s_system_prompt,
-        provider: row.s_provider,
-        model: row.s_model,
-        messageCount: row.s_message_count,
-        createdAt: row.s_created_at,
-        updatedAt: row.s_updated_at,
+        id: sessionId,
+        title: row.title,
+        systemPrompt: row.system_prompt,
+        provider: row.provider,
+        model: row.model,
       },
-      contextChars: Number(row.s_context_chars),
+      askedAt: row.asked_at,
+      contextChars: Number(row.context_chars),
       fetchedTurns: turns.map((turn) => ({
         prompt: turn.prompt,
         answer: turn.answer,
@@ -280,26 +269,37 @@ export class MessagesService {
     };
   }
 
-  async addAnswer(sessionId: string, answer: NewAnswer): Promise<Message> {
-    const [row] = await this.sql.rows<MessageRow>(ANSWER, [
+  /**
+   * Stores a question with its answer (or, for a streamed answer, its `streaming` placeholder).
+   * SessionNotFoundException when the session is gone.
+   */
+  async addTurn(
+    sessionId: string,
+    question: NewQuestion,
+    answer: NewAnswer,
+  ): Promise<{ question: Message; answer: Message }> {
+    const rows = await this.sql.rows<MessageRow>(TURN, [
       sessionId,
+      question.content,
+      question.askedAt,
       answer.content,
       answer.status,
-      answer.replyTo,
       answer.provider,
       answer.model,
       answer.result?.usage?.promptTokens ?? null,
       answer.result?.usage?.completionTokens ?? null,
       answer.latencyMs ?? null,
-      answer.sessionTitle ?? null,
       answer.error ?? null,
+      answer.sessionTitle ?? null,
     ]);
-    if (!row) throw new SessionNotFoundException(); // the session was deleted meanwhile
-    return toMessage(row);
+    const questionRow = rows.find((row) => row.role === 'user');
+    const answerRow = rows.find((row) => row.role === 'assistant');
+    if (!questionRow || !answerRow) throw new SessionNotFoundException(); // the session was deleted meanwhile
+    return { question: toMessage(questionRow), answer: toMessage(answerRow) };
   }
 
   /** Completes (or fails) an answer stored as `streaming`. */
-  async finishAnswer(id: string, answer: Omit<NewAnswer, 'replyTo' | 'provider'>): Promise<Message> {
+  async finishAnswer(id: string, answer: Omit<NewAnswer, 'provider'>): Promise<Message> {
     const [row] = await this.sql.rows<MessageRow>(FINISH, [
       id,
       answer.content,
@@ -356,19 +356,17 @@ export class MessagesService {
 /** A row of {@link PAGE}: the columns the API shows (the session's id is the caller's argument). */
 type PageRow = Omit<MessageRow, 'reply_to' | 'latency_ms' | 'session_id'>;
 
-/** The session columns {@link ASK} returns beside the question. */
+/** The session columns of {@link CONTEXT}'s first row. */
 interface SessionColumns {
-  s_title: string | null;
-  s_system_prompt: string | null;
-  s_provider: LlmProviderName | null;
-  s_model: string | null;
-  s_message_count: number;
-  s_created_at: string;
-  s_updated_at: string;
-  s_context_chars: string;
+  title: string | null;
+  system_prompt: string | null;
+  provider: LlmProviderName | null;
+  model: string | null;
+  context_chars: string;
+  asked_at: string;
 }
 
-/** The context columns of {@link ASK}'s rows after the first. */
+/** The turn columns of {@link CONTEXT}'s rows after the first. */
 interface TurnColumns {
   prompt: string;
   answer: string;

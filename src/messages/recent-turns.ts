@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config.js';
 import {
-  type AskedQuestion,
+  type ContextRead,
   type EarlierTurn,
   MAX_CONTEXT_TURNS,
   type TurnRange,
@@ -46,32 +46,32 @@ export class RecentTurns {
         : null;
   }
 
-  /** The turns held for a session, to pass to {@link MessagesService.ask} and then to {@link merge}. */
+  /** The turns held for a session, to pass to {@link MessagesService.readContext} and then to {@link merge}. */
   known(sessionId: string): KnownTurns | undefined {
     return this.sessions?.get(sessionId);
   }
 
   /**
    * The context's candidate turns, oldest first: the newest (at most MAX_CONTEXT_TURNS) of those within
-   * `historyChars` of the session's total, from `known` and the turns `ask` just read. Remembers them.
+   * `historyChars` of the session's total, from `known` and the turns just read. Remembers them.
    */
   merge(
     sessionId: string,
     known: KnownTurns | undefined,
-    asked: AskedQuestion,
+    read: Pick<ContextRead, 'contextChars' | 'fetchedTurns'>,
     historyChars: number,
   ): EarlierTurn[] {
-    const lowest = asked.contextChars - historyChars;
+    const lowest = read.contextChars - historyChars;
     const candidates = known
-      ? [...known.turns.filter((turn) => turn.turnStart >= lowest), ...asked.fetchedTurns]
-      : asked.fetchedTurns;
+      ? [...known.turns.filter((turn) => turn.turnStart >= lowest), ...read.fetchedTurns]
+      : read.fetchedTurns;
     candidates.sort((a, b) => a.turnStart - b.turnStart);
     const capped = candidates.length >= MAX_CONTEXT_TURNS;
     const turns = capped ? candidates.slice(-MAX_CONTEXT_TURNS) : candidates;
     // Uncapped, these are all the turns of [lowest, total). Capped, they are the newest that many: a turn
     // they leave out is older than all of them, so no later context needs it, and only the turns
     // answered since need reading (from 0: nothing below is missing).
-    this.remember(sessionId, { from: capped ? 0 : lowest, to: asked.contextChars, turns });
+    this.remember(sessionId, { from: capped ? 0 : lowest, to: read.contextChars, turns });
     return turns;
   }
 
