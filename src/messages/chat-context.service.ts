@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import type { LlmRequest } from '../llm/llm-provider.js';
+import type { LlmMessage, LlmRequest } from '../llm/llm-provider.js';
 import { estimateTokens } from '../llm/token-estimate.js';
 import { type ContextRead, type EarlierTurn, MessagesService, type TurnSession } from './messages.service.js';
 import { RecentTurns } from './recent-turns.js';
@@ -54,16 +54,16 @@ export class ChatContextService {
     earlierTurns: readonly EarlierTurn[],
   ): LlmRequest {
     const lowest = contextChars - this.historyChars(question, session.systemPrompt);
-    const history = earlierTurns
-      .filter((turn) => turn.turnStart >= lowest) // the system prompt's share drops the oldest turns
-      .flatMap((turn) => [
-        { role: 'user' as const, content: turn.prompt },
-        { role: 'assistant' as const, content: turn.answer },
-      ]);
+    const messages: LlmMessage[] = [];
+    for (const turn of earlierTurns) {
+      if (turn.turnStart < lowest) continue; // the system prompt's share drops the oldest turns
+      messages.push({ role: 'user', content: turn.prompt }, { role: 'assistant', content: turn.answer });
+    }
+    messages.push({ role: 'user', content: question });
     return {
       model: session.model ?? undefined,
       system: session.systemPrompt ?? undefined,
-      messages: [...history, { role: 'user', content: question }],
+      messages,
     };
   }
 }

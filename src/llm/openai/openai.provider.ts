@@ -115,9 +115,9 @@ export class OpenAiProvider implements LlmProvider {
   }
 }
 
+/** An LlmMessage is a chat completion message already ({role, content}), so the turns are not copied. */
 function toOpenAiMessages({ system, messages }: LlmRequest): ChatCompletionMessageParam[] {
-  const conversation = messages.map(({ role, content }): ChatCompletionMessageParam => ({ role, content }));
-  return system ? [{ role: 'system', content: system }, ...conversation] : conversation;
+  return system ? [{ role: 'system', content: system }, ...messages] : messages;
 }
 
 function toUsage(usage: CompletionUsage | null | undefined): LlmUsage | null {
