@@ -38,7 +38,11 @@ export class ChatContextService {
     const known = this.recentTurns.known(sessionId);
     const read = await this.messages.readContext(userId, sessionId, historyChars, known);
     const earlierTurns = this.recentTurns.merge(sessionId, known, read, historyChars);
-    return { session: read.session, askedAt: read.askedAt, request: this.build(read, question, earlierTurns) };
+    return {
+      session: read.session,
+      askedAt: read.askedAt,
+      request: this.build(read, question, earlierTurns),
+    };
   }
 
   /** The characters earlier turns may take beside a question and a system prompt. */

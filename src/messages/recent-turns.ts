@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config.js';
-import {
-  type ContextRead,
-  type EarlierTurn,
-  MAX_CONTEXT_TURNS,
-  type TurnRange,
-} from './messages.service.js';
+import { type ContextRead, type EarlierTurn, MAX_CONTEXT_TURNS, type TurnRange } from './messages.service.js';
 
 /**
  * What this process holds of a session: every complete turn whose `turnStart` is in [from, to), except,

@@ -18,6 +18,20 @@ describe('createUndiciFetch', () => {
         received.push({ method: req.method, headers: req.headers, body });
         if (req.url === '/empty') {
           res.writeHead(204).end();
+        } else if (req.url === '/problem') {
+          res.writeHead(429, { 'content-type': 'application/problem+json; charset=utf-8' });
+          res.end('{"error":{"message":"slow down"}}');
+        } else if (req.url === '/cut') {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+          res.write('{"partial":');
+          setTimeout(() => res.destroy(), 20);
+        } else if (req.url === '/slow-json') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{"slow":');
+          setTimeout(() => res.end('true}'), 300);
+        } else if (req.url === '/text') {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end('plain words');
         } else if (req.url === '/stream') {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'set-cookie': ['a=1', 'b=2'] });
           res.write('data: one\n\n');
@@ -77,6 +91,31 @@ describe('createUndiciFetch', () => {
     ).rejects.toMatchObject({
       name: 'AbortError',
     });
+  });
+
+  it('reads a JSON body (any +json type, error statuses too) before answering: text, json and bytes from it', async () => {
+    const res = await fetchOverUndici(`${base}/problem`, { method: 'GET' });
+    expect(res.status).toBe(429);
+    expect(res.ok).toBe(false);
+    expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(await res.text()).toBe('{"error":{"message":"slow down"}}');
+    expect(await res.json()).toEqual({ error: { message: 'slow down' } });
+    expect(Buffer.from(await res.arrayBuffer()).toString()).toBe('{"error":{"message":"slow down"}}');
+  });
+
+  it('rejects when a JSON body is cut short, or the signal aborts while it is being read', async () => {
+    await expect(fetchOverUndici(`${base}/cut`, { method: 'GET' })).rejects.toThrow();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await expect(
+      fetchOverUndici(`${base}/slow-json`, { method: 'GET', signal: controller.signal }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('leaves other bodies as a stream', async () => {
+    const res = await fetchOverUndici(`${base}/text`, { method: 'GET' });
+    expect(res.body).not.toBeNull();
+    expect(await res.text()).toBe('plain words');
   });
 
   it('hands bodies that are not strings or bytes to the global fetch', async () => {

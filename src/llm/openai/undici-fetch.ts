@@ -2,6 +2,26 @@ import { Agent, request } from 'undici';
 
 /** Statuses whose responses have no body (fetch's Response refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
+
+/**
+ * A JSON response already read: the SDK reads these whole with `text()`, and a Response over the body's
+ * Node stream (a web ReadableStream, pulled chunk by chunk) cost ~35 µs of CPU more per call. `body` is
+ * null; `text()`, `json()` and `arrayBuffer()` answer from the text read.
+ */
+class ReadJsonResponse extends Response {
+  override readonly text = (): Promise<string> => Promise.resolve(this.bodyText);
+  override readonly json = (): Promise<unknown> => Promise.resolve(JSON.parse(this.bodyText) as unknown);
+  override readonly arrayBuffer = (): Promise<ArrayBuffer> =>
+    Promise.resolve(new TextEncoder().encode(this.bodyText).buffer as ArrayBuffer);
+
+  constructor(
+    private readonly bodyText: string,
+    init: ResponseInit,
+  ) {
+    super(null, init);
+  }
+}
 
 /**
  * A `fetch` for the OpenAI SDK on undici's `request` API: the same HTTP client as Node's own fetch, minus
@@ -31,11 +51,12 @@ export function createUndiciFetch(agent: Agent = new Agent({ keepAliveTimeout: 3
     }
     const hasBody = init.method !== 'HEAD' && !NULL_BODY_STATUSES.has(response.statusCode);
     if (!hasBody) response.body.resume();
+    const responseInit = { status: response.statusCode, headers };
+    if (hasBody && JSON_MEDIA_TYPE.test(headers.get('content-type') ?? '')) {
+      return new ReadJsonResponse(await response.body.text(), responseInit);
+    }
     // Response reads an async iterable (the Node stream) itself, and cancelling it destroys the stream;
     // Readable.toWeb on Node 20 throws "Controller is already closed" when the SDK cancels a body early.
-    return new Response(hasBody ? response.body : null, {
-      status: response.statusCode,
-      headers,
-    });
+    return new Response(hasBody ? response.body : null, responseInit);
   };
 }
