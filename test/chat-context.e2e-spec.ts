@@ -188,7 +188,7 @@ describe('the context of a turn, read through the running totals of complete tur
       expect(stored).toHaveLength(2 * questions.length);
       for (let i = 0; i < stored.length; i += 2) {
         expect(stored[i]?.role).toBe('user');
-        expect(stored[i + 1]?.content).toBe(answerOf.get(stored[i]?.content as string));
+        expect(stored[i + 1]?.content).toBe(answerOf.get(stored[i]?.content));
       }
 
       await sendMessage(t.http, user.auth, session.id, 'and now?');

@@ -13,7 +13,7 @@ class ReadJsonResponse extends Response {
   override readonly text = (): Promise<string> => Promise.resolve(this.bodyText);
   override readonly json = (): Promise<unknown> => Promise.resolve(JSON.parse(this.bodyText) as unknown);
   override readonly arrayBuffer = (): Promise<ArrayBuffer> =>
-    Promise.resolve(new TextEncoder().encode(this.bodyText).buffer as ArrayBuffer);
+    Promise.resolve(new TextEncoder().encode(this.bodyText).buffer);
 
   constructor(
     private readonly bodyText: string,
