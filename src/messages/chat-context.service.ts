@@ -33,7 +33,7 @@ export class ChatContextService {
    * Builds the request for a question to one of the caller's sessions (nothing is stored).
    * SessionNotFoundException when the session is not the caller's.
    */
-  async ask(userId: string, sessionId: string, question: string): Promise<QuestionInContext> {
+  async requestFor(userId: string, sessionId: string, question: string): Promise<QuestionInContext> {
     const historyChars = this.historyChars(question, null); // the system prompt is not known yet
     const known = this.recentTurns.known(sessionId);
     const read = await this.messages.readContext(userId, sessionId, historyChars, known);

@@ -84,7 +84,7 @@ export class ChatTurnService {
   /** Resolves everything the provider call needs (nothing is stored yet). */
   async prepare(caller: AuthUser, sessionId: string | null, content: string): Promise<PreparedTurn> {
     const id = sessionId ?? (await this.sessions.create(caller.id, {})).id;
-    const { session, askedAt, request } = await this.context.ask(caller.id, id, content);
+    const { session, askedAt, request } = await this.context.requestFor(caller.id, id, content);
     const target: TurnTarget = {
       session,
       question: { content, askedAt },
