@@ -130,7 +130,7 @@ async function startApp(databaseEnv, fakeUrl) {
   const args = [];
   if (CFG.profile) args.push('--import', join(BENCH_DIR, 'profiler-preload.js'));
   if (CFG.profileWhole) args.push('--cpu-prof', `--cpu-prof-dir=${CFG.profileDir}`);
-  if (env.BENCH_NODE_ARGS) args.push(...env.BENCH_NODE_ARGS.split(' '));
+  if (env.BENCH_NODE_ARGS) args.push(...env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean));
   args.push(join(ROOT, 'dist/main.js'));
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { type AppConfig, loadConfig } from '../src/config/app-config.js';
+import { loadConfig } from '../src/config/app-config.js';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { typeOrmOptions } from '../src/database/typeorm-options.js';
 import { OpenAiFake, type OpenAiMessage } from './fakes/openai-fake.js';
@@ -343,23 +343,15 @@ async function patchSystemPrompt(t: TestApp, auth: string, sessionId: string, pr
     .expect(200);
 }
 
-/** Reverts the newest migration on a test database while no server holds it. */
-function undoLastMigration(env: Record<string, string>): Promise<void> {
-  return withDatabase(env, (dataSource) => dataSource.undoLastMigration({ transaction: 'each' }));
-}
-
-/** Runs `use` on a test database while no server holds it, through a pool of one connection. */
-async function withDatabase<T>(
-  env: Record<string, string>,
-  use: (dataSource: DataSource, config: AppConfig) => Promise<T>,
-): Promise<T> {
+/** Undoes the last migration on a test database while no server holds it, through a pool of one connection. */
+async function undoLastMigration(env: Record<string, string>): Promise<void> {
   const embedded = env.DATA_DIR ? await EmbeddedPostgres.start(env.DATA_DIR) : undefined;
   try {
     const config = loadConfig({ NODE_ENV: 'test', ...env, DB_POOL_SIZE: '1' });
     const dataSource = new DataSource(typeOrmOptions(config, embedded));
     await dataSource.initialize();
     try {
-      return await use(dataSource, config);
+      await dataSource.undoLastMigration({ transaction: 'each' });
     } finally {
       await dataSource.destroy();
     }
