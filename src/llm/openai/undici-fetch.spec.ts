@@ -29,6 +29,9 @@ describe('createUndiciFetch', () => {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.write('{"slow":');
           setTimeout(() => res.end('true}'), 300);
+        } else if (req.url === '/bad-json') {
+          res.writeHead(502, { 'content-type': 'application/json' });
+          res.end('<html>Bad gateway</html>');
         } else if (req.url === '/text') {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.end('plain words');
@@ -110,6 +113,14 @@ describe('createUndiciFetch', () => {
     await expect(
       fetchOverUndici(`${base}/slow-json`, { method: 'GET', signal: controller.signal }),
     ).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('answers json() of a body that is not JSON with a rejection, as fetch does', async () => {
+    const res = await fetchOverUndici(`${base}/bad-json`, { method: 'GET' });
+    const parsed = res.json();
+    expect(parsed).toBeInstanceOf(Promise);
+    await expect(parsed).rejects.toThrow(SyntaxError);
+    expect(await res.text()).toBe('<html>Bad gateway</html>');
   });
 
   it('leaves other bodies as a stream', async () => {

@@ -11,7 +11,7 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
  */
 class ReadJsonResponse extends Response {
   override readonly text = (): Promise<string> => Promise.resolve(this.bodyText);
-  override readonly json = (): Promise<unknown> => Promise.resolve(JSON.parse(this.bodyText) as unknown);
+  override readonly json = async (): Promise<unknown> => JSON.parse(this.bodyText) as unknown; // rejects on bad JSON
   override readonly arrayBuffer = (): Promise<ArrayBuffer> =>
     Promise.resolve(new TextEncoder().encode(this.bodyText).buffer);
 
