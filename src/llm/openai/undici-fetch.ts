@@ -11,7 +11,9 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
  */
 class ReadJsonResponse extends Response {
   override readonly text = (): Promise<string> => Promise.resolve(this.bodyText);
-  override readonly json = async (): Promise<unknown> => JSON.parse(this.bodyText) as unknown; // rejects on bad JSON
+  // an executor that throws rejects: bad JSON is a rejection, as with fetch's own Response
+  override readonly json = (): Promise<unknown> =>
+    new Promise((resolve) => resolve(JSON.parse(this.bodyText)));
   override readonly arrayBuffer = (): Promise<ArrayBuffer> =>
     Promise.resolve(new TextEncoder().encode(this.bodyText).buffer);
 
