@@ -103,6 +103,29 @@ describe('chat with real provider adapters against the OpenAI and Gemini fakes',
       ]);
     });
 
+    it('the request body is the JSON the SDK would write, escapes and all, on every turn that resends a message', async () => {
+      const system = 'Quote "this", a back\\slash, a tab\t, a new\nline.';
+      const question = 'Héllo 日本 👋 "quoted" \\ \u2028 \u0007 end';
+      const answer = 'Ansẘer with "quotes", \\, 🎉 and a\nnewline';
+      const session = await createSession(http, user.auth, { system_prompt: system });
+      openai.reply(answer).reply('fine');
+      await sendMessage(http, user.auth, session.id, question);
+      await sendMessage(http, user.auth, session.id, 'again');
+      const expected = JSON.stringify({
+        model: 'gpt-4o',
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: question },
+          { role: 'assistant', content: answer },
+          { role: 'user', content: 'again' },
+        ],
+      });
+      const sent = openai.requests[1];
+      expect(sent?.rawBody).toBe(expected);
+      expect(sent?.headers['content-type']).toBe('application/json');
+      expect(sent?.headers['content-length']).toBe(String(Buffer.byteLength(expected)));
+    });
+
     it('a session without a system prompt sends no system message', async () => {
       const session = await createSession(http, user.auth);
       await sendMessage(http, user.auth, session.id, 'no system here');

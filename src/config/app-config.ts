@@ -172,7 +172,9 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       timeoutMs: env.LLM_TIMEOUT_MS,
       maxRetries: env.LLM_MAX_RETRIES,
       contextTokens: env.LLM_CONTEXT_TOKENS,
-      contextCacheChars: (env.LLM_CONTEXT_CACHE_MB * 1024 * 1024) / 2, // JavaScript strings: 2 bytes a character
+      // Up to 2 bytes a character as a JavaScript string, and as much again for the JSON of each message
+      // that the OpenAI provider keeps beside it (UTF-8: 1 byte for ASCII, 3 for most of CJK).
+      contextCacheChars: (env.LLM_CONTEXT_CACHE_MB * 1024 * 1024) / 4,
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
       gemini: { apiKey: env.GEMINI_API_KEY, baseUrl: env.GEMINI_BASE_URL, model: env.GEMINI_MODEL },
     },

@@ -3,8 +3,8 @@ import type { LlmProviderName } from '../config/app-config.js';
 export type { LlmProviderName };
 
 export interface LlmMessage {
-  role: 'user' | 'assistant';
-  content: string;
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
 }
 
 export interface LlmRequest {

@@ -61,7 +61,7 @@ export class ChatContextService {
     const messages: LlmMessage[] = [];
     for (const turn of earlierTurns) {
       if (turn.turnStart < lowest) continue; // the system prompt's share drops the oldest turns
-      messages.push({ role: 'user', content: turn.prompt }, { role: 'assistant', content: turn.answer });
+      messages.push(turn.question, turn.answer);
     }
     messages.push({ role: 'user', content: question });
     return {

@@ -4,7 +4,7 @@ import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.j
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
 import { Sql, type Statement } from '../database/sql.js';
-import type { LlmProviderName, LlmResult } from '../llm/llm-provider.js';
+import type { LlmMessage, LlmProviderName, LlmResult } from '../llm/llm-provider.js';
 import type { ListedMessage, Message, MessageRole, MessageStatus } from './message.js';
 
 export interface MessagePage {
@@ -43,8 +43,12 @@ export interface ContextRead {
  * every later one take `contextChars - turnStart` characters of a context.
  */
 export interface EarlierTurn {
-  prompt: string;
-  answer: string;
+  /**
+   * The question and its answer as the provider is sent them. They are passed on as they are, never
+   * copied or changed, so that a provider may remember each one's encoding for as long as it is held.
+   */
+  question: LlmMessage;
+  answer: LlmMessage;
   turnStart: number;
 }
 
@@ -264,8 +268,8 @@ export class MessagesService {
       askedAt: row.asked_at,
       contextChars: Number(row.context_chars),
       fetchedTurns: turns.map((turn) => ({
-        prompt: turn.prompt,
-        answer: turn.answer,
+        question: { role: 'user', content: turn.prompt },
+        answer: { role: 'assistant', content: turn.answer },
         turnStart: Number(turn.turn_start),
       })),
     };

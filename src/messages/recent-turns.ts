@@ -22,7 +22,8 @@ const IDLE_TTL_MS = 30 * 60_000;
  * The database stays the source of truth: a complete turn never changes, and the session's running
  * total says which turns exist, so a range of turns read once is valid for good. Another server
  * answering in the same session only means this one reads what it has not seen. Bounded by
- * `LLM_CONTEXT_CACHE_MB` of text (least recently used sessions go first); 0 turns it off.
+ * `LLM_CONTEXT_CACHE_MB` (the text, and the JSON the OpenAI provider keeps of each message while it is
+ * held: see EarlierTurn; least recently used sessions go first); 0 turns it off.
  */
 @Injectable()
 export class RecentTurns {
@@ -80,6 +81,6 @@ export class RecentTurns {
 
 function charsOf(turns: readonly EarlierTurn[]): number {
   let chars = 0;
-  for (const turn of turns) chars += turn.prompt.length + turn.answer.length;
+  for (const turn of turns) chars += turn.question.content.length + turn.answer.content.length;
   return chars;
 }
