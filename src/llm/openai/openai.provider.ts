@@ -1,14 +1,7 @@
 import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletion, ChatCompletionMessageParam, CompletionUsage } from 'openai/resources';
 import { Deadline } from '../deadline.js';
-import type {
-  LlmMessage,
-  LlmProvider,
-  LlmRequest,
-  LlmResult,
-  LlmStreamEvent,
-  LlmUsage,
-} from '../llm-provider.js';
+import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { LlmErrorFactory } from '../provider-errors.js';
 import { createUndiciFetch } from './undici-fetch.js';
 
@@ -34,7 +27,7 @@ export class OpenAiProvider implements LlmProvider {
   private readonly client: OpenAI;
   private readonly errors: LlmErrorFactory;
   /** Each message's JSON, for as long as the message is held (a session's latest turns are: see RecentTurns). */
-  private readonly encodedMessages = new WeakMap<LlmMessage, Buffer>();
+  private readonly encodedMessages = new WeakMap<ChatCompletionMessageParam, Buffer>();
 
   constructor(private readonly options: OpenAiProviderOptions) {
     this.defaultModel = options.model;
@@ -116,16 +109,17 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   /** The chat completion request's JSON, as `JSON.stringify` writes it, from each message's remembered JSON. */
-  private requestBody(model: string, { system, messages }: LlmRequest): Buffer {
+  private requestBody(model: string, request: LlmRequest): Buffer {
     const parts: Buffer[] = [Buffer.from(`{"model":${JSON.stringify(model)},"messages":[`)];
-    if (system) parts.push(Buffer.from(JSON.stringify({ role: 'system', content: system })), COMMA);
-    for (const message of messages) parts.push(this.encoded(message), COMMA);
-    if (parts.at(-1) === COMMA) parts.pop();
+    toOpenAiMessages(request).forEach((message, index) => {
+      if (index > 0) parts.push(COMMA);
+      parts.push(this.encoded(message));
+    });
     parts.push(END_OF_BODY);
     return Buffer.concat(parts);
   }
 
-  private encoded(message: LlmMessage): Buffer {
+  private encoded(message: ChatCompletionMessageParam): Buffer {
     let json = this.encodedMessages.get(message);
     if (json === undefined) {
       json = Buffer.from(JSON.stringify(message));
