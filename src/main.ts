@@ -1,16 +1,21 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { createApp } from './bootstrap.js';
-import { ConfigValidationError, loadConfig } from './config/app-config.js';
+import { AppConfig, ConfigValidationError, loadConfig } from './config/app-config.js';
 import { DataDirInUseError } from './database/embedded-postgres.js';
+import { WorkerSupervisor } from './server-workers.js';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
+async function serve(config: AppConfig): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.http.port, config.http.host);
   // Graceful shutdown: stop accepting, end open streams, wait for turns in flight, close the database.
   // Handled here rather than by enableShutdownHooks(), which re-raises the signal after closing and so
   // races the process's own exit (the exit status would be 0 or "killed by SIGTERM" at random).
+  // Once only: a worker of HTTP_WORKERS gets SIGINT from the terminal and SIGTERM from its primary.
+  let closing = false;
   const shutdown = (): void => {
+    if (closing) return;
+    closing = true;
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -21,6 +26,15 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.http.workers > 1 && cluster.isPrimary) {
+    new WorkerSupervisor(config.http.workers, config.logLevel).start();
+    return;
+  }
+  await serve(config);
 }
 
 main().catch((error: unknown) => {

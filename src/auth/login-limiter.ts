@@ -1,7 +1,9 @@
+import cluster from 'node:cluster';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
   RateLimiterAbstract,
+  RateLimiterCluster,
   RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,
@@ -13,7 +15,13 @@ import { TooManyAttemptsException } from '../common/exceptions.js';
  * Counts failed logins per account and per client address (rate-limiter-flexible: in memory, or in
  * Redis when REDIS_URL is set, falling back to memory if Redis is unreachable). Past the limit, every
  * attempt is refused with 429 and Retry-After until the window ends; a success clears the account's count.
+ * In a worker of HTTP_WORKERS, "in memory" is the primary's memory, asked over IPC, so that the workers
+ * share one count (else each would allow the limit again).
  */
+function inMemory(options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
+  return cluster.isWorker ? new RateLimiterCluster(options) : new RateLimiterMemory(options);
+}
+
 @Injectable()
 export class LoginLimiter implements OnModuleDestroy {
   private readonly limiter: RateLimiterAbstract;
@@ -34,10 +42,10 @@ export class LoginLimiter implements OnModuleDestroy {
       this.limiter = new RateLimiterRedis({
         ...options,
         storeClient: this.redis,
-        insuranceLimiter: new RateLimiterMemory(options),
+        insuranceLimiter: inMemory(options),
       });
     } else {
-      this.limiter = new RateLimiterMemory(options);
+      this.limiter = inMemory(options);
     }
   }
 

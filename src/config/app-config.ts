@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseEnv } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -30,6 +31,8 @@ export class AppConfig {
     trustProxy: boolean;
     corsOrigins: string[];
     corsCredentials: boolean;
+    /** Server processes sharing the port (1: this process serves; more: it supervises that many). */
+    workers: number;
   };
   readonly database!: DatabaseConfig;
   readonly dataDir!: string;
@@ -89,6 +92,11 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
   if (env.LLM_PROVIDER === 'gemini' && !env.GEMINI_API_KEY) {
     problems.push('  LLM_PROVIDER: gemini needs GEMINI_API_KEY (or GOOGLE_GEMINI_API_KEY)');
   }
+  if (/^\d+$/.test(env.HTTP_WORKERS) && Number(env.HTTP_WORKERS) > 1 && !usesDatabaseServer(env)) {
+    problems.push(
+      '  HTTP_WORKERS: more than one worker needs a PostgreSQL server (DATABASE_URL or POSTGRES_*): the embedded database lives inside one process',
+    );
+  }
   if (problems.length > 0) throw new ConfigValidationError(`Invalid configuration:\n${problems.join('\n')}`);
   return buildConfig(env);
 }
@@ -105,6 +113,7 @@ const KNOWN_KEYS = [
   'DATA_DIR',
   'PORT',
   'HOST',
+  'HTTP_WORKERS',
   'JWT_SECRET',
   'JWT_ACCESS_TTL',
   'JWT_REFRESH_TTL',
@@ -128,9 +137,18 @@ const KNOWN_KEYS = [
   'LOGIN_FAILURE_WINDOW',
 ] as const;
 
+function usesDatabaseServer(env: EnvironmentVariables): boolean {
+  return Boolean(env.DATABASE_URL || env.POSTGRES_HOST || env.POSTGRES_DB);
+}
+
+/** `auto`: one worker per CPU on a PostgreSQL server, one process on the embedded database. */
+function workersOf(env: EnvironmentVariables): number {
+  if (env.HTTP_WORKERS !== 'auto') return Number(env.HTTP_WORKERS);
+  return usesDatabaseServer(env) ? availableParallelism() : 1;
+}
+
 function buildConfig(env: EnvironmentVariables): AppConfig {
-  const usesServer = Boolean(env.DATABASE_URL || env.POSTGRES_HOST || env.POSTGRES_DB);
-  const database: DatabaseConfig = usesServer
+  const database: DatabaseConfig = usesDatabaseServer(env)
     ? {
         kind: 'postgres',
         url: env.DATABASE_URL,
@@ -156,6 +174,7 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
         .map((o) => o.trim())
         .filter(Boolean),
       corsCredentials: env.CORS_ALLOW_CREDENTIALS,
+      workers: workersOf(env),
     },
     database,
     dataDir: resolve(env.DATA_DIR),

@@ -16,6 +16,8 @@ export interface TestApp {
   /** supertest bound to the running server */
   http: TestAgent;
   baseUrl: string;
+  /** The server process's pid. */
+  pid: number;
   /** Everything the server process printed so far (JSON log lines). */
   output(): string;
   /** Stops the server with SIGTERM (a graceful shutdown) and returns its exit code. */
@@ -48,6 +50,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return {
     http: request(server.baseUrl),
     baseUrl: server.baseUrl,
+    pid: server.process.pid as number,
     env: serverEnv,
     output: () => server.output.join(''),
     stop: () => server.stop(),

@@ -1,0 +1,81 @@
+import cluster, { type Worker } from 'node:cluster';
+import { pino } from 'pino';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
+
+/** The pause before a worker that died is replaced, so that a worker crashing at once cannot spin. */
+const REPLACE_AFTER_MS = 1_000;
+
+/**
+ * The primary process of `HTTP_WORKERS` > 1: it serves nothing itself, runs that many server processes
+ * sharing the listening port (node:cluster hands each new connection to the next worker), and keeps them
+ * running.
+ *
+ * - The first worker starts alone: it runs pending migrations (and, outside production without
+ *   JWT_SECRET, creates the key file) before the others start, so that they never race to do either.
+ * - A worker that exits before it listens (bad database, port taken) stops them all, with its exit code.
+ *   One that dies later is replaced.
+ * - SIGTERM or SIGINT: every worker shuts down gracefully (streams ended, turns in flight finished);
+ *   the primary exits 0 once all have, 1 if any failed.
+ * - The login limiter's counts live here when there is no Redis ({@link RateLimiterClusterMaster}),
+ *   so that failed logins count across workers.
+ */
+export class WorkerSupervisor {
+  private readonly log;
+  private readonly live = new Set<Worker>();
+  private readonly listening = new WeakSet<Worker>();
+  private stopping = false;
+  private exitCode = 0;
+
+  constructor(
+    private readonly count: number,
+    logLevel: string,
+  ) {
+    this.log = pino({ level: logLevel }).child({ role: 'primary' });
+  }
+
+  start(): void {
+    new RateLimiterClusterMaster();
+    process.once('SIGTERM', () => this.stop());
+    process.once('SIGINT', () => this.stop());
+    cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
+    this.fork().once('listening', () => {
+      for (let i = 1; i < this.count; i++) this.fork();
+    });
+  }
+
+  private fork(): Worker {
+    const worker = cluster.fork();
+    this.live.add(worker);
+    worker.once('listening', () => {
+      this.listening.add(worker);
+      if (this.live.size === this.count && [...this.live].every((w) => this.listening.has(w)))
+        this.log.info({ workers: this.count }, 'all HTTP workers listening');
+    });
+    return worker;
+  }
+
+  private onExit(worker: Worker, code: number | null, signal: string | null): void {
+    this.live.delete(worker);
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    if (this.stopping) {
+      if (code !== 0) this.exitCode = 1;
+    } else if (!this.listening.has(worker)) {
+      this.log.error({ worker: worker.process.pid }, `an HTTP worker failed to start (${how}): stopping`);
+      this.exitCode = code || 1;
+      this.stop();
+    } else {
+      this.log.error({ worker: worker.process.pid }, `an HTTP worker died (${how}): starting another`);
+      setTimeout(() => {
+        if (!this.stopping) this.fork();
+      }, REPLACE_AFTER_MS);
+    }
+    if (this.stopping && this.live.size === 0) process.exit(this.exitCode);
+  }
+
+  private stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.live.size === 0) process.exit(this.exitCode);
+    for (const worker of this.live) worker.process.kill('SIGTERM');
+  }
+}
