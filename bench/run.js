@@ -41,6 +41,8 @@ const CFG = {
   profileWhole: env.BENCH_PROFILE === 'whole', // node --cpu-prof: one profile of the whole run, written at exit
   profileDir: env.BENCH_PROFILE_DIR ?? '/tmp/prof',
   keepDatabases: env.BENCH_KEEP_DATABASES === '1',
+  // scenarios 1–3 measured again with the app as one process, when it runs several workers
+  singleProcess: env.BENCH_SINGLE_PROCESS !== '0',
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : null,
 };
 const wants = (key) => !CFG.only || CFG.only.has(key);
@@ -48,6 +50,7 @@ const MODE = env.DATABASE_URL ? 'postgres' : 'embedded';
 const WARM_UP_REQUESTS = 2000;
 const TARGETS = { list: 0.7, messages: 0.6, post: 0.2, bigLatency: 1.5, streamRssMiB: 600 };
 
+const JWT_SECRET = randomBytes(36).toString('base64url'); // 48 characters
 const cleanups = [];
 const log = (...args) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -125,7 +128,12 @@ function appOverrides() {
   return out;
 }
 
-async function startApp(databaseEnv, fakeUrl) {
+/**
+ * Starts the built server. HTTP_WORKERS is `auto` unless BENCH_APP_HTTP_WORKERS (or `extraEnv`) says
+ * otherwise, as docker-compose runs it: one worker per CPU on PostgreSQL, one process embedded.
+ * Resolves once the server says it is ready (all its workers listen) and /health answers.
+ */
+async function startApp(databaseEnv, fakeUrl, extraEnv = {}) {
   const port = await freePort();
   const args = [];
   if (CFG.profile) args.push('--import', join(BENCH_DIR, 'profiler-preload.js'));
@@ -139,18 +147,22 @@ async function startApp(databaseEnv, fakeUrl) {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
-      JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
+      JWT_SECRET, // one for the run: the one-process app takes the tokens of the first
       JWT_ACCESS_TTL: '2h',
       OPENAI_API_KEY: 'bench',
       OPENAI_BASE_URL: `${fakeUrl}/v1`,
       LLM_PROVIDER: 'openai',
       LOG_LEVEL: 'warn',
       LOGIN_MAX_FAILURES: '10000', // the schema's maximum (the issue's 100000 is refused at start-up)
+      HTTP_WORKERS: CFG.profile ? '1' : 'auto', // BENCH_PROFILE=1 talks to one process over IPC
       ...databaseEnv,
       ...appOverrides(),
+      ...extraEnv,
     },
-    stdio: ['ignore', 'pipe', 'pipe', ...(CFG.profile ? ['ipc'] : [])],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  let ready = false;
+  child.on('message', (m) => (ready ||= m === 'ready'));
   const output = [];
   const keep = (chunk) => {
     output.push(chunk.toString());
@@ -165,14 +177,16 @@ async function startApp(databaseEnv, fakeUrl) {
     if (child.exitCode !== null)
       throw new Error(`the app exited with ${child.exitCode}:\n${output.join('')}`);
     if (Date.now() > deadline) throw new Error(`the app did not become healthy:\n${output.join('')}`);
-    const ok = await fetch(`${baseUrl}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
+    const ok =
+      ready &&
+      (await fetch(`${baseUrl}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ));
     if (ok) break;
     await sleep(200);
   }
-  return { child, pid: child.pid, baseUrl, output };
+  return { child, pid: child.pid, baseUrl, output, workers: Math.max(1, childrenOf(child.pid).length) };
 }
 
 function profileCommand(app, message) {
@@ -216,10 +230,30 @@ function statCpuMs(stat) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-/** CPU time (user + system) a process has used so far, in ms; null when /proc is not there. */
+/** The pids whose parent is `pid` (the app's workers under HTTP_WORKERS). */
+function childrenOf(pid) {
+  const children = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // the process exited meanwhile
+    }
+  }
+  return children;
+}
+
+/** A process and its children: what the app is, workers included. */
+const processTree = (pid) => [pid, ...childrenOf(pid)];
+
+/** CPU time (user + system) a process and its children have used so far, in ms; null when /proc is not there. */
 function cpuMs(pid) {
   try {
-    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    let total = 0;
+    for (const each of processTree(pid)) total += statCpuMs(readFileSync(`/proc/${each}/stat`, 'utf8'));
+    return total;
   } catch {
     return null;
   }
@@ -258,10 +292,18 @@ const benchCpuMs = () => {
   return (user + system) / 1000;
 };
 
+/** RSS (or another /proc status field, in KiB) of a process and its children together. */
 function rssKiB(pid, field = 'VmRSS') {
   try {
-    const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : null;
+    let total = 0;
+    for (const each of processTree(pid)) {
+      const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(
+        readFileSync(`/proc/${each}/status`, 'utf8'),
+      );
+      if (!match) return null;
+      total += Number(match[1]);
+    }
+    return total;
   } catch {
     return null;
   }
@@ -529,7 +571,9 @@ async function main() {
     measureCeilings ? forkCeiling('ceiling-db.js', ceilingEnv) : null,
     startApp(databaseEnv, fake.baseUrl),
   ]);
-  log(`app pid ${app.pid} at ${app.baseUrl}; fake at ${fake.baseUrl}`);
+  log(
+    `app pid ${app.pid} (${app.workers} process${app.workers > 1 ? 'es' : ''}) at ${app.baseUrl}; fake at ${fake.baseUrl}`,
+  );
   const base = app.baseUrl;
 
   // ---- seed
@@ -576,9 +620,9 @@ async function main() {
   const auth = (token) => ({ authorization: `Bearer ${token}` });
   const jsonPost = (token) => ({ ...auth(token), 'content-type': 'application/json' });
   /** autocannon options that post a question into each of `sessions` in turn, one request each. */
-  const postsInto = (sessions, tag) =>
+  const postsInto = (sessions, tag, origin = base) =>
     postsInTurn(
-      base,
+      origin,
       sessions.map((id) => `/api/v1/chat-sessions/${id}/messages`),
       jsonPost(users.post.token),
       { content: `${QUESTION}${tag}.` },
@@ -625,23 +669,25 @@ async function main() {
   // ---- ceilings, then the throughput scenarios, each beside the db ceiling, then the ceilings again
   await ceilingRound(1);
   // The GET scenarios have had no traffic yet: one untimed second first, so that no segment pays for a cold JIT.
-  const warmedAgainstDbCeiling = async (name, opts) => {
+  const warmedAgainstDbCeiling = async (name, opts, server = app) => {
     await cannon({ ...opts, duration: 1 });
-    return measureAgainstDbCeiling(name, opts, app.pid, dbCeiling);
+    return measureAgainstDbCeiling(name, opts, server.pid, dbCeiling);
   };
+  const listRun = (origin) => ({
+    url: `${origin}/api/v1/chat-sessions?limit=20`,
+    headers: auth(users.list.token),
+  });
+  const pageRun = (origin) => ({
+    url: `${origin}/api/v1/chat-sessions/${pageSession}/messages?limit=50`,
+    headers: auth(users.list.token),
+  });
   if (wants('list'))
     results.scenarios.list = await profiled(app, 'list', () =>
-      warmedAgainstDbCeiling('GET /api/v1/chat-sessions?limit=20', {
-        url: `${base}/api/v1/chat-sessions?limit=20`,
-        headers: auth(users.list.token),
-      }),
+      warmedAgainstDbCeiling('GET /api/v1/chat-sessions?limit=20', listRun(base)),
     );
   if (wants('messages'))
     results.scenarios.messages = await profiled(app, 'messages', () =>
-      warmedAgainstDbCeiling('GET …/messages?limit=50', {
-        url: `${base}/api/v1/chat-sessions/${pageSession}/messages?limit=50`,
-        headers: auth(users.list.token),
-      }),
+      warmedAgainstDbCeiling('GET …/messages?limit=50', pageRun(base)),
     );
   if (wants('post')) {
     fake.resetStats(); // the 2,000 untimed turns of the seeding warmed this scenario up
@@ -656,6 +702,35 @@ async function main() {
     results.scenarios.post.context = fake.resetStats();
     if (dbCeiling)
       results.ceilings.turn = await measureTurnCeiling(dbCeiling, fake, results.scenarios.post.context);
+  }
+  // ---- scenarios 1–3 again with the app as one process (HTTP_WORKERS=1), on the same database
+  if (CFG.singleProcess && app.workers > 1 && ['list', 'messages', 'post'].some(wants)) {
+    const single = await startApp(databaseEnv, fake.baseUrl, { HTTP_WORKERS: '1' });
+    cleanups.push(() => stopChild(single.child));
+    log(`one-process app pid ${single.pid} at ${single.baseUrl}`);
+    const one = (results.singleProcess = {});
+    if (wants('list'))
+      one.list = await warmedAgainstDbCeiling(
+        'one process: GET chat-sessions',
+        listRun(single.baseUrl),
+        single,
+      );
+    if (wants('messages'))
+      one.messages = await warmedAgainstDbCeiling(
+        'one process: GET …/messages',
+        pageRun(single.baseUrl),
+        single,
+      );
+    if (wants('post')) {
+      await cannon({ ...postsInto(postSessions, 'warm-up', single.baseUrl), amount: WARM_UP_REQUESTS });
+      one.post = await measureAgainstDbCeiling(
+        'one process: POST …/messages',
+        postsInto(postSessions, 'under load', single.baseUrl),
+        single.pid,
+        dbCeiling,
+      );
+    }
+    await stopChild(single.child);
   }
   await ceilingRound(2);
 
@@ -721,7 +796,8 @@ async function main() {
     fake.options.streamTokens = CFG.streamTokens;
     fake.resetStats();
     try {
-      writeFileSync(`/proc/${app.pid}/clear_refs`, '5'); // resets VmHWM (peak RSS) where the kernel allows
+      // resets VmHWM (peak RSS) where the kernel allows
+      for (const pid of processTree(app.pid)) writeFileSync(`/proc/${pid}/clear_refs`, '5');
     } catch {
       /* not allowed: VmHWM then covers the whole run */
     }
@@ -807,7 +883,7 @@ async function main() {
     );
     if (file) profiles.push({ name: 'whole run', file: join(CFG.profileDir, file) });
   }
-  report(results, { appPid: app.pid });
+  report(results, { appPid: app.pid, workers: app.workers });
   if (profiles.length > 0) {
     console.log('\nCPU profiles (self time; node bench/profile-summary.js FILE --filter REGEX for more):');
     for (const { name, file } of profiles) {
@@ -861,7 +937,7 @@ function mean(...values) {
   return present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
 }
 
-function report(results, { appPid }) {
+function report(results, { appPid, workers }) {
   const c = results.ceilings;
   // a ceiling round with errors is no ceiling: it is left out of the reference (and reported)
   const clean = (r) => (r && answeredCleanly(r) ? r.rps : undefined);
@@ -899,6 +975,10 @@ function report(results, { appPid }) {
   row('1. GET chat-sessions?limit=20', s.list);
   row('2. GET messages?limit=50', s.messages);
   row('3. POST message (OpenAI SDK → fake)', s.post);
+  const one = results.singleProcess ?? {};
+  row('1. (one process) GET chat-sessions', one.list);
+  row('2. (one process) GET messages', one.messages);
+  row('3. (one process) POST message', one.post);
   const perSide = `${CFG.bigRounds}×${CFG.bigRequests} req`;
   row(`4a. POST into fresh sessions (${perSide})`, s.bigFresh);
   row(`4b. POST into ${CFG.bigSessions} ${CFG.bigMessages}-msg sessions (${perSide})`, s.big);
@@ -940,9 +1020,9 @@ function report(results, { appPid }) {
   const line = (cells) =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   console.log(
-    `\n=== bench (${MODE}) — ${CFG.connections} connections × ${CFG.duration} s; ×db of scenarios 1–3 and the turn ceiling = the median of ${CFG.segments} segments' ratios,\n` +
+    `\n=== bench (${MODE}) — the app as ${workers} process${workers > 1 ? 'es (HTTP_WORKERS; "one process": HTTP_WORKERS=1, measured after, same database)' : ''}; ${CFG.connections} connections × ${CFG.duration} s; ×db of scenarios 1–3 and the turn ceiling = the median of ${CFG.segments} segments' ratios,\n` +
       `each to the db ceiling run just before and after it (req/s and CPU: means of the segments); other rows: ratios to the mean of the ceiling rows (before/after);\n` +
-      `CPU ms/req = CPU time of the serving process (app or ceiling; not PostgreSQL's, not the load generator's) per answered request;\n` +
+      `CPU ms/req = CPU time of the serving process (app, its workers included, or ceiling; not PostgreSQL's, not the load generator's) per answered request;\n` +
       `db CPU = the same for the local PostgreSQL server's processes; bench CPU = this process's (load generator and OpenAI fake)`,
   );
   console.log(line(table[0]));
@@ -954,6 +1034,9 @@ function report(results, { appPid }) {
     ['2. page', s.messages],
     ['3. POST', s.post],
     ['turn ceiling', c.turn],
+    ['1. list, one process', one.list],
+    ['2. page, one process', one.messages],
+    ['3. POST, one process', one.post],
   ].filter(([, r]) => r?.segments);
   if (paired.length) {
     console.log('\nSegment ratios to the db ceiling beside them (median in the table):');
@@ -999,9 +1082,12 @@ function report(results, { appPid }) {
     const ratio = xDbOf(s[key]);
     target(`${label} ≥ ${TARGETS[key].toFixed(2)} × db ceiling`, ratio, TARGETS[key], ratio >= TARGETS[key]);
   }
-  const errorCount = ['list', 'messages', 'post', 'bigFresh', 'big', 'login']
-    .filter((k) => s[k])
-    .reduce((n, k) => n + s[k].errors + s[k].non2xx, 0);
+  const errorCount = [
+    ...['list', 'messages', 'post', 'bigFresh', 'big', 'login'].map((k) => s[k]),
+    ...Object.values(one),
+  ]
+    .filter(Boolean)
+    .reduce((n, r) => n + r.errors + r.non2xx, 0);
   target('no errors / non-2xx in scenarios 1–4, 6', errorCount, 0, errorCount === 0);
   if (results.bigSession) {
     const b = results.bigSession;
@@ -1053,6 +1139,8 @@ function report(results, { appPid }) {
     cpus: cpus().length,
     config: { ...CFG, only: CFG.only ? [...CFG.only] : null },
     appPid,
+    workers,
+    singleProcess: results.singleProcess ?? null,
     reference: { jsonRps: jsonRef, dbRps: dbRef, turnRps: c.turn?.rps ?? null },
     ceilings: c,
     scenarios: s,

@@ -3,11 +3,12 @@ import cluster from 'node:cluster';
 import { createApp } from './bootstrap.js';
 import { AppConfig, ConfigValidationError, loadConfig } from './config/app-config.js';
 import { DataDirInUseError } from './database/embedded-postgres.js';
-import { WorkerSupervisor } from './server-workers.js';
+import { announceReady, WorkerSupervisor } from './server-workers.js';
 
 async function serve(config: AppConfig): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.http.port, config.http.host);
+  if (cluster.isPrimary) announceReady();
   // Graceful shutdown: stop accepting, end open streams, wait for turns in flight, close the database.
   // Handled here rather than by enableShutdownHooks(), which re-raises the signal after closing and so
   // races the process's own exit (the exit status would be 0 or "killed by SIGTERM" at random).

@@ -6,6 +6,14 @@ import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 const REPLACE_AFTER_MS = 1_000;
 
 /**
+ * Tells a parent that started this server with an IPC channel (a process manager, the bench) that it
+ * listens: `'ready'`, as pm2's `wait_ready` expects. With HTTP_WORKERS, the primary says it once all listen.
+ */
+export function announceReady(): void {
+  process.send?.('ready');
+}
+
+/**
  * The primary process of `HTTP_WORKERS` > 1: it serves nothing itself, runs that many server processes
  * sharing the listening port (node:cluster hands each new connection to the next worker), and keeps them
  * running.
@@ -48,8 +56,10 @@ export class WorkerSupervisor {
     this.live.add(worker);
     worker.once('listening', () => {
       this.listening.add(worker);
-      if (this.live.size === this.count && [...this.live].every((w) => this.listening.has(w)))
+      if (this.live.size === this.count && [...this.live].every((w) => this.listening.has(w))) {
         this.log.info({ workers: this.count }, 'all HTTP workers listening');
+        announceReady();
+      }
     });
     return worker;
   }
