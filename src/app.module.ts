@@ -21,9 +21,10 @@ export class AppModule {
           pinoHttp: {
             level: config.logLevel,
             redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-            customProps: (req) => ({ request_id: (req as { id?: unknown }).id }),
-            quietReqLogger: true,
           },
+          // No pino-http middleware (on Fastify it was never matched: no request was logged); requests
+          // are logged by a Fastify hook (common/request-log.ts). The options above are the root logger's.
+          forRoutes: [],
         }),
         DatabaseModule.forRoot(),
         HealthModule,

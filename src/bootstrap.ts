@@ -4,10 +4,11 @@ import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ProblemDetailsFilter, sendError } from './common/problem-details.filter.js';
+import { logRequests } from './common/request-log.js';
 import { securityHeaders } from './common/security-headers.js';
 import { createValidationPipe } from './common/validation.js';
 import { setUpSwagger } from './swagger.js';
@@ -15,12 +16,10 @@ import { setUpSwagger } from './swagger.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** A client's `X-Request-Id` when it is sane, else a fresh UUID; pino-http picks it up from `req.id`. */
+/** A client's `X-Request-Id` when it is sane, else a fresh UUID: `request.id`, in the request log and problem bodies. */
 function requestIdFor(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  (req as IncomingMessage & { id?: string }).id = id;
-  return id;
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /** Builds the fully configured application (not yet listening): used by main.ts, the tests and the bench. */
@@ -56,13 +55,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     });
   }
   const headers = securityHeaders();
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      void reply.headers(headers).header('x-request-id', request.id);
-      done();
-    });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(headers).header('x-request-id', request.id);
+    done();
+  });
+  logRequests(fastify, () => PinoLogger.root);
   setUpSwagger(app);
   return app;
 }

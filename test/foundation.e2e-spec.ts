@@ -4,7 +4,7 @@ import { startTestApp, TestApp } from './utils/test-app.js';
 describe('foundation: health, errors, docs, headers', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ LOG_LEVEL: 'info' });
   });
   afterAll(async () => {
     await t.close();
@@ -21,6 +21,36 @@ describe('foundation: health, errors, docs, headers', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ type: 'about:blank', title: 'Not Found', status: 404 });
     expect(res.body.request_id).toBe(res.headers['x-request-id']);
+  });
+
+  it('logs each request once (id, method, URL, status, time) without its credentials', async () => {
+    await t.http
+      .get('/api/v1/chat-sessions?limit=5')
+      .set('Authorization', 'Bearer not-a-real-token-0123456789')
+      .set('X-Request-Id', 'log-check-1')
+      .expect(401);
+    await t.http.get('/health').set('X-Request-Id', 'log-check-2').expect(200);
+    const logged = (id: string) =>
+      t
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.includes('"request completed"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.request_id === id);
+    for (let waited = 0; logged('log-check-2').length === 0 && waited < 5000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
+    const [refused, ...again] = logged('log-check-1');
+    expect(again).toEqual([]);
+    expect(refused).toMatchObject({
+      level: 30,
+      method: 'GET',
+      url: '/api/v1/chat-sessions?limit=5',
+      status: 401,
+      remote_address: '127.0.0.1',
+      response_ms: expect.any(Number),
+    });
+    expect(logged('log-check-2')).toEqual([expect.objectContaining({ status: 200, url: '/health' })]);
+    expect(t.output()).not.toContain('not-a-real-token');
   });
 
   it('keeps a sane client X-Request-Id and replaces an unsafe one', async () => {
