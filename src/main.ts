@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { createApp } from './bootstrap.js';
 import { AppConfig, ConfigValidationError, loadConfig } from './config/app-config.js';
 import { DataDirInUseError } from './database/embedded-postgres.js';
 import { announceReady, WorkerSupervisor } from './server-workers.js';
 
 async function serve(config: AppConfig): Promise<void> {
+  // Imported here, not above: the primary of HTTP_WORKERS serves nothing, and without the application's
+  // modules it takes about 100 MB less memory (65 MB instead of 163 here).
+  const { createApp } = await import('./bootstrap.js');
   const app = await createApp(config);
   await app.listen(config.http.port, config.http.host);
   if (cluster.isPrimary) announceReady();
