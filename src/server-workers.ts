@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 
 /** The pause before a worker that died is replaced, so that a worker crashing at once cannot spin. */
@@ -7,7 +7,8 @@ const REPLACE_AFTER_MS = 1_000;
 
 /**
  * Tells a parent that started this server with an IPC channel (a process manager, the bench) that it
- * listens: `'ready'`, as pm2's `wait_ready` expects. With HTTP_WORKERS, the primary says it once all listen.
+ * listens: `'ready'`, as pm2's `wait_ready` expects. With HTTP_WORKERS, the primary says it once all listen
+ * (and again once a replaced worker listens).
  */
 export function announceReady(): void {
   process.send?.('ready');
@@ -28,7 +29,7 @@ export function announceReady(): void {
  *   so that failed logins count across workers.
  */
 export class WorkerSupervisor {
-  private readonly log;
+  private readonly log: Logger;
   private readonly live = new Set<Worker>();
   private readonly listening = new WeakSet<Worker>();
   private stopping = false;
