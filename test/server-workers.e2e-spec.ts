@@ -61,9 +61,11 @@ onPostgres('HTTP_WORKERS=2: two server processes on one port', () => {
     await t.close();
   });
 
-  it('runs two workers under the primary, and new connections reach both', async () => {
+  it('runs two workers (with a small young generation) under the primary; new connections reach both', async () => {
     const workers = workersOf(t.pid);
     expect(workers).toHaveLength(2);
+    for (const { pid } of workers)
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=4');
     const user = await newUser(t.http, 'workers');
     // Logins are argon2id verifications (tens of ms of CPU each): on new connections, node:cluster hands
     // them to the workers in turn, so each worker's CPU time grows by several of them.
