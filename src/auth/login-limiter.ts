@@ -12,16 +12,18 @@ import { AppConfig } from '../config/app-config.js';
 import { TooManyAttemptsException } from '../common/exceptions.js';
 
 /**
- * Counts failed logins per account and per client address (rate-limiter-flexible: in memory, or in
- * Redis when REDIS_URL is set, falling back to memory if Redis is unreachable). Past the limit, every
- * attempt is refused with 429 and Retry-After until the window ends; a success clears the account's count.
- * In a worker of HTTP_WORKERS, "in memory" is the primary's memory, asked over IPC, so that the workers
- * share one count (else each would allow the limit again).
+ * In-memory counts: in a worker of HTTP_WORKERS, the primary's memory, asked over IPC, so that the
+ * workers share one count (else each would allow the limit again).
  */
 function inMemory(options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
   return cluster.isWorker ? new RateLimiterCluster(options) : new RateLimiterMemory(options);
 }
 
+/**
+ * Counts failed logins per account and per client address (rate-limiter-flexible: in memory, or in
+ * Redis when REDIS_URL is set, falling back to memory if Redis is unreachable). Past the limit, every
+ * attempt is refused with 429 and Retry-After until the window ends; a success clears the account's count.
+ */
 @Injectable()
 export class LoginLimiter implements OnModuleDestroy {
   private readonly limiter: RateLimiterAbstract;

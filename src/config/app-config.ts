@@ -92,7 +92,7 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
   if (env.LLM_PROVIDER === 'gemini' && !env.GEMINI_API_KEY) {
     problems.push('  LLM_PROVIDER: gemini needs GEMINI_API_KEY (or GOOGLE_GEMINI_API_KEY)');
   }
-  if (/^\d+$/.test(env.HTTP_WORKERS) && Number(env.HTTP_WORKERS) > 1 && !usesDatabaseServer(env)) {
+  if (workersOf(env) > 1 && !usesDatabaseServer(env)) {
     problems.push(
       '  HTTP_WORKERS: more than one worker needs a PostgreSQL server (DATABASE_URL or POSTGRES_*): the embedded database lives inside one process',
     );
