@@ -148,7 +148,7 @@ async function startApp(databaseEnv, fakeUrl, extraEnv = {}) {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
-      JWT_SECRET, // one for the run: the one-process app takes the tokens of the first
+      JWT_SECRET, // one for the run: the workers' app takes the tokens of the first
       JWT_ACCESS_TTL: '2h',
       OPENAI_API_KEY: 'bench',
       OPENAI_BASE_URL: `${fakeUrl}/v1`,
@@ -226,22 +226,29 @@ const CLK_TCK = (() => {
 
 /** The CPU time (user + system, ms) in a `/proc/<pid>/stat` line. */
 function statCpuMs(stat) {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(stat);
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-/** The pids whose parent is `pid` (the app's workers under HTTP_WORKERS). */
-function childrenOf(pid) {
-  const children = [];
+/** Every process's `/proc/<pid>/stat` line, as [pid, line] (processes that exit meanwhile are left out). */
+function* procStats() {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+      yield [Number(entry), readFileSync(`/proc/${entry}/stat`, 'utf8')];
     } catch {
       // the process exited meanwhile
     }
   }
+}
+
+/** The fields of a stat line after the command name (which is in parentheses and may hold spaces). */
+const statFields = (stat) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+
+/** The pids whose parent is `pid` (the app's workers under HTTP_WORKERS). */
+function childrenOf(pid) {
+  const children = [];
+  for (const [each, stat] of procStats()) if (Number(statFields(stat)[1]) === pid) children.push(each);
   return children;
 }
 
@@ -266,15 +273,7 @@ function cpuMs(pid) {
 function dbServerCpuMs() {
   if (MODE !== 'postgres') return null;
   const byPid = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.includes('(postgres)')) byPid.set(entry, statCpuMs(stat));
-    } catch {
-      // the process exited meanwhile
-    }
-  }
+  for (const [pid, stat] of procStats()) if (stat.includes('(postgres)')) byPid.set(pid, statCpuMs(stat));
   return byPid.size > 0 ? byPid : null;
 }
 
@@ -292,14 +291,12 @@ const benchCpuMs = () => {
   return (user + system) / 1000;
 };
 
-/** RSS (or another /proc status field, in KiB) of a process and its children together. */
-function rssKiB(pid, field = 'VmRSS') {
+/** RSS (or another /proc status field, in KiB) of these processes together; null when one cannot be read. */
+function rssKiB(pids, field = 'VmRSS') {
   try {
     let total = 0;
-    for (const each of processTree(pid)) {
-      const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(
-        readFileSync(`/proc/${each}/status`, 'utf8'),
-      );
+    for (const pid of pids) {
+      const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (!match) return null;
       total += Number(match[1]);
     }
@@ -811,16 +808,17 @@ async function main() {
     fake.options.tokenDelayMs = CFG.tokenDelayMs;
     fake.options.streamTokens = CFG.streamTokens;
     fake.resetStats();
+    const appProcesses = processTree(app.pid); // read once: the sampler below runs every 100 ms
     try {
       // resets VmHWM (peak RSS) where the kernel allows
-      for (const pid of processTree(app.pid)) writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      for (const pid of appProcesses) writeFileSync(`/proc/${pid}/clear_refs`, '5');
     } catch {
       /* not allowed: VmHWM then covers the whole run */
     }
-    const rssBefore = rssKiB(app.pid);
+    const rssBefore = rssKiB(appProcesses);
     let peak = rssBefore ?? 0;
     const sampler = setInterval(() => {
-      const rss = rssKiB(app.pid);
+      const rss = rssKiB(appProcesses);
       if (rss !== null && rss > peak) peak = rss;
     }, 100);
     const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
@@ -843,7 +841,7 @@ async function main() {
     clearInterval(sampler);
     agent.destroy();
     fake.options.tokenDelayMs = 0;
-    const hwm = rssKiB(app.pid, 'VmHWM');
+    const hwm = rssKiB(appProcesses, 'VmHWM');
     const ok = outcomes.filter((o) => o.status === 200 && o.completed === 1);
     const durations = ok.map((o) => o.ms);
     const firstBytes = ok.map((o) => o.firstByteMs);
@@ -991,10 +989,10 @@ function report(results, { appPid, workers }) {
   row('1. GET chat-sessions?limit=20', s.list);
   row('2. GET messages?limit=50', s.messages);
   row('3. POST message (OpenAI SDK → fake)', s.post);
-  const { processes: workerCount, ...one } = results.workers ?? {};
-  row(`1. (${workerCount} workers) GET chat-sessions`, one.list);
-  row(`2. (${workerCount} workers) GET messages`, one.messages);
-  row(`3. (${workerCount} workers) POST message`, one.post);
+  const { processes: workerCount, ...byWorkers } = results.workers ?? {};
+  row(`1. (${workerCount} workers) GET chat-sessions`, byWorkers.list);
+  row(`2. (${workerCount} workers) GET messages`, byWorkers.messages);
+  row(`3. (${workerCount} workers) POST message`, byWorkers.post);
   const perSide = `${CFG.bigRounds}×${CFG.bigRequests} req`;
   row(`4a. POST into fresh sessions (${perSide})`, s.bigFresh);
   row(`4b. POST into ${CFG.bigSessions} ${CFG.bigMessages}-msg sessions (${perSide})`, s.big);
@@ -1050,9 +1048,9 @@ function report(results, { appPid, workers }) {
     ['2. page', s.messages],
     ['3. POST', s.post],
     ['turn ceiling', c.turn],
-    [`1. list, ${workerCount} workers`, one.list],
-    [`2. page, ${workerCount} workers`, one.messages],
-    [`3. POST, ${workerCount} workers`, one.post],
+    [`1. list, ${workerCount} workers`, byWorkers.list],
+    [`2. page, ${workerCount} workers`, byWorkers.messages],
+    [`3. POST, ${workerCount} workers`, byWorkers.post],
   ].filter(([, r]) => r?.segments);
   if (paired.length) {
     console.log('\nSegment ratios to the db ceiling beside them (median in the table):');
@@ -1097,7 +1095,7 @@ function report(results, { appPid, workers }) {
   // the workers' rows are shown beside the targets, which are the app's as run (npm start: one process)
   for (const [scenarios, config] of [
     [s, asRun],
-    [one, ` (for comparison: ${workerCount} workers)`],
+    [byWorkers, ` (for comparison: ${workerCount} workers)`],
   ])
     for (const [key, label] of Object.entries(ceilingTargets)) {
       if (!scenarios[key] || xDbOf(scenarios[key]) === null) continue;
@@ -1107,7 +1105,7 @@ function report(results, { appPid, workers }) {
     }
   const errorCount = [
     ...['list', 'messages', 'post', 'bigFresh', 'big', 'login'].map((k) => s[k]),
-    ...Object.values(one),
+    ...Object.values(byWorkers),
   ]
     .filter(Boolean)
     .reduce((n, r) => n + r.errors + r.non2xx, 0);
