@@ -16,7 +16,10 @@ import { setUpSwagger } from './swagger.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** A client's `X-Request-Id` when it is sane, else a fresh UUID: `request.id`, in the request log and problem bodies. */
+/**
+ * A client's `X-Request-Id` when it is sane, else a fresh UUID: Fastify's `request.id`, which the request
+ * log, the `X-Request-Id` answer header and problem bodies carry.
+ */
 function requestIdFor(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
