@@ -65,6 +65,8 @@ async function createServerDatabases() {
   const admin = new pg.Client({ connectionString: server.toString() });
   await admin.connect();
   for (const name of Object.values(names)) await admin.query(`CREATE DATABASE ${name}`);
+  const setting = async (name) => (await admin.query(`SHOW ${name}`)).rows[0][name];
+  const settings = { version: await setting('server_version'), autovacuum: await setting('autovacuum') };
   await admin.end();
   cleanups.push(async () => {
     if (CFG.keepDatabases) return log(`kept databases ${Object.values(names).join(', ')}`);
@@ -79,7 +81,7 @@ async function createServerDatabases() {
     url.pathname = `/${name}`;
     return url.toString();
   };
-  return { appUrl: urlOf(names.app), ceilingUrl: urlOf(names.ceiling) };
+  return { appUrl: urlOf(names.app), ceilingUrl: urlOf(names.ceiling), settings };
 }
 
 // ---------------------------------------------------------------------------------------------- processes
@@ -547,8 +549,16 @@ async function main() {
 
   let databaseEnv;
   let ceilingEnv;
+  let databaseServer = null;
   if (MODE === 'postgres') {
     const dbs = await createServerDatabases();
+    databaseServer = dbs.settings;
+    log(
+      `PostgreSQL ${databaseServer.version}, autovacuum ${databaseServer.autovacuum}` +
+        (databaseServer.autovacuum === 'on'
+          ? ''
+          : ' (unlike a default server: dead rows of the turns are vacuumed only after the seeding)'),
+    );
     databaseEnv = { DATABASE_URL: dbs.appUrl };
     ceilingEnv = {
       FAKE_URL: fake.baseUrl,
@@ -897,7 +907,7 @@ async function main() {
     );
     if (file) profiles.push({ name: 'whole run', file: join(CFG.profileDir, file) });
   }
-  report(results, { appPid: app.pid, workers: app.workers });
+  report(results, { appPid: app.pid, workers: app.workers, databaseServer });
   if (profiles.length > 0) {
     console.log('\nCPU profiles (self time; node bench/profile-summary.js FILE --filter REGEX for more):');
     for (const { name, file } of profiles) {
@@ -951,7 +961,7 @@ function mean(...values) {
   return present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
 }
 
-function report(results, { appPid, workers }) {
+function report(results, { appPid, workers, databaseServer }) {
   const c = results.ceilings;
   // a ceiling round with errors is no ceiling: it is left out of the reference (and reported)
   const clean = (r) => (r && answeredCleanly(r) ? r.rps : undefined);
@@ -1034,7 +1044,7 @@ function report(results, { appPid, workers }) {
   const line = (cells) =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   console.log(
-    `\n=== bench (${MODE}) — the app as ${workers > 1 ? `${workers} processes (HTTP_WORKERS)` : 'one process'}${workerCount ? ` ("${workerCount} workers": HTTP_WORKERS=auto, measured after, same database)` : ''}; ${CFG.connections} connections × ${CFG.duration} s; ×db of scenarios 1–3 and the turn ceiling = the median of ${CFG.segments} segments' ratios,\n` +
+    `\n=== bench (${MODE}${databaseServer ? ` ${databaseServer.version}, autovacuum ${databaseServer.autovacuum}` : ''}) — the app as ${workers > 1 ? `${workers} processes (HTTP_WORKERS)` : 'one process'}${workerCount ? ` ("${workerCount} workers": HTTP_WORKERS=auto, measured after, same database)` : ''}; ${CFG.connections} connections × ${CFG.duration} s; ×db of scenarios 1–3 and the turn ceiling = the median of ${CFG.segments} segments' ratios,\n` +
       `each to the db ceiling run just before and after it (req/s and CPU: means of the segments); other rows: ratios to the mean of the ceiling rows (before/after);\n` +
       `CPU ms/req = CPU time of the serving process (app, its workers included, or ceiling; not PostgreSQL's, not the load generator's) per answered request;\n` +
       `db CPU = the same for the local PostgreSQL server's processes; bench CPU = this process's (load generator and OpenAI fake)`,
@@ -1067,6 +1077,11 @@ function report(results, { appPid, workers }) {
       `\n3. POST makes ×${fmt(xDbOf(s.post) / xDbOf(c.turn), 3)} of the turn ceiling (the ratio of their ratios to the db ceiling; a bare turn: ×${fmt(xDbOf(c.turn), 3)} of the db ceiling); ` +
         `mean context sent: app ${meanContext(s.post)}, turn ceiling ${meanContext(c.turn)}`,
     );
+    if (xDbOf(c.turn) < TARGETS.post)
+      console.log(
+        `   The turn ceiling itself is below the POST target (${TARGETS.post}): in this run, no server that ` +
+          'stores the turn and calls the LLM through the SDK, doing nothing else, would have met it.',
+      );
   }
   if (results.bigSession) {
     const b = results.bigSession;
@@ -1155,6 +1170,7 @@ function report(results, { appPid, workers }) {
   }
   const out = {
     mode: MODE,
+    databaseServer,
     at: new Date().toISOString(),
     node: process.version,
     cpus: cpus().length,
