@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/app-config.js';
+import { usableCpus } from '../src/config/usable-cpus.js';
 import { createSession, messagesUrl, newUser, STRONG_PASSWORD } from './utils/chat-helpers.js';
 import { startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 
@@ -163,9 +164,9 @@ describe('HTTP_WORKERS configuration', () => {
     expect(() => loadConfig({ HTTP_WORKERS: value })).toThrow(/HTTP_WORKERS must be auto or a number/);
   });
 
-  it('auto: one worker per CPU on a PostgreSQL server, one process on the embedded database', () => {
+  it('auto: one worker per usable CPU on a PostgreSQL server, one process on the embedded database', () => {
     const server = { DATABASE_URL: 'postgres://db.invalid/app' };
-    expect(loadConfig({ ...server, HTTP_WORKERS: 'auto' }).http.workers).toBe(availableParallelism());
+    expect(loadConfig({ ...server, HTTP_WORKERS: 'auto' }).http.workers).toBe(usableCpus());
     expect(loadConfig({ HTTP_WORKERS: 'auto' }).http.workers).toBe(1);
     expect(loadConfig({}).http.workers).toBe(1);
     expect(loadConfig({ ...server, HTTP_WORKERS: '3' }).http.workers).toBe(3);

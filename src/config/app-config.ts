@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { parseEnv } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -6,6 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvironmentVariables } from './env.schema.js';
 import { parseDuration } from './duration.js';
+import { usableCpus } from './usable-cpus.js';
 
 export type LlmProviderName = 'openai' | 'gemini' | 'echo';
 
@@ -141,10 +141,10 @@ function usesDatabaseServer(env: EnvironmentVariables): boolean {
   return Boolean(env.DATABASE_URL || env.POSTGRES_HOST || env.POSTGRES_DB);
 }
 
-/** `auto`: one worker per CPU on a PostgreSQL server, one process on the embedded database. */
+/** `auto`: one worker per usable CPU on a PostgreSQL server, one process on the embedded database. */
 function workersOf(env: EnvironmentVariables): number {
   if (env.HTTP_WORKERS !== 'auto') return Number(env.HTTP_WORKERS);
-  return usesDatabaseServer(env) ? availableParallelism() : 1;
+  return usesDatabaseServer(env) ? usableCpus() : 1;
 }
 
 function buildConfig(env: EnvironmentVariables): AppConfig {
