@@ -6,13 +6,16 @@ import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { newStats, startOpenAiFake } from './openai-fake.js';
 import { formatSummary, summarise } from './profile-summary.js';
+// The app's own rule for HTTP_WORKERS=auto (built by `npm run bench`), so that the workers' app is started
+// only when it would be more than one process.
+import { usableCpus } from '../dist/config/usable-cpus.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -296,9 +299,10 @@ const benchCpuMs = () => {
 /** RSS (or another /proc status field, in KiB) of these processes together; null when one cannot be read. */
 function rssKiB(pids, field = 'VmRSS') {
   try {
+    const pattern = new RegExp(`^${field}:\\s+(\\d+)`, 'm');
     let total = 0;
     for (const pid of pids) {
-      const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const match = pattern.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (!match) return null;
       total += Number(match[1]);
     }
@@ -719,9 +723,8 @@ async function main() {
     if (dbCeiling)
       results.ceilings.turn = await measureTurnCeiling(dbCeiling, fake, results.scenarios.post.context);
   }
-  // ---- scenarios 1–3 again with one worker per CPU (HTTP_WORKERS=auto), on the same database
-  const workersWanted =
-    CFG.compareWorkers && !CFG.profile && MODE === 'postgres' && availableParallelism() > 1;
+  // ---- scenarios 1–3 again with one worker per usable CPU (HTTP_WORKERS=auto), on the same database
+  const workersWanted = CFG.compareWorkers && !CFG.profile && MODE === 'postgres' && usableCpus() > 1;
   if (workersWanted && app.workers === 1 && ['list', 'messages', 'post'].some(wants)) {
     const pooled = await startApp(databaseEnv, fake.baseUrl, { HTTP_WORKERS: 'auto' });
     cleanups.push(() => stopChild(pooled.child));
