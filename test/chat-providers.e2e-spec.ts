@@ -282,6 +282,24 @@ describe('chat with real provider adapters against the OpenAI and Gemini fakes',
       },
     );
 
+    it.each([
+      ['OpenAI', 429, 503, 'OpenAI rate limit reached (HTTP 429)'],
+      ['OpenAI', 500, 502, 'OpenAI request failed (HTTP 500)'],
+      ['Gemini', 429, 503, 'Gemini rate limit reached (HTTP 429)'],
+      ['Gemini', 500, 502, 'Gemini request failed (HTTP 500)'],
+    ])(
+      'a plain POST whose %s fake answers %i → %i problem whose detail says why, as the stored answer does',
+      async (name, upstream, status, reason) => {
+        const session = await createSession(http, user.auth, { provider: name.toLowerCase() });
+        (name === 'OpenAI' ? openai : gemini).fail(upstream);
+        const res = await post(session.id, 'why did it fail?');
+        expectProblem(res, status);
+        expect(res.body.detail).toMatch(new RegExp(`^${reason.replace(/[()]/g, '\\$&')}`));
+        const stored = await allMessages(http, user.auth, session.id);
+        expect(stored.at(-1)?.error).toBe(res.body.detail);
+      },
+    );
+
     it('a session deleted while its answer is being generated → a 4xx problem (not 500), and the session stays gone', async () => {
       const session = await createSession(http, user.auth);
       openai.reply('Too late.', { delayMs: 700 });

@@ -13,6 +13,8 @@ export interface FieldError {
 export interface StyledException {
   bodyFor?(style: ErrorStyle): Record<string, unknown> | undefined;
   headers?(): Record<string, string>;
+  /** A 5xx whose message is meant for the client (an upstream's failure, not ours): shown, not masked. */
+  readonly publicDetail?: boolean;
 }
 
 /** A request body or query that failed validation; the filter renders it in the route family's shape. */

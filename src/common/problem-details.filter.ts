@@ -52,7 +52,8 @@ function statusOf(exception: unknown): number {
 }
 
 function clientMessage(exception: unknown, status: number): string {
-  if (status >= 500) return 'An unexpected error occurred.';
+  const isPublic = (exception as StyledException | null)?.publicDetail === true;
+  if (status >= 500 && !isPublic) return 'An unexpected error occurred.';
   if (exception instanceof HttpException) {
     const response = exception.getResponse();
     if (typeof response === 'string') return response;

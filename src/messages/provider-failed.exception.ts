@@ -5,6 +5,9 @@ import type { LlmError } from '../llm/llm-provider.js';
 
 /** The provider could not answer: 502 upstream error, 503 rate limited or not configured, 504 timeout. */
 export class ProviderFailedException extends HttpException implements StyledException {
+  /** The provider's failure, its API key masked (LlmErrorFactory): the client is told why. */
+  readonly publicDetail = true;
+
   constructor(readonly llmError: LlmError) {
     super(llmError.message, llmError.httpStatus);
   }
