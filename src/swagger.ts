@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { mendNullables } from './openapi-nullable.js';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -35,7 +36,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('admin', 'Administrators only.')
     .addTag('health', 'Liveness and readiness.')
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config);
+  mendNullables(document);
+  return document;
 }
 
 /** Swagger UI at /docs, the OpenAPI JSON at /docs-json. */
