@@ -245,6 +245,24 @@ describe('native auth: /api/v1/auth/*', () => {
       expect(unknown.text).not.toContain('access_token');
     });
 
+    it('sends WWW-Authenticate with the 401 of a failed login, refresh or verify, as with every native 401', async () => {
+      const failures = {
+        login: await http
+          .post(`${AUTH}/login`)
+          .send({ username: user.username, password: OTHER_STRONG_PASSWORD }),
+        refresh: await refresh('A'.repeat(43)),
+        verify: await http.post(`${AUTH}/verify`).send({ token: 'garbage' }),
+        me: await http.get(`${AUTH}/me`),
+      };
+      for (const [route, res] of Object.entries(failures)) {
+        expectProblem(res, 401);
+        expect({ route, header: res.headers['www-authenticate'] }).toEqual({
+          route,
+          header: 'Bearer realm="api"',
+        });
+      }
+    });
+
     it('rejects a login without a password as a 400 problem (not a 401)', async () => {
       expectFieldProblem(await http.post(`${AUTH}/login`).send({ username: user.username }), 'password');
       expectFieldProblem(await http.post(`${AUTH}/login`).send({ password: STRONG_PASSWORD }), 'username');

@@ -1,13 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Post,
-  Req,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblemResponses } from '../common/api-errors.decorator.js';
@@ -108,7 +99,7 @@ export class AuthController {
   ])
   verify(@Body() dto: VerifyDto): Record<string, never> {
     if (!this.auth.isValidAccessToken(dto.token))
-      throw new UnauthorizedException('Token is invalid or expired.');
+      throw new AuthenticationFailedException('invalid', 'Token is invalid or expired.');
     return {};
   }
 

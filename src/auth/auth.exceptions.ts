@@ -2,13 +2,16 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import type { ErrorStyle } from '../common/error-style.js';
 import type { StyledException } from '../common/exceptions.js';
 
-/** 401: no credentials, or credentials that are forged, expired, revoked or of the wrong kind. */
+/**
+ * 401: no credentials, or credentials that are forged, expired, revoked or of the wrong kind (a login's
+ * password or a refresh token included). Every native 401 carries WWW-Authenticate, as RFC 9110 requires.
+ */
 export class AuthenticationFailedException extends HttpException implements StyledException {
-  constructor(readonly reason: 'missing' | 'invalid') {
-    super(
-      reason === 'missing' ? 'Authentication required.' : 'Invalid or expired credentials.',
-      HttpStatus.UNAUTHORIZED,
-    );
+  constructor(
+    readonly reason: 'missing' | 'invalid',
+    detail = reason === 'missing' ? 'Authentication required.' : 'Invalid or expired credentials.',
+  ) {
+    super(detail, HttpStatus.UNAUTHORIZED);
   }
 
   headers(): Record<string, string> {

@@ -1,7 +1,8 @@
-import { ConflictException, UnauthorizedException } from '@nestjs/common';
+import { ConflictException } from '@nestjs/common';
 import { RequestValidationException } from '../common/exceptions.js';
 import { mapErrors } from '../common/map-errors.js';
 import { UsernameTakenError, WeakPasswordError } from '../users/users.service.js';
+import { AuthenticationFailedException } from './auth.exceptions.js';
 import { InvalidCredentialsError } from './credentials.service.js';
 import { InvalidRefreshTokenError } from './tokens/refresh-tokens.service.js';
 
@@ -16,7 +17,7 @@ export function withNativeAuthErrors<T>(operation: Promise<T>): Promise<T> {
           (e as WeakPasswordError).reasons.map((message) => ({ field: 'password', message })),
         ),
     ],
-    [InvalidCredentialsError, (e) => new UnauthorizedException(e.message)],
-    [InvalidRefreshTokenError, (e) => new UnauthorizedException(e.message)],
+    [InvalidCredentialsError, (e) => new AuthenticationFailedException('invalid', e.message)],
+    [InvalidRefreshTokenError, (e) => new AuthenticationFailedException('invalid', e.message)],
   ]);
 }

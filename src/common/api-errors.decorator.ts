@@ -66,12 +66,17 @@ const PROBLEMS: Record<ProblemStatus, { description: string; detail: string }> =
 };
 
 const RETRY_AFTER: HeadersObject = {
-  'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again.',
+    required: true,
+    schema: { type: 'integer' },
+  },
 };
 
 const WWW_AUTHENTICATE: HeadersObject = {
   'WWW-Authenticate': {
     description: 'The scheme to authenticate with.',
+    required: true,
     schema: { type: 'string', example: 'Bearer realm="api"' },
   },
 };
