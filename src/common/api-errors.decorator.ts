@@ -51,13 +51,13 @@ const PROBLEMS: Record<ProblemStatus, { description: string; detail: string }> =
     description:
       'The provider answered with an error. The user message stays stored; the assistant message is ' +
       'stored with `status: "failed"` and `error`.',
-    detail: 'OpenAI request failed: 500 Internal Server Error',
+    detail: 'OpenAI request failed (HTTP 500): 500 Internal Server Error',
   },
   503: {
     description:
       'The provider is rate-limited or not configured on this server. Both messages are stored, the ' +
       'answer as failed.',
-    detail: 'The gemini provider is not configured on this server',
+    detail: 'OpenAI rate limit reached (HTTP 429)',
   },
   504: {
     description: 'The provider did not answer in time. Both messages are stored, the answer as failed.',
