@@ -16,7 +16,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         type: 'apiKey',
         in: 'header',
         name: 'Authorization',
-        description: 'Enter `Token <token>`, with the token from `POST /api/v1/accounts/login/`.',
+        description:
+          'Enter `Token <token>`, with the personal token from `POST /api/v1/accounts/login/`. ' +
+          'Accepted wherever a Bearer access token is.',
       },
       'token',
     )

@@ -222,7 +222,7 @@ describe('OpenAPI document (/docs-json)', () => {
     );
   });
 
-  it('documents the security of each route: bearer, Token for quick-chat, none when public', () => {
+  it('documents the security of each route: bearer or Token (Token first on quick-chat), none when public', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.components.securitySchemes.token).toMatchObject({
       type: 'apiKey',
@@ -233,7 +233,7 @@ describe('OpenAPI document (/docs-json)', () => {
       const schemes = (op.security ?? []).flatMap((requirement) => Object.keys(requirement));
       const path = key.split(' ')[1];
       let expected: string[] = [];
-      if (!PUBLIC.has(key)) expected = QUICK_CHAT.test(path) ? ['token', 'bearer'] : ['bearer'];
+      if (!PUBLIC.has(key)) expected = QUICK_CHAT.test(path) ? ['token', 'bearer'] : ['bearer', 'token'];
       expect({ key, schemes }).toEqual({ key, schemes: expected });
       if (!PUBLIC.has(key)) expect({ key, has401: '401' in op.responses }).toEqual({ key, has401: true });
     }

@@ -1,12 +1,13 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCallerAuth } from '../common/decorators.js';
 import { ApiProblemResponses } from '../common/api-errors.decorator.js';
 import { StatsDto } from './dto/stats.dto.js';
 import { Roles, RolesGuard } from './roles.guard.js';
 import { Stats, StatsService } from './stats.service.js';
 
 @ApiTags('admin')
-@ApiBearerAuth('bearer')
+@ApiCallerAuth()
 @ApiProblemResponses(401, 403)
 @Roles('admin')
 @UseGuards(RolesGuard)

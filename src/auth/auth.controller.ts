@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblemResponses } from '../common/api-errors.decorator.js';
-import { CurrentUser, Public } from '../common/decorators.js';
+import { ApiCallerAuth, CurrentUser, Public } from '../common/decorators.js';
 import { UsersService } from '../users/users.service.js';
 import type { AuthUser } from './auth-user.js';
 import { AuthService } from './auth.service.js';
@@ -73,7 +73,7 @@ export class AuthController {
   }
 
   /** Revokes the login's refresh family; the access token lapses at its expiry. */
-  @ApiBearerAuth('bearer')
+  @ApiCallerAuth()
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiProblemResponses(400, 401)
@@ -104,7 +104,7 @@ export class AuthController {
   }
 
   /** The caller's account. */
-  @ApiBearerAuth('bearer')
+  @ApiCallerAuth()
   @Get('me')
   @ApiProblemResponses(401)
   async me(@CurrentUser() caller: AuthUser): Promise<UserDto> {

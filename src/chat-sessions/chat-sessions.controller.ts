@@ -10,10 +10,10 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ApiProblemResponses, BAD_PAGE_QUERY, ProblemResponse } from '../common/api-errors.decorator.js';
-import { CurrentUser } from '../common/decorators.js';
+import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
 import { ChatSessionsService, SessionFields } from './chat-sessions.service.js';
 import {
   ChatSessionDto,
@@ -44,7 +44,7 @@ const INVALID_SESSION_FIELDS: ProblemResponse = [
 ];
 
 @ApiTags('chat sessions')
-@ApiBearerAuth('bearer')
+@ApiCallerAuth()
 @ApiProblemResponses(401)
 @Controller('api/v1/chat-sessions')
 export class ChatSessionsController {

@@ -1,11 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuthService } from '../auth/auth.service.js';
 import { InvalidCredentialsError } from '../auth/credentials.service.js';
 import { ApiSeedAuthRequired, ApiSeedError, ApiSeedLoginThrottled } from '../common/api-errors.decorator.js';
-import { CurrentUser, Public } from '../common/decorators.js';
+import { ApiCallerAuth, CurrentUser, Public } from '../common/decorators.js';
 import { SeedResponseException } from '../common/exceptions.js';
 import { mapErrors } from '../common/map-errors.js';
 import { QuickChatRegisterDto, SeedLoginDto } from './dto/seed-auth.dto.js';
@@ -73,8 +73,7 @@ export class QuickChatAccountsController {
   }
 
   /** Revokes the token used (or, with a Bearer token, its login's refresh family). */
-  @ApiBearerAuth('bearer')
-  @ApiSecurity('token')
+  @ApiCallerAuth('token')
   @Post('logout')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: QuickChatLoggedOutDto, description: 'The token no longer works.' })

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { ApiSeedAuthRequired, ApiSeedError, ApiSeedProviderErrors } from '../common/api-errors.decorator.js';
-import { CurrentUser } from '../common/decorators.js';
+import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
 import { ChatTurnService } from '../messages/chat-turn.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { QuickChatMessageDto } from './dto/seed-chat.dto.js';
@@ -31,8 +31,7 @@ const SESSION_NOT_FOUND = ApiSeedError(404, "Unknown session, or another user's.
 
 /** The quick-chat seed's chat API (`/api/v1/chat/*`), byte for byte. Auth: `Token <token>` or `Bearer <jwt>`. */
 @ApiTags('seed-compatible chat')
-@ApiBearerAuth('bearer') // listed second: `Token` is this API's own scheme
-@ApiSecurity('token')
+@ApiCallerAuth('token') // `Token` first: this API's own scheme
 @ApiSeedAuthRequired('quick-chat')
 @Controller('api/v1/chat')
 export class QuickChatController {

@@ -11,12 +11,12 @@ import {
   Post,
   Put,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { ChatSession } from '../chat-sessions/chat-session.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { ApiSeedAuthRequired, ApiSeedError, ApiSeedProviderErrors } from '../common/api-errors.decorator.js';
-import { CurrentUser } from '../common/decorators.js';
+import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
 import { ChatTurnService } from '../messages/chat-turn.service.js';
 import { Exchange, MessagesService } from '../messages/messages.service.js';
 import { SeedPromptDto, SeedSessionDto } from './dto/seed-chat.dto.js';
@@ -67,7 +67,7 @@ const TITLE_INVALID = ApiSeedError(400, 'The title is not a string, or longer th
 
 /** The sessions seed's `/chatsessions/*` API, at the root and under `/api/`. Auth: `Bearer <access>`. */
 @ApiTags('seed-compatible chat')
-@ApiBearerAuth('bearer')
+@ApiCallerAuth()
 @ApiSeedAuthRequired('sessions-seed')
 @Controller(['chatsessions', 'api/chatsessions'])
 export class SessionsSeedChatController {

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PageQueryDto } from '../chat-sessions/dto/chat-session.dto.js';
 import { ApiProblemResponses, BAD_PAGE_QUERY } from '../common/api-errors.decorator.js';
-import { CurrentUser } from '../common/decorators.js';
+import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
 import { SseStream } from '../common/sse-stream.js';
 import { ChatStreamService } from './chat-stream.service.js';
 import { ChatTurnService } from './chat-turn.service.js';
@@ -13,7 +13,7 @@ import { ApiChatTurnResponses } from './messages.api-docs.js';
 import { MessagesService } from './messages.service.js';
 
 @ApiTags('messages')
-@ApiBearerAuth('bearer')
+@ApiCallerAuth()
 @ApiParam({ name: 'id', format: 'uuid', description: 'The chat session id.' })
 @ApiProblemResponses(401, 404)
 @Controller('api/v1/chat-sessions/:id/messages')
