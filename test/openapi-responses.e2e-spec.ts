@@ -42,6 +42,9 @@ interface Caller {
   token: { scheme: Scheme; value: string };
 }
 
+/** A stream's `message.created` and `message.completed` events carry message objects, as documented. */
+const MESSAGE_EVENTS = /^event: (message\.created|message\.completed)\ndata: (.*)$/gm;
+const MESSAGE = { $ref: '#/components/schemas/MessageDto' };
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 /** Failed logins before a 429 (per account and per client address; addresses come from X-Forwarded-For). */
 const MAX_FAILURES = 3;
@@ -115,6 +118,12 @@ describe('real responses validate against the served OpenAPI document', () => {
     return validate;
   }
 
+  function expectValid(where: string, schema: object, value: unknown): void {
+    const validate = validatorFor(schema);
+    validate(value);
+    expect({ where, value, errors: validate.errors ?? null }).toEqual({ where, value, errors: null });
+  }
+
   /** Checks one real answer against the document and records what it exercised. */
   function check(method: Method, url: string, call: Call, res: Response): void {
     const found = operationOf(method, url);
@@ -137,14 +146,11 @@ describe('real responses validate against the served OpenAPI document', () => {
         mediaType,
         documented: expect.arrayContaining([mediaType]),
       });
-      const value = mediaType === 'text/event-stream' ? res.text : (res.body as unknown);
-      const validate = validatorFor(media?.schema ?? {});
-      validate(value);
-      expect({ where, body: value, errors: validate.errors ?? null }).toEqual({
-        where,
-        body: value,
-        errors: null,
-      });
+      const stream = mediaType === 'text/event-stream';
+      expectValid(where, media?.schema ?? {}, stream ? res.text : (res.body as unknown));
+      if (stream)
+        for (const [, event, data] of res.text.matchAll(MESSAGE_EVENTS))
+          expectValid(`${where} ${event}`, MESSAGE, JSON.parse(data) as unknown);
     }
     for (const [name, header] of Object.entries(documented.headers ?? {})) {
       if (header.required)
