@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RequestValidationException } from '../common/exceptions.js';
-import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
+import { decodeCursor, encodeCursor, isCursorTimestamp, UUID_PATTERN } from '../common/keyset-cursor.js';
 import { Sql, type Statement } from '../database/sql.js';
 import { isoFromTimestamptz } from '../database/timestamps.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
@@ -109,11 +109,7 @@ const PURGE_IDLE: Statement = {
 
 type ActivityKey = [string, string];
 const isActivityKey = (key: unknown[]): key is ActivityKey =>
-  key.length === 2 &&
-  typeof key[0] === 'string' &&
-  !Number.isNaN(Date.parse(key[0])) &&
-  typeof key[1] === 'string' &&
-  UUID_PATTERN.test(key[1]);
+  key.length === 2 && isCursorTimestamp(key[0]) && typeof key[1] === 'string' && UUID_PATTERN.test(key[1]);
 
 /** A user's chat sessions; every query is scoped to the owner. */
 @Injectable()
