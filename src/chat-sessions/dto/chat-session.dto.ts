@@ -1,7 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
-import { NoNulBytes } from '../../common/dto-validators.js';
 import { hasOnlyKeys } from '../../common/validation.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
 import type { ChatSession } from '../chat-session.js';
@@ -13,14 +12,12 @@ export class CreateChatSessionDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @NoNulBytes()
   title?: string | null;
 
   /** Instructions given to the model before the conversation; up to 20,000 characters. */
   @IsOptional()
   @IsString()
   @MaxLength(20000)
-  @NoNulBytes()
   system_prompt?: string | null;
 
   /** `openai`, `gemini` or `echo`; must be configured on the server. Null or omitted: the server's default. */
