@@ -131,7 +131,7 @@ export class ChatTurnService {
       if (storeError instanceof SessionNotFoundException) return storeError;
       throw storeError;
     }
-    return new ProviderFailedException(cause);
+    return new ProviderFailedException(cause, turn.session.id);
   }
 
   private unexpected(provider: LlmProviderName, error: unknown): LlmError {
