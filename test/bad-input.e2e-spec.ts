@@ -109,6 +109,22 @@ const native: Row[] = [
     expect: { field: 'system_prompt' },
   },
   {
+    name: 'session create: a Gemini model name with path segments',
+    method: 'post',
+    path: SESSIONS,
+    auth: 'bearer',
+    body: { provider: 'gemini', model: 'gemini-2.0-flash/../../x' },
+    expect: { field: 'model' },
+  },
+  {
+    name: 'session patch: to Gemini with a model name with path segments',
+    method: 'patch',
+    path: `${SESSIONS}/:id`,
+    auth: 'bearer',
+    body: { provider: 'gemini', model: 'tunedModels/x' },
+    expect: { field: 'model' },
+  },
+  {
     name: 'message: a lone surrogate in the content',
     method: 'post',
     path: messagesUrl(':id'),
@@ -285,7 +301,13 @@ describe('bad input → 400 naming the field, in each family’s shape; never 50
   let sessionId: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ LOGIN_MAX_FAILURES: '1000' });
+    // Gemini configured (never called: every Gemini row is refused) so that its model rule applies
+    t = await startTestApp({
+      LOGIN_MAX_FAILURES: '1000',
+      LLM_PROVIDER: 'echo',
+      GEMINI_API_KEY: 'unused',
+      GEMINI_BASE_URL: 'http://127.0.0.1:9',
+    });
     ({ http, seen } = watchedAgent(t.baseUrl));
     const user = await newUser(http, 'badin');
     credentials.bearer = user.auth;
@@ -321,7 +343,13 @@ describe('bad input → 400 naming the field, in each family’s shape; never 50
 
   it('the session and its one exchange are untouched by the rejected writes', async () => {
     const res = await http.get(`${SESSIONS}/${sessionId}`).set('Authorization', credentials.bearer);
-    expect(res.body).toMatchObject({ title: 'first', system_prompt: null, message_count: 2 });
+    expect(res.body).toMatchObject({
+      title: 'first',
+      system_prompt: null,
+      provider: null,
+      model: null,
+      message_count: 2,
+    });
   });
 
   it('no answer leaked a stack trace or a hash', () => {

@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLen
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { hasOnlyKeys } from '../../common/validation.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
+import { MODEL_NAME } from '../../llm/model-name.js';
 import type { ChatSession } from '../chat-session.js';
 
 const PROVIDERS: LlmProviderName[] = ['openai', 'gemini', 'echo'];
@@ -25,12 +26,12 @@ export class CreateChatSessionDto {
   @IsIn(PROVIDERS)
   provider?: LlmProviderName | null;
 
-  /** A model of that provider; omitted: the provider's configured default. */
+  /** A model of that provider (Gemini's: letters, digits and . - _ only); omitted: the provider's configured default. */
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
-  @Matches(/^[\w.:/@-]+$/, { message: 'model may contain only letters, digits and . : / @ - _' })
+  @Matches(MODEL_NAME, { message: 'model may contain only letters, digits and . : / @ - _' })
   model?: string | null;
 }
 
