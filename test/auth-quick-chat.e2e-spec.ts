@@ -132,9 +132,14 @@ describe('quick-chat accounts: /api/v1/accounts/*', () => {
       expectSeedBody(unknown, 400, wrong.body);
     });
 
-    it('login without a password → 400 {"password": ["This field is required."]}', async () => {
-      const res = await http.post(url('login')).send({ username: uniqueUsername('qc') });
-      expectSeedBody(res, 400, { password: ['This field is required.'] });
+    it('login without a password, or with an empty one → 400 {"error": "Username and password are required."}', async () => {
+      for (const body of [
+        { username: uniqueUsername('qc') },
+        { username: uniqueUsername('qc'), password: '' },
+      ]) {
+        const res = await http.post(url('login')).send(body);
+        expectSeedBody(res, 400, { error: 'Username and password are required.' });
+      }
     });
 
     it('logout with the Token → 200 {"message": "Successfully logged out."}; the token stops working at once', async () => {

@@ -125,6 +125,14 @@ describe('messages: /api/v1/chat-sessions/:id/messages (echo provider)', () => {
       expect(content.startsWith(after.title.replace(/…$/, '').trimEnd())).toBe(true);
     });
 
+    it('a title cut at an emoji does not split it (no U+FFFD in its place)', async () => {
+      for (const emoji of ['😀', '👩‍👩‍👧', '🇵🇹']) {
+        const session = await createSession(http, user.auth);
+        await sendMessage(http, user.auth, session.id, `${'a'.repeat(58)}${emoji} and more words after it`);
+        expect((await getSession(session.id)).title).toBe(`${'a'.repeat(58)}…`);
+      }
+    });
+
     it('a session with a title keeps it', async () => {
       const session = await createSession(http, user.auth, { title: 'Named by me' });
       await sendMessage(http, user.auth, session.id, 'first message');

@@ -12,6 +12,7 @@ import {
   messagesUrl,
   newUser,
   sendMessage,
+  UUID,
 } from './utils/chat-helpers.js';
 import { startTestApp, TestApp } from './utils/test-app.js';
 
@@ -393,6 +394,29 @@ describe('chat with real provider adapters against the OpenAI and Gemini fakes',
         ['assistant', 'Quick first.'],
         ['user', 'quick two'],
       ]);
+    });
+
+    it('quick-chat: a failed first message → 502 {error, session_id}: the new session it is stored in', async () => {
+      const quick = await newUser(http, 'provq');
+      openai.fail(500);
+      const failed = await http
+        .post('/api/v1/chat/')
+        .set('Authorization', quick.auth)
+        .send({ message: 'first fails' });
+      errorBodies.push(failed.text);
+      expect(failed.status).toBe(502);
+      expect(failed.headers['content-type']).toMatch(/^application\/json/);
+      expect(failed.body).toEqual({ error: expect.any(String), session_id: expect.stringMatching(UUID) });
+      const sessionId = failed.body.session_id as string;
+      // the client can find the session it was told of, and go on in it
+      const history = await http.get('/api/v1/chat/chats-history/').set('Authorization', quick.auth);
+      expect(history.body.map((h: { session_id: string }) => h.session_id)).toEqual([sessionId]);
+      openai.reply('Second time lucky.');
+      const retried = await http
+        .post('/api/v1/chat/')
+        .set('Authorization', quick.auth)
+        .send({ session_id: sessionId, message: 'try again' });
+      expect(retried.body).toEqual({ session_id: sessionId, message: 'Second time lucky.' });
     });
 
     it('sessions seed: a provider failure → 502 {"error": ...}; timeout → 504', async () => {

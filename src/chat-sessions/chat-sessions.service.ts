@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { RequestValidationException } from '../common/exceptions.js';
-import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
+import { decodeCursor, encodeCursor, isCursorTimestamp, UUID_PATTERN } from '../common/keyset-cursor.js';
 import { Sql, type Statement } from '../database/sql.js';
 import { isoFromTimestamptz } from '../database/timestamps.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
+import { modelNameProblem } from '../llm/model-name.js';
 import type { ChatSession } from './chat-session.js';
 import { SessionNotFoundException } from './chat-session.errors.js';
 
@@ -109,11 +110,7 @@ const PURGE_IDLE: Statement = {
 
 type ActivityKey = [string, string];
 const isActivityKey = (key: unknown[]): key is ActivityKey =>
-  key.length === 2 &&
-  typeof key[0] === 'string' &&
-  !Number.isNaN(Date.parse(key[0])) &&
-  typeof key[1] === 'string' &&
-  UUID_PATTERN.test(key[1]);
+  key.length === 2 && isCursorTimestamp(key[0]) && typeof key[1] === 'string' && UUID_PATTERN.test(key[1]);
 
 /** A user's chat sessions; every query is scoped to the owner. */
 @Injectable()
@@ -125,6 +122,7 @@ export class ChatSessionsService {
 
   async create(userId: string, fields: SessionFields): Promise<ChatSession> {
     this.assertProviderConfigured(fields.provider);
+    this.assertModelFits(fields.provider ?? null, fields.model ?? null);
     const [row] = await this.sql.rows<SessionRow>(INSERT, [
       userId,
       fields.title ?? null,
@@ -169,8 +167,12 @@ export class ChatSessionsService {
 
   /** Sets the given fields (undefined: left alone, null: cleared) and marks the session active. */
   async update(userId: string, id: string, fields: SessionFields): Promise<ChatSession> {
-    await this.get(userId, id); // an unknown session is 404 before an unconfigured provider is 400
+    const current = await this.get(userId, id); // an unknown session is 404 before a bad field is 400
     this.assertProviderConfigured(fields.provider);
+    this.assertModelFits(
+      fields.provider === undefined ? current.provider : fields.provider,
+      fields.model === undefined ? current.model : fields.model,
+    );
     const given = (Object.keys(FIELD_COLUMNS) as (keyof SessionFields)[]).filter(
       (f) => fields[f] !== undefined,
     );
@@ -197,6 +199,13 @@ export class ChatSessionsService {
       userId,
     ]);
     return n;
+  }
+
+  /** The model must be a name its provider (the session's, else the default) can take. */
+  private assertModelFits(provider: LlmProviderName | null, model: string | null): void {
+    const problem =
+      model === null ? undefined : modelNameProblem(provider ?? this.llm.defaultProvider, model);
+    if (problem) throw new RequestValidationException([{ field: 'model', message: problem }]);
   }
 
   private assertProviderConfigured(provider: LlmProviderName | null | undefined): void {

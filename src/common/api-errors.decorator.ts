@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath, type HeadersObject } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 import { ProblemDetailsDto } from './dto/problem-details.dto.js';
-import { SeedDetailErrorDto, SeedErrorDto } from './dto/seed-errors.dto.js';
+import { SeedDetailErrorDto, SeedErrorDto, SeedFailedTurnDto } from './dto/seed-errors.dto.js';
 
 type ApiDecorator = MethodDecorator & ClassDecorator;
 
@@ -137,7 +137,8 @@ export function ApiProblemResponses(...responses: ProblemResponse[]): ApiDecorat
  * `{"detail": …}` (with SimpleJWT's `code` where it has one), or Django REST Framework's per-field
  * lists `{"field": ["message", …]}`.
  */
-export type SeedErrorBody = { error: string } | { detail: string; code?: string } | Record<string, string[]>;
+export type SeedErrorBody =
+  { error: string; session_id?: string } | { detail: string; code?: string } | Record<string, string[]>;
 
 const DRF_FIELD_ERRORS = {
   type: 'object',
@@ -146,6 +147,8 @@ const DRF_FIELD_ERRORS = {
 };
 
 function seedSchemaOf(body: SeedErrorBody): Record<string, unknown> {
+  if ('session_id' in body && typeof body.session_id === 'string')
+    return { $ref: getSchemaPath(SeedFailedTurnDto) };
   if ('error' in body && typeof body.error === 'string') return { $ref: getSchemaPath(SeedErrorDto) };
   if ('detail' in body && typeof body.detail === 'string') return { $ref: getSchemaPath(SeedDetailErrorDto) };
   return DRF_FIELD_ERRORS;
@@ -163,7 +166,7 @@ export function ApiSeedError(status: number, description: string, ...bodies: See
     bodies.map((body) => [String(Object.values(body).flat()[0]), { value: body }]),
   );
   return applyDecorators(
-    ApiExtraModels(SeedErrorDto, SeedDetailErrorDto),
+    ApiExtraModels(SeedErrorDto, SeedFailedTurnDto, SeedDetailErrorDto),
     ApiResponse({
       status,
       description,
@@ -198,10 +201,16 @@ export const ApiSeedLoginThrottled = (): ApiDecorator =>
     detail: 'Request was throttled. Expected available in 60 seconds.',
   });
 
-/** 502/503/504 of the seed chat routes: the provider failed; the turn is stored, the answer as failed. */
-export const ApiSeedProviderErrors = (): ApiDecorator =>
+/**
+ * 502/503/504 of the seed chat routes: the provider failed; the turn is stored, the answer as failed.
+ * With `sessionId`, the body names the session too (the quick-chat chat may have created it).
+ */
+export const ApiSeedProviderErrors = (sessionId?: string): ApiDecorator =>
   applyDecorators(
-    ApiSeedError(502, PROBLEMS[502].description, { error: PROBLEMS[502].detail }),
-    ApiSeedError(503, PROBLEMS[503].description, { error: PROBLEMS[503].detail }),
-    ApiSeedError(504, PROBLEMS[504].description, { error: PROBLEMS[504].detail }),
+    ...([502, 503, 504] as const).map((status) =>
+      ApiSeedError(status, PROBLEMS[status].description, {
+        error: PROBLEMS[status].detail,
+        ...(sessionId ? { session_id: sessionId } : {}),
+      }),
+    ),
   );

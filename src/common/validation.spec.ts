@@ -2,7 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import { ArgumentMetadata, type Type, ValidationPipe } from '@nestjs/common';
 import { PageQueryDto } from '../chat-sessions/dto/chat-session.dto.js';
 import { SendMessageDto } from '../messages/dto/message.dto.js';
-import { createValidationPipe, type FastParsable, VALIDATION_OPTIONS } from './validation.js';
+import {
+  createValidationPipe,
+  type FastParsable,
+  unstorableTextErrors,
+  VALIDATION_OPTIONS,
+} from './validation.js';
 
 /** class-validator's verdict: the DTO, or the error it raised. */
 async function slowPath(metatype: Type, type: ArgumentMetadata['type'], value: unknown): Promise<unknown> {
@@ -84,5 +89,45 @@ describe.each(cases)('%s.fastParse', (_name, dto, type, samples) => {
       (s) => dto.fastParse(s) === undefined && JSON.stringify(s) !== '{}' && s !== null,
     );
     await expect(pipe.transform(invalid, { type, metatype: dto })).rejects.toThrow();
+  });
+});
+
+describe('unstorableTextErrors', () => {
+  it('finds NUL and unpaired surrogates anywhere, naming nested fields with dots', () => {
+    const body = {
+      ok: 'plain text, emoji 😀 and all',
+      nul: 'a\u0000b',
+      nested: { list: ['fine', 'x\ud800'] },
+      low: '\udc00 at the start',
+      reversed: '\udc00\ud800',
+      number: 1,
+      nothing: null,
+    };
+    expect(unstorableTextErrors(body)).toEqual([
+      { field: 'nul', message: 'Null characters are not allowed.' },
+      { field: 'low', message: 'Surrogate characters are not allowed: U+DC00.' },
+      { field: 'reversed', message: 'Surrogate characters are not allowed: U+DC00.' },
+      { field: 'nested.list.1', message: 'Surrogate characters are not allowed: U+D800.' },
+    ]);
+  });
+
+  it('finds nothing in well-formed text, and survives deep nesting', () => {
+    expect(unstorableTextErrors({ a: '😀', b: ['\ud83d\ude00'], c: 'é' })).toEqual([]);
+    let deep: unknown = 'a\u0000';
+    for (let i = 0; i < 100_000; i += 1) deep = [deep];
+    expect(unstorableTextErrors(deep)).toHaveLength(1);
+  });
+
+  it('the application pipe refuses it in a body or query with the field named, but not in a path parameter', async () => {
+    const pipe = createValidationPipe();
+    await expect(
+      pipe.transform({ content: 'a\u0000' }, { type: 'body', metatype: SendMessageDto }),
+    ).rejects.toMatchObject({
+      fieldErrors: [{ field: 'content', message: 'Null characters are not allowed.' }],
+    });
+    await expect(
+      pipe.transform({ cursor: 'a\ud800' }, { type: 'query', metatype: PageQueryDto }),
+    ).rejects.toThrow();
+    await expect(pipe.transform('a\u0000', { type: 'param', metatype: String })).resolves.toBe('a\u0000');
   });
 });

@@ -8,7 +8,7 @@ import { ApiSeedAuthRequired, ApiSeedError, ApiSeedLoginThrottled } from '../com
 import { ApiCallerAuth, CurrentUser, Public } from '../common/decorators.js';
 import { SeedResponseException } from '../common/exceptions.js';
 import { mapErrors } from '../common/map-errors.js';
-import { QuickChatRegisterDto, SeedLoginDto } from './dto/seed-auth.dto.js';
+import { QuickChatCredentialsDto, QuickChatRegisterDto } from './dto/seed-auth.dto.js';
 import {
   QuickChatLoggedOutDto,
   QuickChatLoginDto,
@@ -56,13 +56,14 @@ export class QuickChatAccountsController {
   @ApiOkResponse({ type: QuickChatLoginDto, description: 'Logged in.' })
   @ApiSeedError(
     400,
-    'Wrong username or password, or an inactive account (one generic answer), or a missing field.',
+    'Wrong username or password, or an inactive account (one generic answer); a missing or empty field; a field PostgreSQL cannot store.',
     { error: 'Invalid credentials.' },
-    { username: ['This field is required.'] },
+    { error: 'Username and password are required.' },
+    { username: ['Null characters are not allowed.'] },
   )
   @ApiSeedLoginThrottled()
   async login(
-    @Body() dto: SeedLoginDto,
+    @Body() dto: QuickChatCredentialsDto,
     @Req() request: FastifyRequest,
   ): Promise<{ token: string; user_id: string; username: string; message: string }> {
     const { user, token } = await mapErrors(

@@ -4,8 +4,11 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { ApiSeedAuthRequired, ApiSeedError, ApiSeedProviderErrors } from '../common/api-errors.decorator.js';
 import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
+import { SeedResponseException } from '../common/exceptions.js';
+import { mapErrors } from '../common/map-errors.js';
 import { ChatTurnService } from '../messages/chat-turn.service.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { ProviderFailedException } from '../messages/provider-failed.exception.js';
 import { QuickChatMessageDto } from './dto/seed-chat.dto.js';
 import {
   QuickChatHistoryEntryDto,
@@ -55,13 +58,25 @@ export class QuickChatController {
     { session_id: ['Not a valid string.'] },
   )
   @SESSION_NOT_FOUND
-  @ApiSeedProviderErrors()
+  @ApiSeedProviderErrors('a1b2c3d4-e5f6-4890-9234-56789abcdef0')
   async send(
     @CurrentUser() caller: AuthUser,
     @Body() dto: QuickChatMessageDto,
   ): Promise<{ session_id: string; message: string }> {
     const text = seedMessageText(dto.message, 'Message cannot be empty.');
-    const turn = await this.turns.send(caller, dto.session_id ?? null, text);
+    // The question is stored even when the provider fails: name its session, which may be new.
+    const turn = await mapErrors(this.turns.send(caller, dto.session_id ?? null, text), [
+      [
+        ProviderFailedException,
+        (e) => {
+          const { llmError, sessionId } = e as ProviderFailedException;
+          return new SeedResponseException(
+            { error: llmError.message, session_id: sessionId },
+            llmError.httpStatus,
+          );
+        },
+      ],
+    ]);
     return { session_id: turn.session.id, message: turn.assistantMessage.content };
   }
 

@@ -61,9 +61,12 @@ const A_SESSION = applyDecorators(
   ApiSeedError(404, "Unknown session, or another user's.", { error: 'Chat session not found' }),
 );
 
-const TITLE_INVALID = ApiSeedError(400, 'The title is not a string, or longer than 200 characters.', {
-  title: ['Ensure this field has no more than 200 characters.'],
-});
+const TITLE_INVALID = ApiSeedError(
+  400,
+  'The title is not a string, longer than 200 characters, or has a NUL character or a lone surrogate.',
+  { title: ['Ensure this field has no more than 200 characters.'] },
+  { title: ['Null characters are not allowed.'] },
+);
 
 /** The sessions seed's `/chatsessions/*` API, at the root and under `/api/`. Auth: `Bearer <access>`. */
 @ApiTags('seed-compatible chat')

@@ -12,6 +12,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { GEMINI_MODEL_NAME, MODEL_NAME } from '../llm/model-name.js';
 
 /** A duration such as `900`, `15m`, `12h` or `30d` (seconds when unitless). */
 export const DURATION_PATTERN = /^\d+\s*(ms|s|m|h|d)?$/;
@@ -80,14 +81,18 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   OPENAI_BASE_URL?: string;
-  @IsOptional() @IsString() @MinLength(1) OPENAI_MODEL = 'gpt-4o';
+  @IsOptional()
+  @Matches(MODEL_NAME, { message: 'OPENAI_MODEL may contain only letters, digits and . : / @ - _' })
+  OPENAI_MODEL = 'gpt-4o';
 
   @Transform(emptyToUndefined) @IsOptional() @IsString() GEMINI_API_KEY?: string;
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   GEMINI_BASE_URL?: string;
-  @IsOptional() @IsString() @MinLength(1) GEMINI_MODEL = 'gemini-2.0-flash';
+  @IsOptional()
+  @Matches(GEMINI_MODEL_NAME, { message: 'GEMINI_MODEL may contain only letters, digits and . - _' })
+  GEMINI_MODEL = 'gemini-2.0-flash';
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) LLM_TIMEOUT_MS = 60000;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(10) LLM_MAX_RETRIES = 2;

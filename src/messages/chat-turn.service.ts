@@ -131,7 +131,7 @@ export class ChatTurnService {
       if (storeError instanceof SessionNotFoundException) return storeError;
       throw storeError;
     }
-    return new ProviderFailedException(cause);
+    return new ProviderFailedException(cause, turn.session.id);
   }
 
   private unexpected(provider: LlmProviderName, error: unknown): LlmError {
@@ -152,7 +152,20 @@ export function sessionTitleFor(turn: TurnTarget): string | null {
   return turn.session.title === null ? titleFrom(turn.question.content) : null;
 }
 
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * The question's first characters, on one line, at most TITLE_LENGTH UTF-16 units. A long one is cut
+ * between two graphemes (what a reader sees as a character): never inside a surrogate pair, which
+ * PostgreSQL would store as U+FFFD, nor inside an emoji sequence or before a combining accent.
+ */
 export function titleFrom(content: string): string {
   const line = content.replace(/\s+/g, ' ').trim();
-  return line.length <= TITLE_LENGTH ? line : `${line.slice(0, TITLE_LENGTH - 1).trimEnd()}…`;
+  if (line.length <= TITLE_LENGTH) return line;
+  let end = 0;
+  for (const { index, segment } of graphemes.segment(line)) {
+    if (index + segment.length > TITLE_LENGTH - 1) break;
+    end = index + segment.length;
+  }
+  return `${line.slice(0, end).trimEnd()}…`;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ChatSession } from '../chat-sessions/chat-session.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
-import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
+import { decodeCursor, encodeCursor, isInt8Text, UUID_PATTERN } from '../common/keyset-cursor.js';
 import { Sql, type Statement } from '../database/sql.js';
 import type { LlmMessage, LlmProviderName, LlmResult } from '../llm/llm-provider.js';
 import type { ListedMessage, Message, MessageRole, MessageStatus } from './message.js';
@@ -223,8 +223,7 @@ const FINISH: Statement = {
 };
 
 type SeqKey = [string];
-const isSeqKey = (key: unknown[]): key is SeqKey =>
-  key.length === 1 && typeof key[0] === 'string' && /^\d{1,19}$/.test(key[0]);
+const isSeqKey = (key: unknown[]): key is SeqKey => key.length === 1 && isInt8Text(key[0]);
 
 /**
  * Message storage. Each write is one statement that also bumps the session's count and activity,

@@ -1,9 +1,9 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
-import { NoNulBytes } from '../../common/dto-validators.js';
 import { hasOnlyKeys } from '../../common/validation.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
+import { MODEL_NAME } from '../../llm/model-name.js';
 import type { ChatSession } from '../chat-session.js';
 
 const PROVIDERS: LlmProviderName[] = ['openai', 'gemini', 'echo'];
@@ -13,14 +13,12 @@ export class CreateChatSessionDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @NoNulBytes()
   title?: string | null;
 
   /** Instructions given to the model before the conversation; up to 20,000 characters. */
   @IsOptional()
   @IsString()
   @MaxLength(20000)
-  @NoNulBytes()
   system_prompt?: string | null;
 
   /** `openai`, `gemini` or `echo`; must be configured on the server. Null or omitted: the server's default. */
@@ -28,12 +26,12 @@ export class CreateChatSessionDto {
   @IsIn(PROVIDERS)
   provider?: LlmProviderName | null;
 
-  /** A model of that provider; omitted: the provider's configured default. */
+  /** A model of that provider (Gemini's: letters, digits and . - _ only); omitted: the provider's configured default. */
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
-  @Matches(/^[\w.:/@-]+$/, { message: 'model may contain only letters, digits and . : / @ - _' })
+  @Matches(MODEL_NAME, { message: 'model may contain only letters, digits and . : / @ - _' })
   model?: string | null;
 }
 

@@ -1,3 +1,5 @@
+import { HttpException } from '@nestjs/common';
+import { SeedResponseException } from '../../common/exceptions.js';
 import { DrfOptionalEmail, DrfRequiredString, DrfUsername } from './drf-fields.js';
 
 /** Quick-chat seed: `POST /api/v1/accounts/register/`. */
@@ -22,6 +24,22 @@ export class SeedLoginDto {
 
   @DrfRequiredString(1024)
   password!: string;
+}
+
+/**
+ * Quick-chat seed: `POST /api/v1/accounts/login/`. Its view checks `if not username or not password`
+ * and answers 400 `{"error": "Username and password are required."}`; other errors keep DRF's shape.
+ */
+export class QuickChatCredentialsDto extends SeedLoginDto {
+  static validationError(_errors: unknown, body: unknown): HttpException | undefined {
+    const { username, password } = (typeof body === 'object' && body !== null ? body : {}) as Record<
+      string,
+      unknown
+    >;
+    const filled = (value: unknown) => typeof value === 'string' && value !== '';
+    if (filled(username) && filled(password)) return undefined;
+    return new SeedResponseException({ error: 'Username and password are required.' }, 400);
+  }
 }
 
 /** Sessions seed: `POST /register/`. */

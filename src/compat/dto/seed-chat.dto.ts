@@ -1,6 +1,6 @@
 import { ApiHideProperty, ApiProperty } from '@nestjs/swagger';
 import { Allow, IsOptional, IsString, MaxLength } from 'class-validator';
-import { NoNulBytes } from '../../common/dto-validators.js';
+import { messageFieldErrors } from '../seed-message.js';
 
 /** Quick-chat seed: `POST /api/v1/chat/`. */
 export class QuickChatMessageDto {
@@ -14,6 +14,8 @@ export class QuickChatMessageDto {
   @ApiProperty({ type: String, required: true, minLength: 1, maxLength: 100_000 })
   @Allow()
   message?: unknown;
+
+  static validationError = messageFieldErrors('message');
 }
 
 /** Sessions seed: `POST/PUT/PATCH /chatsessions/{id}/`. */
@@ -21,7 +23,6 @@ export class SeedSessionDto {
   @IsOptional()
   @IsString({ message: 'Not a valid string.' })
   @MaxLength(200, { message: 'Ensure this field has no more than 200 characters.' })
-  @NoNulBytes()
   title?: string | null;
 
   /** Read-only fields of the session object, accepted and ignored so a client can send back what it got. */
@@ -37,4 +38,6 @@ export class SeedPromptDto {
   @ApiProperty({ type: String, required: true, minLength: 1, maxLength: 100_000 })
   @Allow()
   prompt?: unknown;
+
+  static validationError = messageFieldErrors('prompt');
 }

@@ -91,6 +91,13 @@ describe('GeminiProvider against the fake Gemini API', () => {
     expect(fake.lastRequest?.path).toBe('/v1beta/models/gemini-test:streamGenerateContent?alt=sse');
   });
 
+  it('refuses a model name with path segments without calling Gemini', async () => {
+    const request: LlmRequest = { ...hello, model: 'gemini-2.0-flash/../../x' };
+    await expect(provider().complete(request, signal())).rejects.toBeInstanceOf(LlmError);
+    expect((await collectStream(provider().stream(request, signal()))).error).toBeInstanceOf(LlmError);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('maps HTTP 429 to rate_limited', async () => {
     fake.fail(429);
 

@@ -14,6 +14,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Deadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
+import { GEMINI_MODEL_NAME } from '../model-name.js';
 import { LlmErrorFactory } from '../provider-errors.js';
 
 export interface GeminiProviderOptions {
@@ -115,11 +116,11 @@ export class GeminiProvider implements LlmProvider {
   }
 
   private model(request: LlmRequest): GenerativeModel {
+    const model = request.model ?? this.defaultModel;
+    // also checked where a model is accepted; a stored name must not change the URL path either
+    if (!GEMINI_MODEL_NAME.test(model)) throw new GoogleGenerativeAIRequestInputError('Invalid model name');
     const baseUrl = this.options.baseUrl?.replace(/\/+$/, '');
-    return this.client.getGenerativeModel(
-      { model: request.model ?? this.defaultModel },
-      baseUrl ? { baseUrl } : {},
-    );
+    return this.client.getGenerativeModel({ model }, baseUrl ? { baseUrl } : {});
   }
 
   /** Runs `attempt`, retrying transient failures after a short backoff while the deadline allows. */

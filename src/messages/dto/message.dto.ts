@@ -1,5 +1,5 @@
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
-import { NoNulBytes, NotBlank, RequiredString } from '../../common/dto-validators.js';
+import { NotBlank, RequiredString } from '../../common/dto-validators.js';
 import { hasOnlyKeys } from '../../common/validation.js';
 import type { ListedMessage, MessageRole, MessageStatus } from '../message.js';
 
@@ -7,7 +7,6 @@ export const MAX_MESSAGE_LENGTH = 100_000;
 
 export class SendMessageDto {
   /** The user's message: 1–100,000 characters, not blank. */
-  @NoNulBytes()
   @NotBlank()
   @RequiredString(1, MAX_MESSAGE_LENGTH) // bottom-most: checked first
   content!: string;
@@ -17,7 +16,7 @@ export class SendMessageDto {
     if (!hasOnlyKeys(body, ['content'])) return undefined;
     const { content } = body;
     if (typeof content !== 'string' || content.length > MAX_MESSAGE_LENGTH) return undefined;
-    if (!/\S/.test(content) || content.includes('\0')) return undefined;
+    if (!/\S/.test(content)) return undefined;
     const dto = new SendMessageDto();
     dto.content = content;
     return dto;

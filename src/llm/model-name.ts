@@ -1,0 +1,24 @@
+import type { LlmProviderName } from './llm-provider.js';
+
+/**
+ * A model name as an OpenAI-compatible server takes it, in the JSON body: `gpt-4o`, `llama3.2:1b`, or
+ * with an organisation, `meta-llama/Llama-3.1-8B` (OpenRouter, vLLM).
+ */
+export const MODEL_NAME = /^[\w.:/@-]+$/;
+
+/**
+ * A Gemini model name, `gemini-2.0-flash`: letters, digits, `.`, `-` and `_`. The SDK puts it in the
+ * URL path (`/v1beta/models/<model>:generateContent`), so a `/` would add path segments
+ * (`gemini-2.0-flash/../../x` reaches another endpoint).
+ */
+export const GEMINI_MODEL_NAME = /^[A-Za-z0-9][\w.-]*$/;
+
+/** Why `model` cannot be a model of `provider`, or undefined when it can. */
+export function modelNameProblem(provider: LlmProviderName, model: string): string | undefined {
+  if (provider === 'gemini') {
+    return GEMINI_MODEL_NAME.test(model)
+      ? undefined
+      : 'a Gemini model name may contain only letters, digits and . - _';
+  }
+  return MODEL_NAME.test(model) ? undefined : 'model may contain only letters, digits and . : / @ - _';
+}
