@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { AppConfig, ConfigValidationError, loadConfig } from './config/app-config.js';
-import { DataDirInUseError } from './database/embedded-postgres.js';
+import { DataDirInUseError } from './database/data-dir-lock.js';
 import { announceReady, WorkerSupervisor } from './server-workers.js';
 
 async function serve(config: AppConfig): Promise<void> {
