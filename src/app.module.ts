@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { withoutQueryValues } from './common/log-serializers.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatSessionsModule } from './chat-sessions/chat-sessions.module.js';
@@ -21,6 +22,7 @@ export class AppModule {
           pinoHttp: {
             level: config.logLevel,
             redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+            serializers: { err: withoutQueryValues },
           },
           // No pino-http middleware (on Fastify it was never matched: no request was logged); requests
           // are logged by a Fastify hook (common/request-log.ts). The options above are the root logger's.

@@ -3,7 +3,7 @@ import { CommandFactory } from 'nest-commander';
 import { CliError } from './cli/cli-input.js';
 import { CLI_COMMANDS, CliModule } from './cli/cli.module.js';
 import { ConfigValidationError, loadConfig } from './config/app-config.js';
-import { DataDirInUseError } from './database/embedded-postgres.js';
+import { DataDirInUseError } from './database/data-dir-lock.js';
 
 /** Every failure is one line on stderr and exit code 1 (set DEBUG_CLI=1 for the stack of an unexpected one). */
 function failure(error: unknown): never {

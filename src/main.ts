@@ -1,8 +1,19 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import { type Logger, pino } from 'pino';
 import { AppConfig, ConfigValidationError, loadConfig } from './config/app-config.js';
-import { DataDirInUseError } from './database/embedded-postgres.js';
+import { DataDirInUseError } from './database/data-dir-lock.js';
+import { withoutQueryValues } from './common/log-serializers.js';
 import { announceReady, WorkerSupervisor } from './server-workers.js';
+
+/** What fails outside the application (start-up, shutdown) is logged as the application logs: pino at LOG_LEVEL. */
+function processLogger(level: string): Logger {
+  return pino({
+    level,
+    serializers: { err: (error: Error) => withoutQueryValues(pino.stdSerializers.err(error)) },
+  });
+}
+let log = processLogger('info'); // until the configuration is read
 
 async function serve(config: AppConfig): Promise<void> {
   // Imported here, not above: the primary of HTTP_WORKERS serves nothing, and without the application's
@@ -22,7 +33,7 @@ async function serve(config: AppConfig): Promise<void> {
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error('Shutdown failed:', error);
+        log.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
@@ -33,6 +44,7 @@ async function serve(config: AppConfig): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  log = processLogger(config.logLevel);
   if (config.http.workers > 1 && cluster.isPrimary) {
     new WorkerSupervisor(config.http.workers, config.logLevel).start();
     return;
@@ -41,10 +53,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigValidationError || error instanceof DataDirInUseError) {
+  // a bad setting or a data dir in use: the operator's one line, not a log line
+  if (error instanceof ConfigValidationError || error instanceof DataDirInUseError)
     console.error(error.message);
-  } else {
-    console.error('Start-up failed:', error);
-  }
+  else log.fatal({ err: error }, 'start-up failed');
   process.exit(1);
 });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loginNative, OTHER_STRONG_PASSWORD, registerNative, uniqueUsername } from './utils/auth-helpers.js';
 import {
   CLI_TEST_TIMEOUT,
@@ -85,6 +87,74 @@ describe('admin CLI while the server runs on the same database', () => {
       const command = await app.run(['list-users', '--help']);
       expect({ code: command.code, stderr: command.stderr }).toEqual({ code: 0, stderr: '' });
       expect(command.stdout).toContain('--json');
+    },
+    CLI_TEST_TIMEOUT,
+  );
+});
+
+/**
+ * A crash (SIGKILL) leaves the embedded data dir's lock behind. Its owner is gone, so the server and
+ * the CLI must open the data dir again at once: before, they refused it until the lock aged out (15 s).
+ */
+describe('after a crash (SIGKILL) on the same database', () => {
+  let app: CliTestApp;
+
+  beforeAll(async () => {
+    app = await CliTestApp.start();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const usernames = (stdout: string): string[] => (JSON.parse(stdout) as CliUser[]).map((u) => u.username);
+  const lockPath = (): string => join(app.env.DATA_DIR, 'postmaster.lock');
+
+  it(
+    'a killed server starts again at once with its data, and the CLI runs at once after one',
+    async () => {
+      const username = uniqueUsername('crash');
+      await registerNative(app.http, username);
+      await app.killServer();
+      if (!usingPostgresServer) expect(existsSync(lockPath())).toBe(true);
+      await app.startServer(); // before the fix: exited at once, "already open in another process"
+      await loginNative(app.http, username);
+
+      await app.killServer();
+      let list;
+      try {
+        list = await app.run(['list-users', '--json']);
+      } finally {
+        await app.startServer();
+      }
+      expectSuccess(list);
+      expect(usernames(list.stdout)).toContain(username);
+    },
+    CLI_TEST_TIMEOUT,
+  );
+
+  (usingPostgresServer ? it.skip : it)(
+    'embedded: a CLI killed while it holds the data dir stops neither the next CLI run nor the server',
+    async () => {
+      const username = uniqueUsername('crash_cli');
+      await registerNative(app.http, username);
+      await app.withCli(async ({ run }) => {
+        // set-password waits for its password on standard input, holding the data dir, until killed
+        const kill = new AbortController();
+        const killed = run(['set-password', '--username', username, '--password-stdin'], {
+          holdStdin: true,
+          kill: kill.signal,
+        });
+        while (!existsSync(lockPath())) await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise((resolve) => setTimeout(resolve, 500)); // the owner is recorded right after
+        kill.abort();
+        expect((await killed).signal).toBe('SIGKILL');
+        expect(existsSync(lockPath())).toBe(true);
+
+        const list = await run(['list-users', '--json']);
+        expectSuccess(list);
+        expect(usernames(list.stdout)).toContain(username);
+      }); // then withCli starts the server again on that data dir
+      await loginNative(app.http, username);
     },
     CLI_TEST_TIMEOUT,
   );

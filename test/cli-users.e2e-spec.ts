@@ -20,6 +20,7 @@ import {
   expectSuccess,
 } from './utils/cli-helpers.js';
 
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const COLUMNS = ['id', 'username', 'email', 'role', 'active', 'created_at', 'last_login_at'];
 
@@ -113,6 +114,43 @@ describe('admin CLI: user commands', () => {
           403,
         );
         expect((await app.http.get('/api/v1/admin/stats')).status).toBe(401);
+      },
+      CLI_TEST_TIMEOUT,
+    );
+
+    it(
+      'refuses what registration refuses (empty username, `bad name!`, a bad email), with the same reason, and creates no user',
+      async () => {
+        const good = uniqueUsername('cli_valid');
+        const cases: { args: string[]; field: string }[] = [
+          { args: ['--username', ''], field: 'username' },
+          { args: ['--username', 'bad name!'], field: 'username' },
+          { args: ['--username', good, '--email', 'not-an-email'], field: 'email' },
+          { args: ['--username', good, '--email', ''], field: 'email' },
+        ];
+        // the API's reason for each, from its problem details
+        const reasons: string[] = [];
+        for (const { args } of cases) {
+          const body = {
+            username: args[1],
+            password: OTHER_STRONG_PASSWORD,
+            ...(args[3] === undefined ? {} : { email: args[3] }),
+          };
+          const res = await app.http.post('/api/v1/auth/register').send(body);
+          expect(res.status).toBe(400);
+          reasons.push((res.body as { errors: { message: string }[] }).errors[0].message);
+        }
+        await app.withCli(async ({ run, listUsers }) => {
+          for (const [i, { args, field }] of cases.entries()) {
+            const result = await run(['create-user', ...args, '--password', OTHER_STRONG_PASSWORD]);
+            expectOneLineFailure(
+              result,
+              new RegExp(`^error: ${escapeRegExp(reasons[i])} \\(--${field}\\)\\.$`),
+            );
+          }
+          const users = await listUsers();
+          expect(users.filter((u) => ['', 'bad name!', good].includes(u.username))).toEqual([]);
+        });
       },
       CLI_TEST_TIMEOUT,
     );

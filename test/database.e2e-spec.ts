@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
 import { analyzeStaleTables } from '../src/database/auto-analyze.js';
-import { DataDirInUseError, EmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { DataDirInUseError } from '../src/database/data-dir-lock.js';
+import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { typeOrmOptions } from '../src/database/typeorm-options.js';
 import { startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 

@@ -1,3 +1,6 @@
+import { type ClassConstructor, plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { toFieldErrors, VALIDATION_OPTIONS } from '../common/validation.js';
 import { parseDuration } from '../config/duration.js';
 
 /** A command's failure: printed as one line, exit code 1. */
@@ -15,6 +18,17 @@ export async function readPassword(options: { password?: string; passwordStdin?:
   const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/, 1)[0];
   if (!password) throw new CliError('No password on standard input.');
   return password;
+}
+
+/**
+ * Checks options against the rules of the request DTO the API takes them in (the same validation as its
+ * pipe), for the fields given (`values`' keys); the first broken rule is the one-line reason.
+ */
+export function assertValidAs(dto: ClassConstructor<object>, values: Record<string, unknown>): void {
+  const broken = toFieldErrors(validateSync(plainToInstance(dto, values), VALIDATION_OPTIONS)).find(
+    ({ field }) => field in values,
+  );
+  if (broken) throw new CliError(`${broken.message} (--${broken.field}).`);
 }
 
 export function parseIdleDuration(value: string): number {

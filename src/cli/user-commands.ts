@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Command, Option } from 'nest-commander';
 import { AccountSecurityService } from '../auth/account-security.service.js';
+import { RegisterDto } from '../auth/dto/auth.dto.js';
 import type { User } from '../users/user.entity.js';
 import { UsernameTakenError, UsersService, WeakPasswordError } from '../users/users.service.js';
-import { CliError, printTable, readPassword } from './cli-input.js';
+import { assertValidAs, CliError, printTable, readPassword } from './cli-input.js';
 import { DatabaseCommand } from './database-command.js';
 
 interface PasswordOptions {
@@ -49,14 +50,14 @@ export class CreateUserCommand extends UserCommand<PasswordOptions & { email?: s
     _args: string[],
     options: PasswordOptions & { email?: string; admin?: boolean },
   ): Promise<void> {
-    const password = await readPassword(options);
+    const fields = {
+      username: options.username,
+      email: options.email,
+      password: await readPassword(options),
+    };
+    assertValidAs(RegisterDto, fields); // the API's rules for registration
     const user = await this.users
-      .create({
-        username: options.username,
-        email: options.email,
-        password,
-        role: options.admin ? 'admin' : 'user',
-      })
+      .create({ ...fields, role: options.admin ? 'admin' : 'user' })
       .catch(explain);
     console.log(`Created ${user.role} "${user.username}" (${user.id}).`);
   }
@@ -96,6 +97,7 @@ export class SetPasswordCommand extends UserCommand<PasswordOptions> {
   protected async execute(_args: string[], options: PasswordOptions): Promise<void> {
     const user = await this.user(options.username);
     const password = await readPassword(options);
+    assertValidAs(RegisterDto, { password });
     await this.security.changePassword(user, password).catch(explain);
     console.log(`Password of "${user.username}" changed; its sessions were revoked.`);
   }

@@ -3,16 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import lockfile from 'proper-lockfile';
-
-export class DataDirInUseError extends Error {
-  constructor(dataDir: string) {
-    super(
-      `The embedded database in ${dataDir} is already open in another process (is the server running?). ` +
-        'Stop that process, or set DATABASE_URL to use a PostgreSQL server.',
-    );
-  }
-}
+import { lockDataDir } from './data-dir-lock.js';
 
 /**
  * PostgreSQL compiled to WASM (PGlite), kept in a data directory and served in-process on a private
@@ -36,19 +27,7 @@ export class EmbeddedPostgres {
 
   static async start(dataDir: string): Promise<EmbeddedPostgres> {
     mkdirSync(dataDir, { recursive: true });
-    let releaseLock: () => Promise<void>;
-    try {
-      releaseLock = await lockfile.lock(dataDir, {
-        lockfilePath: join(dataDir, 'postmaster.lock'),
-        stale: 15_000,
-        update: 5_000,
-        realpath: false,
-        onCompromised: () => undefined,
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new DataDirInUseError(dataDir);
-      throw error;
-    }
+    const releaseLock = await lockDataDir(dataDir);
     const socketDir = mkdtempSync(join(tmpdir(), 'chatbot-pg-'));
     try {
       const db = await PGlite.create(join(dataDir, 'pgdata'));

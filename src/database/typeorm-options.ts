@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { TypeOrmLogger } from './query-logging.js';
 
 /** TypeORM options for the configured database: a PostgreSQL server, or the embedded one (a pool of one). */
 export function typeOrmOptions(
@@ -16,7 +17,7 @@ export function typeOrmOptions(
     migrationsTransactionMode: 'each' as const,
     installExtensions: false,
     synchronize: false,
-    logging: ['error' as const, 'migration' as const],
+    logger: new TypeOrmLogger(),
   };
   const db = config.database;
   if (db.kind === 'embedded') {

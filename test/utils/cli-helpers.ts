@@ -27,15 +27,19 @@ export interface CliResult {
 export interface CliRunOptions {
   /** Written to the CLI's standard input, which is then closed (it is closed at once without this). */
   stdin?: string;
+  /** Keeps standard input open (a command reading it waits) until the run ends; ignores `stdin`. */
+  holdStdin?: boolean;
   /** Killed with SIGKILL after this long (the result then has `signal`). */
   timeoutMs?: number;
+  /** Killed with SIGKILL when this aborts. */
+  kill?: AbortSignal;
 }
 
 /** Runs `node dist/cli.js <args>` with exactly PATH, NODE_ENV=test and `env`; never rejects on a failure exit. */
 export function runCli(
   env: Record<string, string>,
   args: string[],
-  { stdin, timeoutMs = 90_000 }: CliRunOptions = {},
+  { stdin, holdStdin = false, timeoutMs = 90_000, kill }: CliRunOptions = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['dist/cli.js', ...args], {
@@ -47,8 +51,9 @@ export function runCli(
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdin.on('error', () => undefined); // the CLI may exit before reading its input
-    child.stdin.end(stdin);
+    if (!holdStdin) child.stdin.end(stdin);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    kill?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
     child.once('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -182,6 +187,13 @@ export class CliTestApp {
   async stopServer(): Promise<void> {
     if (this.restarted) await this.restarted.stop();
     else await this.app.stop();
+  }
+
+  /** Kills the running server with SIGKILL, as a crash would: no shutdown, nothing released. */
+  async killServer(): Promise<void> {
+    const pid = this.restarted ? this.restarted.process.pid : this.app.pid;
+    process.kill(pid as number, 'SIGKILL');
+    await this.stopServer(); // waits for its exit
   }
 
   /** Starts the server again on the same database and secret. */
