@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Response } from 'supertest';
+import { ChatUser, createSession, expectProblem, messagesUrl, newUser } from './utils/chat-helpers.js';
+import { startTestApp, TestApp } from './utils/test-app.js';
+
+/** One POST route of each family, and how it words a plain 4xx. */
+const FAMILIES = [
+  { family: 'native', path: '/api/v1/auth/login' },
+  { family: 'quick-chat', path: '/api/v1/accounts/login/' },
+  { family: 'sessions seed', path: '/login/' },
+] as const;
+
+function expectError(res: Response, family: string, status: number, detail: string | RegExp): void {
+  if (family === 'native') {
+    expectProblem(res, status);
+    expect(res.body.detail).toMatch(detail);
+  } else {
+    expect({ status: res.status, body: res.body as unknown }).toEqual({
+      status,
+      body: { detail: expect.stringMatching(detail) },
+    });
+  }
+}
+
+/** Base-36 names, so that 100,000 keys fit in 1 MiB. */
+const wideObject = (keys: number): string =>
+  JSON.stringify(Object.fromEntries(Array.from({ length: keys }, (_, i) => [i.toString(36), 0])));
+
+const HOSTILE_BODIES = [
+  {
+    shape: 'nested 5,000 deep',
+    body: '{"username":' + '['.repeat(5000) + ']'.repeat(5000) + '}',
+    detail: /nested more than 32 levels/,
+  },
+  { shape: '100,000 keys', body: wideObject(100_000), detail: /object of more than 1000 keys/ },
+  {
+    shape: 'an array of 400,000 items',
+    body: `{"username":[${'0,'.repeat(399_999)}0]}`,
+    detail: /more than 10000 values/,
+  },
+];
+
+describe('HTTP input: hostile JSON, empty and form bodies, methods, Accept', () => {
+  let t: TestApp;
+  let user: ChatUser;
+
+  beforeAll(async () => {
+    t = await startTestApp({ LOGIN_MAX_FAILURES: '1000' });
+    user = await newUser(t.http, 'httpin');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  describe('JSON bodies too deep or too large to validate are a 400 within milliseconds', () => {
+    const cases = FAMILIES.flatMap(({ family, path }) => HOSTILE_BODIES.map((b) => ({ family, path, ...b })));
+    it.each(cases)('$family $path: $shape', async ({ family, path, body, detail }) => {
+      expect(body.length).toBeLessThan(1024 * 1024);
+      const started = performance.now();
+      const res = await t.http.post(path).set('Content-Type', 'application/json').send(body);
+      const elapsed = performance.now() - started;
+      expectError(res, family, 400, detail);
+      expect(elapsed).toBeLessThan(500);
+    });
+
+    it('four 1 MiB bodies at once leave /health answering within 500 ms', async () => {
+      const body = `{"username":[${Array.from({ length: 20 }, () => `[${'0,'.repeat(24_999)}0]`).join(',')}]}`;
+      expect(body.length).toBeLessThan(1024 * 1024);
+      let posting = true;
+      const posts = Promise.all(
+        Array.from({ length: 4 }, () =>
+          fetch(`${t.baseUrl}/api/v1/auth/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          }).then((res) => res.status),
+        ),
+      ).finally(() => (posting = false));
+      const healthTimes: number[] = [];
+      while (posting || healthTimes.length < 3) {
+        const started = performance.now();
+        const res = await fetch(`${t.baseUrl}/health`);
+        healthTimes.push(performance.now() - started);
+        expect(res.status).toBe(200);
+      }
+      expect(await posts).toEqual([400, 400, 400, 400]);
+      expect(Math.max(...healthTimes)).toBeLessThan(500);
+    });
+
+    it('an ordinary body within the limits still works', async () => {
+      const session = await createSession(t.http, user.auth, { title: 'a [nested] {title}' });
+      const res = await t.http
+        .post(messagesUrl(session.id))
+        .set('Authorization', user.auth)
+        .send({ content: '['.repeat(5000) });
+      expect(res.status).toBe(201);
+    });
+  });
+});
