@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
-import { ChatUser, createSession, expectProblem, messagesUrl, newUser } from './utils/chat-helpers.js';
+import {
+  bearer,
+  ChatUser,
+  createSession,
+  expectFieldProblem,
+  expectProblem,
+  expectSeedBody,
+  messagesUrl,
+  newUser,
+  quickChatToken,
+  seedAccessToken,
+} from './utils/chat-helpers.js';
 import { startTestApp, TestApp } from './utils/test-app.js';
 
 /** One POST route of each family, and how it words a plain 4xx. */
@@ -94,6 +105,52 @@ describe('HTTP input: hostile JSON, empty and form bodies, methods, Accept', () 
         .set('Authorization', user.auth)
         .send({ content: '['.repeat(5000) });
       expect(res.status).toBe(201);
+    });
+  });
+
+  describe('an empty body with Content-Type: application/json is no body', () => {
+    const emptyJson = { 'Content-Type': 'application/json' };
+
+    it('native: DELETE a session and logout answer 204', async () => {
+      const session = await createSession(t.http, user.auth);
+      const deleted = await t.http
+        .delete(`/api/v1/chat-sessions/${session.id}`)
+        .set(emptyJson)
+        .set('Authorization', user.auth);
+      expect(deleted.status).toBe(204);
+      const other = await newUser(t.http, 'httpin_logout');
+      const loggedOut = await t.http
+        .post('/api/v1/auth/logout')
+        .set(emptyJson)
+        .set('Authorization', other.auth);
+      expect(loggedOut.status).toBe(204);
+    });
+
+    it('quick-chat: logout answers 200', async () => {
+      const token = await quickChatToken(t.http, user.username);
+      const res = await t.http
+        .post('/api/v1/accounts/logout/')
+        .set(emptyJson)
+        .set('Authorization', `Token ${token}`);
+      expectSeedBody(res, 200, { message: 'Successfully logged out.' });
+    });
+
+    it('sessions seed: DELETE a session answers 204', async () => {
+      const access = bearer(await seedAccessToken(t.http, user.username));
+      const created = await t.http.post('/chatsessions/').set('Authorization', access).send({ title: 'x' });
+      expect(created.status).toBe(201);
+      const res = await t.http
+        .delete(`/chatsessions/${created.body.id as string}/`)
+        .set(emptyJson)
+        .set('Authorization', access);
+      expect(res.status).toBe(204);
+    });
+
+    it('a route that needs a body names the missing fields', async () => {
+      expectFieldProblem(await t.http.post('/api/v1/auth/login').set(emptyJson), 'username');
+      const seed = await t.http.post('/api/token/').set(emptyJson);
+      expect(seed.status).toBe(400);
+      expect(Object.keys(seed.body as object).sort()).toEqual(['password', 'username']);
     });
   });
 });

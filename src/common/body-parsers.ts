@@ -8,7 +8,8 @@ type CallbackParser = (request: FastifyRequest, body: Buffer, done: ParserDone) 
 
 /**
  * The JSON body parser: Fastify's own (prototype-poisoning checks, its error codes), once the text is
- * within JSON_LIMITS.
+ * within JSON_LIMITS. An empty body is no body, as Django REST Framework reads it:
+ * routes that need none (DELETE, logout) accept it, the others name their missing fields.
  */
 export function useJsonBodyParser(app: NestFastifyApplication, bodyLimit: number): void {
   const parseJson = app
@@ -16,6 +17,10 @@ export function useJsonBodyParser(app: NestFastifyApplication, bodyLimit: number
     .getInstance()
     .getDefaultJsonParser('error', 'error') as unknown as CallbackParser;
   const parser: CallbackParser = (request, body, done) => {
+    if (body.length === 0) {
+      done(null, undefined);
+      return;
+    }
     const problem = jsonLimitProblem(body);
     if (problem) done(new BadRequestException(problem));
     else parseJson(request, body, done);
