@@ -7,7 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
-import { useJsonBodyParser } from './common/body-parsers.js';
+import { refuseFormsOnNativeApi, useJsonBodyParser } from './common/body-parsers.js';
 import { ProblemDetailsFilter, sendError } from './common/problem-details.filter.js';
 import { logRequests } from './common/request-log.js';
 import { securityHeaders } from './common/security-headers.js';
@@ -65,6 +65,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     void reply.headers(headers).header('x-request-id', request.id);
     done();
   });
+  refuseFormsOnNativeApi(fastify);
   logRequests(fastify, () => PinoLogger.root);
   setUpSwagger(app);
   return app;

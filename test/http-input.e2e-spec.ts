@@ -11,6 +11,7 @@ import {
   newUser,
   quickChatToken,
   seedAccessToken,
+  STRONG_PASSWORD,
 } from './utils/chat-helpers.js';
 import { startTestApp, TestApp } from './utils/test-app.js';
 
@@ -151,6 +152,33 @@ describe('HTTP input: hostile JSON, empty and form bodies, methods, Accept', () 
       const seed = await t.http.post('/api/token/').set(emptyJson);
       expect(seed.status).toBe(400);
       expect(Object.keys(seed.body as object).sort()).toEqual(['password', 'username']);
+    });
+  });
+
+  describe('form-encoded bodies: the native API takes JSON only, the seed routes take forms as Django does', () => {
+    const form = { username: '', password: STRONG_PASSWORD };
+    beforeAll(() => {
+      form.username = user.username;
+    });
+
+    it('native login with a form body is a 415 problem', async () => {
+      const res = await t.http.post('/api/v1/auth/login').type('form').send(form);
+      expectProblem(res, 415);
+      expect(res.body.detail).toBe('Unsupported content type; send application/json.');
+    });
+
+    it('quick-chat login with a form body logs in', async () => {
+      const res = await t.http.post('/api/v1/accounts/login/').type('form').send(form);
+      expect({ status: res.status, message: res.body.message as unknown }).toEqual({
+        status: 200,
+        message: 'User logged in successfully.',
+      });
+    });
+
+    it('sessions seed login with a form body logs in', async () => {
+      const res = await t.http.post('/login/').type('form').send(form);
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.body as object).sort()).toEqual(['access', 'refresh']);
     });
   });
 });

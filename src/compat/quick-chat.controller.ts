@@ -13,6 +13,7 @@ import {
   QuickChatTranscriptDto,
 } from './dto/seed-responses.dto.js';
 import { seedMessageText } from './seed-message.js';
+import { ApiDrfBodies } from './dto/drf-fields.js';
 
 interface HistoryEntry {
   session_id: string;
@@ -34,6 +35,7 @@ const SESSION_NOT_FOUND = ApiSeedError(404, "Unknown session, or another user's.
 @ApiBearerAuth('bearer') // listed second: `Token` is this API's own scheme
 @ApiSecurity('token')
 @ApiSeedAuthRequired('quick-chat')
+@ApiDrfBodies()
 @Controller('api/v1/chat')
 export class QuickChatController {
   constructor(
