@@ -8,6 +8,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { refuseFormsOnNativeApi, useJsonBodyParser } from './common/body-parsers.js';
+import { answerWrongMethods } from './common/method-not-allowed.js';
 import { ProblemDetailsFilter, sendError } from './common/problem-details.filter.js';
 import { logRequests } from './common/request-log.js';
 import { securityHeaders } from './common/security-headers.js';
@@ -65,6 +66,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     void reply.headers(headers).header('x-request-id', request.id);
     done();
   });
+  answerWrongMethods(fastify);
   refuseFormsOnNativeApi(fastify);
   logRequests(fastify, () => PinoLogger.root);
   setUpSwagger(app);

@@ -12,6 +12,7 @@ import {
   quickChatToken,
   seedAccessToken,
   STRONG_PASSWORD,
+  UNKNOWN_ID,
 } from './utils/chat-helpers.js';
 import { startTestApp, TestApp } from './utils/test-app.js';
 
@@ -179,6 +180,30 @@ describe('HTTP input: hostile JSON, empty and form bodies, methods, Accept', () 
       const res = await t.http.post('/login/').type('form').send(form);
       expect(res.status).toBe(200);
       expect(Object.keys(res.body as object).sort()).toEqual(['access', 'refresh']);
+    });
+  });
+
+  describe('a wrong method on a known path is a 405 with Allow', () => {
+    it.each([
+      { family: 'native', method: 'get', path: '/api/v1/auth/login', allow: 'POST' },
+      {
+        family: 'native',
+        method: 'put',
+        path: `/api/v1/chat-sessions/${UNKNOWN_ID}`,
+        allow: 'GET, HEAD, PATCH, DELETE',
+      },
+      { family: 'quick-chat', method: 'get', path: '/api/v1/accounts/login/', allow: 'POST' },
+      { family: 'quick-chat', method: 'delete', path: '/api/v1/chat/', allow: 'POST' },
+      { family: 'sessions seed', method: 'put', path: '/register/', allow: 'POST' },
+      { family: 'sessions seed', method: 'delete', path: '/chatsessions', allow: 'GET, HEAD, POST' },
+    ] as const)('$family $method $path', async ({ family, method, path, allow }) => {
+      const res = await t.http[method](path);
+      expectError(res, family, 405, `Method "${method.toUpperCase()}" not allowed.`);
+      expect(res.headers.allow).toBe(allow);
+    });
+
+    it('an unknown path is still a 404', async () => {
+      expectProblem(await t.http.put('/api/v1/no-such-thing'), 404);
     });
   });
 });
