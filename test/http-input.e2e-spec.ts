@@ -206,4 +206,37 @@ describe('HTTP input: hostile JSON, empty and form bodies, methods, Accept', () 
       expectProblem(await t.http.put('/api/v1/no-such-thing'), 404);
     });
   });
+
+  describe('Accept is read as media types', () => {
+    it.each([
+      ['text/event-stream;q=1', true],
+      ['TEXT/EVENT-STREAM', true],
+      ['application/json, text/event-stream', true],
+      ['text/event-stream;q=0', false],
+      ['text/event-stream;q=0.2, application/json', false],
+      ['text/event-stream-v2', false],
+      ['*/*', false],
+    ])('%p streams: %p', async (accept, streams) => {
+      const session = await createSession(t.http, user.auth);
+      const res = await fetch(`${t.baseUrl}${messagesUrl(session.id)}`, {
+        method: 'POST',
+        headers: { authorization: user.auth, 'content-type': 'application/json', accept },
+        body: JSON.stringify({ content: 'which answer?' }),
+      });
+      const text = await res.text();
+      if (streams) {
+        expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({
+          status: 200,
+          type: expect.stringMatching(/^text\/event-stream/),
+        });
+        expect(text).toContain('event: message.completed');
+      } else {
+        expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({
+          status: 201,
+          type: expect.stringMatching(/^application\/json/),
+        });
+        expect(JSON.parse(text)).toHaveProperty('assistant_message.status', 'complete');
+      }
+    });
+  });
 });
