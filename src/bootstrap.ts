@@ -7,6 +7,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
+import { refuseFormsOnNativeApi, useJsonBodyParser } from './common/body-parsers.js';
+import { answerWrongMethods } from './common/method-not-allowed.js';
 import { ProblemDetailsFilter, sendError } from './common/problem-details.filter.js';
 import { logRequests } from './common/request-log.js';
 import { securityHeaders } from './common/security-headers.js';
@@ -48,6 +50,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  useJsonBodyParser(app, BODY_LIMIT_BYTES);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   if (config.http.corsOrigins.length > 0) {
@@ -63,6 +66,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     void reply.headers(headers).header('x-request-id', request.id);
     done();
   });
+  answerWrongMethods(fastify);
+  refuseFormsOnNativeApi(fastify);
   logRequests(fastify, () => PinoLogger.root);
   setUpSwagger(app);
   return app;

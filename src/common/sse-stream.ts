@@ -1,11 +1,24 @@
 import type { FastifyReply } from 'fastify';
 
 const HEARTBEAT_MS = 15_000;
+/**
+ * Bytes a client may leave unread in the server's buffer (beyond the kernel's socket buffers) before it
+ * is dropped. A live client keeps up with a model's output; one this far behind has stopped reading.
+ */
+export const SSE_MAX_UNREAD_BYTES = 64 * 1024;
+/** How long an ended stream may wait for the client to take its last bytes before the socket is closed. */
+const END_GRACE_MS = 30_000;
 
 /**
  * A Server-Sent Events response over Fastify's raw socket: numbered events (`id:` increasing from 1),
  * a comment heartbeat every 15 s, proxy buffering off. Writes after the client has gone are dropped,
  * so the work behind the stream can run to its end regardless.
+ *
+ * Backpressure: a client that stops reading is dropped once SSE_MAX_UNREAD_BYTES wait in Node's buffer
+ * for it, rather than the server holding the rest of the answer for it (the answer is still generated
+ * and stored; the client can read it back). Pausing the deltas until 'drain' would keep the connection,
+ * but its last event, the completed answer, would still sit whole in the buffer of a client that never
+ * reads; a bounded buffer, then a closed socket, bounds both.
  */
 export class SseStream {
   private nextId = 1;
@@ -37,10 +50,17 @@ export class SseStream {
 
   end(): void {
     clearInterval(this.heartbeat);
-    if (!this.clientGone) this.reply.raw.end();
+    if (this.clientGone) return;
+    const raw = this.reply.raw;
+    raw.end();
+    if (raw.writableFinished) return;
+    const timer = setTimeout(() => raw.destroy(), END_GRACE_MS).unref();
+    raw.once('finish', () => clearTimeout(timer));
   }
 
   private write(chunk: string): void {
-    if (!this.clientGone) this.reply.raw.write(chunk);
+    if (this.clientGone) return;
+    if (this.reply.raw.writableLength > SSE_MAX_UNREAD_BYTES) this.reply.raw.destroy();
+    else this.reply.raw.write(chunk);
   }
 }

@@ -15,9 +15,11 @@ import {
   QuickChatRegisteredDto,
 } from './dto/seed-responses.dto.js';
 import { SEED_REGISTRATION_ERRORS } from './seed-auth-errors.js';
+import { ApiDrfBodies } from './dto/drf-fields.js';
 
 /** The quick-chat seed's accounts API (`/api/v1/accounts/*`), byte for byte. */
 @ApiTags('seed-compatible accounts')
+@ApiDrfBodies()
 @Controller('api/v1/accounts')
 export class QuickChatAccountsController {
   constructor(private readonly auth: AuthService) {}

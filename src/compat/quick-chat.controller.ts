@@ -16,6 +16,7 @@ import {
   QuickChatTranscriptDto,
 } from './dto/seed-responses.dto.js';
 import { seedMessageText } from './seed-message.js';
+import { ApiDrfBodies } from './dto/drf-fields.js';
 
 interface HistoryEntry {
   session_id: string;
@@ -36,6 +37,7 @@ const SESSION_NOT_FOUND = ApiSeedError(404, "Unknown session, or another user's.
 @ApiTags('seed-compatible chat')
 @ApiCallerAuth('token') // `Token` first: this API's own scheme
 @ApiSeedAuthRequired('quick-chat')
+@ApiDrfBodies()
 @Controller('api/v1/chat')
 export class QuickChatController {
   constructor(

@@ -11,6 +11,7 @@ import { mapErrors } from '../common/map-errors.js';
 import { SeedLoginDto, SeedRefreshDto, SeedVerifyDto, SessionsSeedRegisterDto } from './dto/seed-auth.dto.js';
 import { SeedRegisteredDto, SimpleJwtPairDto } from './dto/seed-responses.dto.js';
 import { SEED_REGISTRATION_ERRORS } from './seed-auth-errors.js';
+import { ApiDrfBodies } from './dto/drf-fields.js';
 
 const MISSING_FIELD = (field: string) => ({ [field]: ['This field is required.'] });
 
@@ -34,6 +35,7 @@ const simpleJwtPair = (pair: TokenPair): SimpleJwtPair => ({
 /** The sessions seed's accounts API (SimpleJWT style), at the root and under `/api/`. */
 @ApiTags('seed-compatible accounts')
 @Public()
+@ApiDrfBodies()
 @Controller(['', 'api'])
 export class SessionsSeedAuthController {
   constructor(private readonly auth: AuthService) {}
@@ -79,6 +81,7 @@ export class SessionsSeedAuthController {
 /** SimpleJWT's token endpoints, `/api/token/*`. */
 @ApiTags('seed-compatible accounts')
 @Public()
+@ApiDrfBodies()
 @Controller('api/token')
 export class SimpleJwtController {
   constructor(private readonly auth: AuthService) {}

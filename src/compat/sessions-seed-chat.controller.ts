@@ -22,6 +22,7 @@ import { Exchange, MessagesService } from '../messages/messages.service.js';
 import { SeedPromptDto, SeedSessionDto } from './dto/seed-chat.dto.js';
 import { SeedChatSessionDto, SeedExchangeDto } from './dto/seed-responses.dto.js';
 import { seedMessageText } from './seed-message.js';
+import { ApiDrfBodies } from './dto/drf-fields.js';
 
 interface SeedSession {
   id: string;
@@ -72,6 +73,7 @@ const TITLE_INVALID = ApiSeedError(
 @ApiTags('seed-compatible chat')
 @ApiCallerAuth()
 @ApiSeedAuthRequired('sessions-seed')
+@ApiDrfBodies()
 @Controller(['chatsessions', 'api/chatsessions'])
 export class SessionsSeedChatController {
   constructor(

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { PageQueryDto } from '../chat-sessions/dto/chat-session.dto.js';
 import { ApiProblemResponses, BAD_PAGE_QUERY } from '../common/api-errors.decorator.js';
+import { acceptsEventStream } from '../common/accept.js';
 import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
 import { SseStream } from '../common/sse-stream.js';
 import { ChatStreamService } from './chat-stream.service.js';
@@ -66,7 +67,7 @@ export class MessagesController {
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChatTurnDto | undefined> {
-    if (accept?.includes('text/event-stream')) {
+    if (acceptsEventStream(accept)) {
       await this.streams.stream(caller, id, dto.content, new SseStream(reply), reply.request.id);
       return undefined;
     }

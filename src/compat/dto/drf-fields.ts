@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiConsumes, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsDefined,
   IsEmail,
@@ -11,6 +11,10 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { USERNAME_PATTERN } from '../../auth/dto/auth.dto.js';
+
+/** The seed routes read forms as well as JSON, as Django REST Framework's default parsers do. */
+export const ApiDrfBodies = (): ClassDecorator =>
+  ApiConsumes('application/json', 'application/x-www-form-urlencoded');
 
 /**
  * A required string field validated with Django REST Framework's messages, so the seeds' clients get
