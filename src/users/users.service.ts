@@ -91,6 +91,11 @@ export class UsersService {
     await this.users.update({ id: user.id }, { passwordHash: await this.hasher.hash(password) });
   }
 
+  /** Ends every access token issued so far: they carry the old `token_version`, which the guard compares. */
+  async revokeAccessTokens(id: string): Promise<void> {
+    await this.users.increment({ id }, 'tokenVersion', 1);
+  }
+
   async setActive(id: string, isActive: boolean): Promise<void> {
     await this.users.update({ id }, { isActive });
   }
