@@ -11,6 +11,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { USERNAME_PATTERN } from '../../auth/dto/auth.dto.js';
+import { NormalizedUsername } from '../../users/username.js';
 
 /**
  * A required string field validated with Django REST Framework's messages, so the seeds' clients get
@@ -26,9 +27,10 @@ export function DrfRequiredString(maxLength: number): PropertyDecorator {
   );
 }
 
-/** Django's username rule, with its message. */
+/** Django's username rule, with its message, checked on the NFKC-normalised name. */
 export function DrfUsername(): PropertyDecorator {
   return applyDecorators(
+    NormalizedUsername(),
     DrfRequiredString(150),
     Matches(USERNAME_PATTERN, {
       message:

@@ -1,3 +1,4 @@
+import { NormalizedUsername } from '../../users/username.js';
 import { DrfOptionalEmail, DrfRequiredString, DrfUsername } from './drf-fields.js';
 
 /** Quick-chat seed: `POST /api/v1/accounts/register/`. */
@@ -18,6 +19,7 @@ export class QuickChatRegisterDto {
 /** Login body of both seeds: `{username, password}`. */
 export class SeedLoginDto {
   @DrfRequiredString(150)
+  @NormalizedUsername()
   username!: string;
 
   @DrfRequiredString(1024)
