@@ -6,7 +6,7 @@ import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
 
 /**
  * Changes that must end a user's sessions: a new password or deactivation revokes every refresh
- * family and personal token at once (access tokens lapse at their short expiry).
+ * family, personal token and access token at once (the last by moving the account's token version on).
  */
 @Injectable()
 export class AccountSecurityService {
@@ -27,6 +27,10 @@ export class AccountSecurityService {
   }
 
   private async revokeSessions(userId: string): Promise<void> {
-    await Promise.all([this.refreshTokens.revokeAllForUser(userId), this.apiTokens.revokeAllForUser(userId)]);
+    await Promise.all([
+      this.users.revokeAccessTokens(userId),
+      this.refreshTokens.revokeAllForUser(userId),
+      this.apiTokens.revokeAllForUser(userId),
+    ]);
   }
 }

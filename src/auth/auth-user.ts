@@ -1,6 +1,6 @@
 import type { UserRole } from '../users/user.entity.js';
 
-/** Who is calling, as the guard established it (from the access token's claims, or a personal token). */
+/** Who is calling, as the guard established it (an access token checked against the account's row, or a personal token). */
 export interface AuthUser {
   id: string;
   username: string;
@@ -8,6 +8,8 @@ export interface AuthUser {
   via: 'jwt' | 'api-token';
   /** The refresh family of the login that issued the access token, when there is one. */
   familyId?: string;
+  /** The account's token version an access token was issued under (its `ver` claim). */
+  tokenVersion?: number;
   /** The personal token presented, when `via` is `api-token`. */
   apiToken?: string;
 }

@@ -97,8 +97,8 @@ export class AuthController {
     'Not a valid access token (forged, expired, revoked, or a refresh token).',
     { detail: 'Token is invalid or expired.' },
   ])
-  verify(@Body() dto: VerifyDto): Record<string, never> {
-    if (!this.auth.isValidAccessToken(dto.token))
+  async verify(@Body() dto: VerifyDto): Promise<Record<string, never>> {
+    if (!(await this.auth.isValidAccessToken(dto.token)))
       throw new AuthenticationFailedException('invalid', 'Token is invalid or expired.');
     return {};
   }

@@ -11,7 +11,8 @@ const TOKEN_SCHEME = /^Token\s+(\S+)\s*$/i;
 
 /**
  * The global guard: every route needs a caller unless marked @Public(). `Bearer <access JWT>` goes
- * through passport-jwt (signature and claims only, no database); `Token <personal token>` is looked up.
+ * through passport-jwt (signature and claims, then the account by primary key); `Token <personal token>`
+ * is looked up with its account.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
@@ -30,7 +31,7 @@ export class AuthenticationGuard implements CanActivate {
     const personal = TOKEN_SCHEME.exec(header);
     const user = personal
       ? await this.apiTokens.authenticate(personal[1])
-      : await this.jwt.authenticateRequest(request).catch(() => false as const);
+      : await this.jwt.authenticateRequest(request);
     if (!user) throw new AuthenticationFailedException('invalid');
     request.user = user;
     return true;

@@ -64,9 +64,9 @@ export class AuthService {
     if (caller.familyId) await this.refreshTokens.revokeFamily(caller.familyId);
   }
 
-  /** Whether a token is a valid, unexpired access token (refresh tokens are not). */
-  isValidAccessToken(token: string): boolean {
-    return this.accessTokens.verify(token) !== null;
+  /** Whether a token is a valid, unexpired, unrevoked access token (refresh tokens are not). */
+  async isValidAccessToken(token: string): Promise<boolean> {
+    return (await this.accessTokens.verify(token)) !== null;
   }
 
   private async issuePair(user: User): Promise<TokenPair> {

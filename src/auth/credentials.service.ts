@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PasswordHasher } from '../users/password-hasher.js';
+import { normalizeUsername } from '../users/username.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { LoginLimiter } from './login-limiter.js';
@@ -23,7 +24,8 @@ export class CredentialsService {
     private readonly limiter: LoginLimiter,
   ) {}
 
-  async verify(username: string, password: string, ip: string): Promise<User> {
+  async verify(given: string, password: string, ip: string): Promise<User> {
+    const username = normalizeUsername(given); // one failure count per account, whatever the form typed
     await this.limiter.assertAllowed(username, ip);
     const user = await this.users.findForLogin(username);
     const matches = await this.hasher.verify(user?.passwordHash, password);

@@ -4,7 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config.js';
 import type { AuthUser } from './auth-user.js';
-import { toAuthUser } from './tokens/access-tokens.service.js';
+import { AccessTokensService, toAuthUser } from './tokens/access-tokens.service.js';
 import { JWT_KEY } from './tokens/jwt-key.js';
 
 /** The callbacks passport gives a strategy for one authentication attempt. */
@@ -22,8 +22,9 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const REMEMBERED_TOKENS = 10_000;
 
 /**
- * passport-jwt: Bearer access tokens, HS256 only, issuer and audience checked; no database lookup.
- * A token once verified is remembered until it expires: its verdict depends only on its text, the key
+ * passport-jwt: Bearer access tokens, HS256 only, issuer and audience checked, then the account they
+ * name read by primary key (active, same token version; its current role). A token's signature and
+ * claims once verified are remembered until it expires: that verdict depends only on its text, the key
  * and the clock, and a client sends the same token with every call (a verification cost about a
  * twentieth of a session page's CPU).
  */
@@ -32,7 +33,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly verified = new Map<string, { user: AuthUser; expiresAtMs: number }>();
   private readonly expiryOf = new WeakMap<AuthUser, number>();
 
-  constructor(@Inject(JWT_KEY) key: KeyObject, config: AppConfig) {
+  constructor(
+    @Inject(JWT_KEY) key: KeyObject,
+    config: AppConfig,
+    private readonly accessTokens: AccessTokensService,
+  ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKey: key as unknown as string,
@@ -52,15 +57,24 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   /**
-   * The caller a request's Bearer token names, or false. On a token not yet remembered this is what
-   * passport's `authenticate` middleware does with a strategy (a per-attempt object whose callbacks
-   * settle the outcome), without the middleware's per-request set-up.
+   * The caller a request's Bearer token names, or false; a database failure rejects (it is no verdict
+   * on the token).
    */
   async authenticateRequest(request: { headers: { authorization?: string } }): Promise<AuthUser | false> {
+    const claimed = await this.verifiedClaims(request);
+    return (claimed && (await this.accessTokens.confirm(claimed))) || false;
+  }
+
+  /**
+   * The caller a token's verified claims name. On a token not yet remembered this is what passport's
+   * `authenticate` middleware does with a strategy (a per-attempt object whose callbacks settle the
+   * outcome), without the middleware's per-request set-up.
+   */
+  private async verifiedClaims(request: { headers: { authorization?: string } }): Promise<AuthUser | false> {
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     const known = token === undefined ? undefined : this.verified.get(token);
     if (known && known.expiresAtMs > Date.now()) return known.user;
-    const user = await this.runStrategy(request);
+    const user = await this.runStrategy(request).catch(() => false as const);
     if (user && token !== undefined) this.remember(token, user);
     return user;
   }

@@ -91,7 +91,7 @@ export class CreateUserCommand extends UserCommand<PasswordOptions & { email?: s
 
 @Command({
   name: 'set-password',
-  description: "Set a user's password and revoke its refresh tokens and personal tokens",
+  description: "Set a user's password and revoke all its tokens at once",
 })
 export class SetPasswordCommand extends UserCommand<PasswordOptions> {
   protected async execute(_args: string[], options: PasswordOptions): Promise<void> {
@@ -116,7 +116,7 @@ export class SetPasswordCommand extends UserCommand<PasswordOptions> {
   }
 }
 
-/** Turns an account on or off; turning it off revokes its refresh and personal tokens at once. */
+/** Turns an account on or off; turning it off revokes all its tokens at once. */
 abstract class ActivationCommand extends UserCommand<{ username: string }> {
   protected abstract readonly active: boolean;
 

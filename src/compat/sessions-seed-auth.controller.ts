@@ -137,8 +137,8 @@ export class SimpleJwtController {
   })
   @ApiSeedError(400, 'The field is missing or invalid.', MISSING_FIELD('token'))
   @TOKEN_REJECTED
-  verify(@Body() dto: SeedVerifyDto): Record<string, never> {
-    if (!this.auth.isValidAccessToken(dto.token)) throw new SeedResponseException(TOKEN_NOT_VALID, 401);
+  async verify(@Body() dto: SeedVerifyDto): Promise<Record<string, never>> {
+    if (!(await this.auth.isValidAccessToken(dto.token))) throw new SeedResponseException(TOKEN_NOT_VALID, 401);
     return {};
   }
 }

@@ -4,6 +4,7 @@ import { QueryFailedError, Repository } from 'typeorm';
 import { PasswordHasher } from './password-hasher.js';
 import { PasswordPolicy } from './password-policy.js';
 import { User, UserRole } from './user.entity.js';
+import { normalizeUsername } from './username.js';
 
 export class UsernameTakenError extends Error {
   constructor() {
@@ -35,7 +36,8 @@ export class UsersService {
     private readonly policy: PasswordPolicy,
   ) {}
 
-  async create({ username, email, password, role = 'user' }: NewUser): Promise<User> {
+  async create({ username: given, email, password, role = 'user' }: NewUser): Promise<User> {
+    const username = normalizeUsername(given);
     this.assertStrongPassword(password, username);
     if (await this.findByUsername(username)) throw new UsernameTakenError();
     const passwordHash = await this.hasher.hash(password);
@@ -58,10 +60,11 @@ export class UsersService {
     if (reasons.length > 0) throw new WeakPasswordError(reasons);
   }
 
+  /** Usernames are compared NFKC-normalised and case-insensitively. */
   findByUsername(username: string): Promise<User | null> {
     return this.users
       .createQueryBuilder('u')
-      .where('lower(u.username) = lower(:username)', { username })
+      .where('lower(u.username) = lower(:username)', { username: normalizeUsername(username) })
       .getOne();
   }
 
@@ -78,7 +81,7 @@ export class UsersService {
     return this.users
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
-      .where('lower(u.username) = lower(:username)', { username })
+      .where('lower(u.username) = lower(:username)', { username: normalizeUsername(username) })
       .getOne();
   }
 
@@ -89,6 +92,11 @@ export class UsersService {
   async setPassword(user: User, password: string): Promise<void> {
     this.assertStrongPassword(password, user.username);
     await this.users.update({ id: user.id }, { passwordHash: await this.hasher.hash(password) });
+  }
+
+  /** Ends every access token issued so far: they carry the old `token_version`, which the guard compares. */
+  async revokeAccessTokens(id: string): Promise<void> {
+    await this.users.increment({ id }, 'tokenVersion', 1);
   }
 
   async setActive(id: string, isActive: boolean): Promise<void> {

@@ -2,6 +2,7 @@ import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validat
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { RequiredString } from '../../common/dto-validators.js';
 import type { User, UserRole } from '../../users/user.entity.js';
+import { NormalizedUsername } from '../../users/username.js';
 import type { TokenPair } from '../auth.service.js';
 
 /** Django's username rule: Unicode letters and digits, and @ . + - _ */
@@ -11,6 +12,7 @@ export class RegisterDto {
   /** 1–150 letters, digits and @.+-_; unique case-insensitively. */
   @Matches(USERNAME_PATTERN, { message: 'username may contain only letters, digits and @.+-_' })
   @RequiredString(1, 150) // bottom-most: checked first
+  @NormalizedUsername()
   username!: string;
 
   /** 8–128 characters, not all digits, not a common password, not similar to the username. */
@@ -25,6 +27,7 @@ export class RegisterDto {
 
 export class LoginDto {
   @RequiredString(1, 150)
+  @NormalizedUsername()
   username!: string;
 
   @RequiredString(1, 1024)

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppConfig } from '../../config/app-config.js';
+import { Sql, type Statement } from '../../database/sql.js';
 import type { UserRole } from '../../users/user.entity.js';
 import type { AuthUser } from '../auth-user.js';
 import { JWT_KEY } from './jwt-key.js';
@@ -13,15 +14,41 @@ export interface AccessClaims {
   token_type: typeof ACCESS_TOKEN_TYPE;
   name: string;
   role: UserRole;
+  /** The account's `token_version` at issue; the token is refused once it has moved on. */
+  ver: number;
   fid?: string;
 }
 
-/** Short-lived HS256 access tokens: `sub`, `iat`, `exp`, issuer, audience and a token-type claim. */
+/**
+ * The account an access token names, read by primary key on every request, so that a deactivation, a
+ * new password (both increment `token_version`) or a role change takes effect at once, not at expiry.
+ * A prepared statement on the pool: one more round trip per request. Bench (list only, PostgreSQL, one
+ * pair of runs at a load average of 10–12 on 2 cores): list 0.42 → 0.48 of the db ceiling, app CPU
+ * 0.69 → 1.28 ms and PostgreSQL's 0.15 → 0.27 ms a request; the ceiling's own CPU moved +30 % between
+ * the runs, so the cost is not yet separated from the noise.
+ */
+const ACCOUNT: Statement = {
+  name: 'access_token_account',
+  text: 'SELECT username, role, is_active, token_version FROM users WHERE id = $1',
+};
+
+interface AccountRow {
+  username: string;
+  role: UserRole;
+  is_active: boolean;
+  token_version: number;
+}
+
+/**
+ * Short-lived HS256 access tokens: `sub`, `iat`, `exp`, issuer, audience, a token-type claim and the
+ * account's token version; {@link confirm} checks a verified one against the account.
+ */
 @Injectable()
 export class AccessTokensService {
   constructor(
     @Inject(JWT_KEY) private readonly key: KeyObject,
     private readonly config: AppConfig,
+    private readonly sql: Sql,
   ) {}
 
   get ttlSeconds(): number {
@@ -33,12 +60,16 @@ export class AccessTokensService {
     return { algorithms: ['HS256'], issuer: this.config.jwt.issuer, audience: this.config.jwt.audience };
   }
 
-  sign(user: { id: string; username: string; role: UserRole }, familyId?: string): string {
+  sign(
+    user: { id: string; username: string; role: UserRole; tokenVersion: number },
+    familyId?: string,
+  ): string {
     const claims: AccessClaims = {
       sub: user.id,
       token_type: ACCESS_TOKEN_TYPE,
       name: user.username,
       role: user.role,
+      ver: user.tokenVersion,
     };
     if (familyId) claims.fid = familyId;
     return jwt.sign(claims, this.key, {
@@ -49,13 +80,25 @@ export class AccessTokensService {
     });
   }
 
-  /** The caller an access token names, or null when it is forged, expired or not an access token. */
-  verify(token: string): AuthUser | null {
+  /** The caller an access token names, or null when it is forged, expired, revoked or not an access token. */
+  async verify(token: string): Promise<AuthUser | null> {
+    let claimed: AuthUser | null;
     try {
-      return toAuthUser(jwt.verify(token, this.key, this.verifyOptions));
+      claimed = toAuthUser(jwt.verify(token, this.key, this.verifyOptions));
     } catch {
       return null;
     }
+    return claimed && this.confirm(claimed);
+  }
+
+  /**
+   * The caller a verified token's claims name, with the account's current name and role, or null when
+   * the account is gone, inactive, or its token version has moved on since the token was issued.
+   */
+  async confirm(claimed: AuthUser): Promise<AuthUser | null> {
+    const [account] = await this.sql.rows<AccountRow>(ACCOUNT, [claimed.id]);
+    if (!account?.is_active || account.token_version !== claimed.tokenVersion) return null;
+    return { ...claimed, username: account.username, role: account.role };
   }
 }
 
@@ -69,5 +112,6 @@ export function toAuthUser(payload: unknown): AuthUser | null {
     role: claims.role,
     via: 'jwt',
     familyId: claims.fid,
+    tokenVersion: typeof claims.ver === 'number' ? claims.ver : 0, // tokens from before `ver`: version 0
   };
 }

@@ -11,6 +11,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { USERNAME_PATTERN } from '../../auth/dto/auth.dto.js';
+import { NormalizedUsername } from '../../users/username.js';
 
 /** The seed routes read forms as well as JSON, as Django REST Framework's default parsers do. */
 export const ApiDrfBodies = (): ClassDecorator =>
@@ -30,9 +31,10 @@ export function DrfRequiredString(maxLength: number): PropertyDecorator {
   );
 }
 
-/** Django's username rule, with its message. */
+/** Django's username rule, with its message, checked on the NFKC-normalised name. */
 export function DrfUsername(): PropertyDecorator {
   return applyDecorators(
+    NormalizedUsername(),
     DrfRequiredString(150),
     Matches(USERNAME_PATTERN, {
       message:

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { SeedResponseException } from '../../common/exceptions.js';
+import { NormalizedUsername } from '../../users/username.js';
 import { DrfOptionalEmail, DrfRequiredString, DrfUsername } from './drf-fields.js';
 
 /** Quick-chat seed: `POST /api/v1/accounts/register/`. */
@@ -20,6 +21,7 @@ export class QuickChatRegisterDto {
 /** Login body of both seeds: `{username, password}`. */
 export class SeedLoginDto {
   @DrfRequiredString(150)
+  @NormalizedUsername()
   username!: string;
 
   @DrfRequiredString(1024)

@@ -2,6 +2,8 @@ import { Accounts1795300000000 } from './1795300000000-Accounts.js';
 import { Chat1795300100000 } from './1795300100000-Chat.js';
 import { QuestionsIndex1795400000000 } from './1795400000000-QuestionsIndex.js';
 import { TurnChars1795500000000 } from './1795500000000-TurnChars.js';
+import { TokenVersion1795600000000 } from './1795600000000-TokenVersion.js';
+import { NormalizedUsernames1795610000000 } from './1795610000000-NormalizedUsernames.js';
 
 /** Every migration in order. `npm run migration:generate` writes a new file here: add its class to this list. */
 export const MIGRATIONS: Function[] = [
@@ -9,4 +11,6 @@ export const MIGRATIONS: Function[] = [
   Chat1795300100000,
   QuestionsIndex1795400000000,
   TurnChars1795500000000,
+  TokenVersion1795600000000,
+  NormalizedUsernames1795610000000,
 ];
