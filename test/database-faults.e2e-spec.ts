@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { inspect } from 'node:util';
+import pg from 'pg';
+import TestAgent from 'supertest/lib/agent.js';
+import { sleep } from './utils/auth-helpers.js';
+import {
+  bearer,
+  createSession,
+  messagesUrl,
+  newUser,
+  seedAccessToken,
+  SESSIONS,
+  type ChatUser,
+} from './utils/chat-helpers.js';
+import { startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
+
+/** Database faults need a PostgreSQL server: the embedded database lives inside the app's own process. */
+const onPostgres = usingPostgresServer ? describe : describe.skip;
+
+/** One request's outcome: its status, or the network error when no answer came. */
+interface Outcome {
+  what: string;
+  path: string;
+  status?: number;
+  contentType?: string | null;
+  body?: string;
+  networkError?: string;
+}
+
+async function call(baseUrl: string, what: string, path: string, init: RequestInit = {}): Promise<Outcome> {
+  try {
+    const res = await fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+    const contentType = res.headers.get('content-type');
+    return { what, path, status: res.status, contentType, body: await res.text() };
+  } catch (error) {
+    return { what, path, networkError: `${String(error)} ${inspect((error as Error).cause)}` };
+  }
+}
+
+interface LoadUser extends ChatUser {
+  sessionId: string;
+  /** The sessions seed's access token. */
+  seedAuth: string;
+}
+
+async function loadUser(http: TestAgent): Promise<LoadUser> {
+  const user = await newUser(http, 'fault');
+  const session = await createSession(http, user.auth);
+  return { ...user, sessionId: session.id, seedAuth: bearer(await seedAccessToken(http, user.username)) };
+}
+
+/**
+ * A reader's and a writer's requests: Sql's prepared statements, TypeORM's queries, and a seed route
+ * (its own error shape).
+ */
+function requests(baseUrl: string, user: LoadUser): (() => Promise<Outcome>)[] {
+  const headers = { authorization: user.auth, 'content-type': 'application/json' };
+  const sessionId = user.sessionId;
+  return [
+    () => call(baseUrl, 'list sessions', `${SESSIONS}?limit=20`, { headers }),
+    () => call(baseUrl, 'page messages', `${messagesUrl(sessionId)}?limit=50`, { headers }),
+    () =>
+      call(baseUrl, 'post message', messagesUrl(sessionId), {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ content: 'hello under fire' }),
+      }),
+    () => call(baseUrl, 'me (TypeORM)', '/api/v1/auth/me', { headers }),
+    () => call(baseUrl, 'new session', SESSIONS, { method: 'POST', headers, body: '{}' }),
+    () => call(baseUrl, 'seed sessions', '/chatsessions/', { headers: { authorization: user.seedAuth } }),
+  ];
+}
+
+const SEED_PATH = /^\/chatsessions\//;
+
+/**
+ * The outcomes that are neither a success nor a 503 in the route's shape (problem details, or the seed's
+ * `{"detail"}`): a 500, a dropped connection, a wrong body.
+ */
+function unexpected(outcomes: Outcome[]): Outcome[] {
+  return outcomes.filter((o) => {
+    if (o.status !== undefined && o.status >= 200 && o.status < 300) return false;
+    if (o.status !== 503) return true;
+    const body = JSON.parse(o.body ?? '{}') as Record<string, unknown>;
+    return SEED_PATH.test(o.path)
+      ? !(/^application\/json/.test(o.contentType ?? '') && Object.keys(body).join() === 'detail')
+      : !(/^application\/problem\+json/.test(o.contentType ?? '') && body.status === 503);
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+onPostgres('database faults: the server survives its connections being terminated', () => {
+  let t: TestApp | undefined;
+  let admin: pg.Client | undefined;
+  afterEach(async () => {
+    await admin?.end();
+    await t?.close();
+  });
+
+  it('keeps serving 16+ concurrent readers and writers (more than DB_POOL_SIZE) while its backends are terminated, answering 2xx or 503 only', async () => {
+    t = await startTestApp({ DB_POOL_SIZE: '4', LOGIN_MAX_FAILURES: '1000' });
+    const database = new URL(t.env.DATABASE_URL).pathname.slice(1);
+    admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    const users = await Promise.all([1, 2, 3, 4].map(() => loadUser((t as TestApp).http)));
+
+    const outcomes: Outcome[] = [];
+    let loading = true;
+    const worker = async (n: number) => {
+      const mix = requests((t as TestApp).baseUrl, users[n % users.length]);
+      for (let i = n; loading; i++) outcomes.push(await mix[i % mix.length]());
+    };
+    const load = Promise.all(Array.from({ length: 24 }, (_, n) => worker(n)));
+
+    // Only this test's own database's backends: the server is shared with other suites.
+    let terminated = 0;
+    for (let round = 0; round < 12; round++) {
+      await sleep(250);
+      const { rows } = await admin.query<{ pid: number }>(
+        `SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
+          WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [database],
+      );
+      terminated += rows.length;
+    }
+    await sleep(500);
+    loading = false;
+    await load;
+
+    expect(terminated).toBeGreaterThan(0);
+    expect(alive(t.pid)).toBe(true);
+    expect(unexpected(outcomes).slice(0, 5)).toEqual([]);
+    expect(outcomes.length).toBeGreaterThan(100);
+    expect(t.output()).not.toMatch(/Unhandled 'error' event|Connection terminated unexpectedly\n\s+at/);
+
+    // Afterwards the pool has replaced its connections: every request succeeds again.
+    const after = await Promise.all(
+      Array.from({ length: 24 }, (_, n) =>
+        requests((t as TestApp).baseUrl, users[n % 4])[n % 6](),
+      ),
+    );
+    expect(after.filter((o) => !(o.status && o.status < 300))).toEqual([]);
+  });
+});
