@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import pg from 'pg';
 import TestAgent from 'supertest/lib/agent.js';
@@ -12,6 +12,7 @@ import {
   SESSIONS,
   type ChatUser,
 } from './utils/chat-helpers.js';
+import { FaultProxy } from './utils/fault-proxy.js';
 import { startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 
 /** Database faults need a PostgreSQL server: the embedded database lives inside the app's own process. */
@@ -143,10 +144,97 @@ onPostgres('database faults: the server survives its connections being terminate
 
     // Afterwards the pool has replaced its connections: every request succeeds again.
     const after = await Promise.all(
-      Array.from({ length: 24 }, (_, n) =>
-        requests((t as TestApp).baseUrl, users[n % 4])[n % 6](),
-      ),
+      Array.from({ length: 24 }, (_, n) => requests((t as TestApp).baseUrl, users[n % 4])[n % 6]()),
     );
     expect(after.filter((o) => !(o.status && o.status < 300))).toEqual([]);
+  });
+});
+
+/** The test's timeouts, short so that the suite is quick; the pool is smaller than the load. */
+const FAULT_ENV = {
+  DB_POOL_SIZE: '4',
+  DB_CONNECT_TIMEOUT_MS: '1000',
+  DB_STATEMENT_TIMEOUT_MS: '1500',
+  DB_QUERY_TIMEOUT_MS: '2000',
+  SHUTDOWN_TIMEOUT_MS: '3000',
+  LOGIN_MAX_FAILURES: '1000',
+};
+
+/** Repeats `probe` until it returns true, or fails after `timeoutMs`. */
+async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await sleep(200);
+  }
+}
+
+async function timed<T>(work: Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await work;
+  return { result, ms: performance.now() - started };
+}
+
+onPostgres('database faults: the database goes away, hangs, and comes back (through a fault proxy)', () => {
+  let proxy: FaultProxy;
+  let t: TestApp | undefined;
+  let user: LoadUser;
+  beforeAll(async () => {
+    proxy = await FaultProxy.start(Number(new URL(process.env.DATABASE_URL as string).port || 5432));
+  });
+  afterEach(async () => {
+    proxy.setMode('forward');
+    await t?.close();
+    t = undefined;
+  });
+  afterAll(async () => {
+    await proxy.stop();
+  });
+
+  async function start(env: Record<string, string> = {}): Promise<TestApp> {
+    t = await startTestApp({ ...FAULT_ENV, ...env }, { databasePort: proxy.port });
+    user = await loadUser(t.http);
+    return t;
+  }
+
+  it('down: 503 at once on every route family and /health’s documented body; up: it recovers by itself', async () => {
+    const app = await start();
+    proxy.setMode('down');
+
+    const mix = requests(app.baseUrl, user);
+    const { result: outcomes, ms } = await timed(Promise.all(mix.map((request) => request())));
+    expect(outcomes.map((o) => [o.what, o.status])).toEqual(mix.map((_, i) => [outcomes[i].what, 503]));
+    expect(unexpected(outcomes)).toEqual([]);
+    expect(ms).toBeLessThan(2000);
+    expect(JSON.parse(outcomes[0].body ?? '{}')).toMatchObject({
+      detail: 'The database is unavailable; try again shortly.',
+    });
+
+    const health = await app.http.get('/health');
+    expect({ status: health.status, contentType: health.headers['content-type'] }).toEqual({
+      status: 503,
+      contentType: expect.stringMatching(/^application\/json/),
+    });
+    const down = {
+      status: 'down',
+      message: 'The database is unavailable.',
+      responseTime: expect.any(Number),
+    };
+    expect(health.body).toEqual({
+      status: 'error',
+      info: {},
+      error: { database: down },
+      details: { database: down },
+    });
+
+    proxy.setMode('forward');
+    await eventually('the app serves again', async () => (await mix[0]()).status === 200);
+    const again = await Promise.all(mix.map((request) => request()));
+    expect(again.filter((o) => o.status === undefined || o.status >= 300)).toEqual([]);
+    expect((await app.http.get('/health')).body).toMatchObject({
+      status: 'ok',
+      info: { database: { status: 'up' } },
+    });
+    expect(alive(app.pid)).toBe(true);
   });
 });
