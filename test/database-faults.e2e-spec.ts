@@ -237,4 +237,41 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
     });
     expect(alive(app.pid)).toBe(true);
   });
+
+  it('stalled: requests answer 503 within the timeouts instead of hanging, then it recovers', async () => {
+    const app = await start();
+    proxy.setMode('stall');
+
+    // More requests than connections: some wait in a stalled query, the others for a connection.
+    const mix = requests(app.baseUrl, user);
+    const load = Array.from({ length: 12 }, (_, n) => timed(mix[n % mix.length]()));
+    const health = timed(app.http.get('/health'));
+    const results = await Promise.all(load);
+    const outcomes = results.map((r) => r.result);
+    expect(outcomes.map((o) => [o.what, o.status])).toEqual(outcomes.map((o) => [o.what, 503]));
+    expect(unexpected(outcomes)).toEqual([]);
+    // At most a wait for a connection (1 s) and a query's client-side timeout (2 s), with some slack.
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(6000);
+    const { result: healthRes, ms: healthMs } = await health;
+    expect(healthRes.status).toBe(503);
+    expect(healthRes.body.error.database).toMatchObject({ status: 'down' });
+    expect(healthMs).toBeLessThan(4000);
+
+    proxy.setMode('forward');
+    await eventually('the app serves again', async () => (await mix[0]()).status === 200);
+    expect(alive(app.pid)).toBe(true);
+  });
+
+  it('stalled: SIGTERM ends the process within SHUTDOWN_TIMEOUT_MS', async () => {
+    const app = await start();
+    proxy.setMode('stall');
+    const inFlight = requests(app.baseUrl, user)[0]();
+    await sleep(200);
+    const { result: exitCode, ms } = await timed(app.stop());
+    expect({ exited: exitCode !== null, withinBound: ms < 3000 + 1500 }).toEqual({
+      exited: true,
+      withinBound: true,
+    });
+    await inFlight;
+  });
 });
