@@ -4,6 +4,7 @@ import pg from 'pg';
 import TestAgent from 'supertest/lib/agent.js';
 import { sleep } from './utils/auth-helpers.js';
 import {
+  allMessages,
   bearer,
   createSession,
   messagesUrl,
@@ -11,8 +12,18 @@ import {
   seedAccessToken,
   SESSIONS,
   type ChatUser,
+  type MessageBody,
 } from './utils/chat-helpers.js';
+import { OpenAiFake } from './fakes/openai-fake.js';
 import { FaultProxy } from './utils/fault-proxy.js';
+import {
+  dataOf,
+  deferred,
+  deltaTexts,
+  eventShape,
+  streamMessage,
+  type SseEvent,
+} from './utils/sse-client.js';
 import { startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 
 /** Database faults need a PostgreSQL server: the embedded database lives inside the app's own process. */
@@ -150,6 +161,9 @@ onPostgres('database faults: the server survives its connections being terminate
   });
 });
 
+/** Twenty words in ten pieces 200 ms apart: two seconds of answer. */
+const SLOW_ANSWER = Array.from({ length: 20 }, (_, i) => `word${i + 1}`).join(' ');
+
 /** The test's timeouts, short so that the suite is quick; the pool is smaller than the load. */
 const FAULT_ENV = {
   DB_POOL_SIZE: '4',
@@ -179,7 +193,9 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
   let proxy: FaultProxy;
   let t: TestApp | undefined;
   let user: LoadUser;
+  const openai = new OpenAiFake();
   beforeAll(async () => {
+    await openai.start();
     proxy = await FaultProxy.start(Number(new URL(process.env.DATABASE_URL as string).port || 5432));
   });
   afterEach(async () => {
@@ -189,6 +205,7 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
   });
   afterAll(async () => {
     await proxy.stop();
+    await openai.stop();
   });
 
   async function start(env: Record<string, string> = {}): Promise<TestApp> {
@@ -259,6 +276,70 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
 
     proxy.setMode('forward');
     await eventually('the app serves again', async () => (await mix[0]()).status === 200);
+    expect(alive(app.pid)).toBe(true);
+  });
+
+  it('a streamed answer whose final store fails ends with an `error` event and reads back `failed` once the database is back; a plain POST answers 503', async () => {
+    const app = await start({
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
+      LLM_PROVIDER: 'openai',
+      LLM_MAX_RETRIES: '0',
+      LLM_TIMEOUT_MS: '10000',
+    });
+    openai.reply(SLOW_ANSWER, { chunks: 10, delayMs: 200 });
+    const firstDelta = deferred<SseEvent>();
+    const streaming = streamMessage(app.baseUrl, user.auth, user.sessionId, 'a slow answer please', {
+      onEvent: (event) => {
+        if (event.event === 'delta') firstDelta.resolve(event);
+      },
+    });
+    const answerId = dataOf<{ message_id: string }>(await firstDelta.promise).message_id;
+    proxy.setMode('down');
+    const res = await streaming;
+
+    expect(eventShape(res)).toEqual(['message.created', 'delta…', 'error']);
+    expect(deltaTexts(res).join('')).toBe(SLOW_ANSWER);
+    expect(dataOf(res.events.at(-1))).toMatchObject({
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The database is unavailable; try again shortly.',
+      message_id: answerId,
+    });
+    const networkError = res.error instanceof Error ? `${res.error.message}` : res.error;
+    expect({ ended: res.ended, networkError }).toEqual({ ended: 'end', networkError: undefined });
+
+    proxy.setMode('forward');
+    let messages: MessageBody[] = [];
+    await eventually('the answer reads back failed', async () => {
+      messages = await allMessages(app.http, user.auth, user.sessionId);
+      return messages.at(-1)?.status === 'failed';
+    });
+    expect(messages.map((m) => [m.role, m.status, m.content])).toEqual([
+      ['user', 'complete', 'a slow answer please'],
+      ['assistant', 'failed', SLOW_ANSWER],
+    ]);
+    expect(messages[1]).toMatchObject({
+      id: answerId,
+      error: 'The answer could not be stored: the database was unavailable.',
+    });
+
+    // A plain POST whose turn cannot be stored once the provider has answered: 503, not 500.
+    openai.reply('too late to store', { delayMs: 1000 });
+    const asked = openai.requests.length;
+    const posting = app.http
+      .post(messagesUrl(user.sessionId))
+      .set('Authorization', user.auth)
+      .send({ content: 'and a plain one' })
+      .then((r) => r);
+    await eventually('the provider is asked', () => Promise.resolve(openai.requests.length > asked), 5000);
+    proxy.setMode('down');
+    const answer = await posting;
+    expect({ status: answer.status, detail: answer.body.detail }).toEqual({
+      status: 503,
+      detail: 'The database is unavailable; try again shortly.',
+    });
     expect(alive(app.pid)).toBe(true);
   });
 
