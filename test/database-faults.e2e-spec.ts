@@ -24,7 +24,7 @@ import {
   streamMessage,
   type SseEvent,
 } from './utils/sse-client.js';
-import { startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
+import { isRunning, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 
 /** Database faults need a PostgreSQL server: the embedded database lives inside the app's own process. */
 const onPostgres = usingPostgresServer ? describe : describe.skip;
@@ -100,15 +100,6 @@ function unexpected(outcomes: Outcome[]): Outcome[] {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 onPostgres('database faults: the server survives its connections being terminated', () => {
   let t: TestApp | undefined;
   let admin: pg.Client | undefined;
@@ -148,7 +139,7 @@ onPostgres('database faults: the server survives its connections being terminate
     await load;
 
     expect(terminated).toBeGreaterThan(0);
-    expect(alive(t.pid)).toBe(true);
+    expect(isRunning(t.pid)).toBe(true);
     expect(unexpected(outcomes).slice(0, 5)).toEqual([]);
     expect(outcomes.length).toBeGreaterThan(100);
     expect(t.output()).not.toMatch(/Unhandled 'error' event|Connection terminated unexpectedly\n\s+at/);
@@ -252,7 +243,7 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
       status: 'ok',
       info: { database: { status: 'up' } },
     });
-    expect(alive(app.pid)).toBe(true);
+    expect(isRunning(app.pid)).toBe(true);
   });
 
   it('stalled: requests answer 503 within the timeouts instead of hanging, then it recovers', async () => {
@@ -276,7 +267,7 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
 
     proxy.setMode('forward');
     await eventually('the app serves again', async () => (await mix[0]()).status === 200);
-    expect(alive(app.pid)).toBe(true);
+    expect(isRunning(app.pid)).toBe(true);
   });
 
   it('a streamed answer whose final store fails ends with an `error` event and reads back `failed` once the database is back; a plain POST answers 503', async () => {
@@ -340,7 +331,7 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
       status: 503,
       detail: 'The database is unavailable; try again shortly.',
     });
-    expect(alive(app.pid)).toBe(true);
+    expect(isRunning(app.pid)).toBe(true);
   });
 
   it('stalled: SIGTERM ends the process within SHUTDOWN_TIMEOUT_MS', async () => {

@@ -31,6 +31,16 @@ export interface TestApp {
 /** Whether the suites run against the PostgreSQL server at DATABASE_URL rather than embedded PGlite. */
 export const usingPostgresServer = Boolean(process.env.DATABASE_URL);
 
+/** Whether a process (a server's, say) is still running. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts the built server (`dist/main.js`, made by `npm test`'s build step) as a child process on a
  * database of its own: a fresh database on the PostgreSQL server at DATABASE_URL (dropped on close),
