@@ -26,10 +26,15 @@ async function serve(config: AppConfig): Promise<void> {
   // Handled here rather than by enableShutdownHooks(), which re-raises the signal after closing and so
   // races the process's own exit (the exit status would be 0 or "killed by SIGTERM" at random).
   // Once only: a worker of HTTP_WORKERS gets SIGINT from the terminal and SIGTERM from its primary.
+  // Bounded: closing the pool waits for each connection's goodbye, which a hung database never sends.
   let closing = false;
   const shutdown = (): void => {
     if (closing) return;
     closing = true;
+    setTimeout(() => {
+      console.error(`Shutdown took over ${config.http.shutdownTimeoutMs} ms (SHUTDOWN_TIMEOUT_MS); exiting.`);
+      process.exit(1);
+    }, config.http.shutdownTimeoutMs).unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

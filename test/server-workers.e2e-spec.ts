@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/app-config.js';
 import { usableCpus } from '../src/config/usable-cpus.js';
 import { createSession, messagesUrl, newUser, STRONG_PASSWORD } from './utils/chat-helpers.js';
-import { startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
+import { isRunning, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 
 /** pid, parent pid and CPU time (ms, user + system) of every process, from /proc. */
 function processes(): { pid: number; ppid: number; cpuMs: number }[] {
@@ -29,15 +29,6 @@ function processes(): { pid: number; ppid: number; cpuMs: number }[] {
 
 function workersOf(primary: number): { pid: number; cpuMs: number }[] {
   return processes().filter((p) => p.ppid === primary);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {

@@ -1,6 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  DatabaseUnavailableException,
+  describeDatabaseError,
+  isDatabaseUnavailable,
+} from '../database/database-errors.js';
 import { errorStyleFor } from './error-style.js';
 import { FieldError, RequestValidationException, StyledException } from './exceptions.js';
 
@@ -27,11 +32,21 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
 const logger = new Logger('Exceptions');
 
-/** Renders any error as its route family expects; also used for Fastify's router errors (bootstrap.ts). */
-export function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+/**
+ * Renders any error as its route family expects; also used for Fastify's router errors (bootstrap.ts).
+ * A database that is away or too slow is a 503 (logged without the query's parameters, which may hold
+ * secrets), not an internal error.
+ */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const unavailable = isDatabaseUnavailable(error);
+  const exception = unavailable ? new DatabaseUnavailableException() : error;
   const status = statusOf(exception);
-  if (status >= 500)
+  if (unavailable) {
+    const reason = describeDatabaseError(error);
+    logger.warn({ reason, request_id: request.id, path: request.url }, 'database unavailable');
+  } else if (status >= 500) {
     logger.error({ err: exception, request_id: request.id, path: request.url }, 'request failed');
+  }
   if (reply.sent || reply.raw.headersSent) {
     reply.raw.end();
     return;

@@ -20,6 +20,12 @@ export type DatabaseConfig =
       user?: string;
       password?: string;
       poolSize: number;
+      /** Connecting, or waiting for a free pooled connection. */
+      connectTimeoutMs: number;
+      /** Server side: PostgreSQL cancels a longer statement. */
+      statementTimeoutMs: number;
+      /** Client side: a query without an answer by then fails, and its connection is dropped. */
+      queryTimeoutMs: number;
     };
 
 /** Typed, validated configuration: built once at start-up and injected by class. */
@@ -33,6 +39,8 @@ export class AppConfig {
     corsCredentials: boolean;
     /** Server processes sharing the port (1: this process serves; more: it supervises that many). */
     workers: number;
+    /** A graceful shutdown that takes longer ends the process anyway. */
+    shutdownTimeoutMs: number;
   };
   readonly database!: DatabaseConfig;
   readonly dataDir!: string;
@@ -110,6 +118,10 @@ const KNOWN_KEYS = [
   'POSTGRES_HOST',
   'POSTGRES_PORT',
   'DB_POOL_SIZE',
+  'DB_CONNECT_TIMEOUT_MS',
+  'DB_STATEMENT_TIMEOUT_MS',
+  'DB_QUERY_TIMEOUT_MS',
+  'SHUTDOWN_TIMEOUT_MS',
   'DATA_DIR',
   'PORT',
   'HOST',
@@ -158,6 +170,9 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
         user: env.POSTGRES_USER,
         password: env.POSTGRES_PASSWORD,
         poolSize: env.DB_POOL_SIZE,
+        connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+        statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+        queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
       }
     : { kind: 'embedded', dataDir: resolve(env.DATA_DIR) };
   const configured: LlmProviderName[] = [];
@@ -175,6 +190,7 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
         .filter(Boolean),
       corsCredentials: env.CORS_ALLOW_CREDENTIALS,
       workers: workersOf(env),
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     },
     database,
     dataDir: resolve(env.DATA_DIR),

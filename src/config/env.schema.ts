@@ -51,6 +51,9 @@ export class EnvironmentVariables {
   POSTGRES_PORT?: number;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE = 10;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) DB_CONNECT_TIMEOUT_MS = 5000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3600000) DB_STATEMENT_TIMEOUT_MS = 30000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3600000) DB_QUERY_TIMEOUT_MS = 35000;
 
   @IsOptional() @IsString() @MinLength(1) DATA_DIR = './data';
 
@@ -110,6 +113,7 @@ export class EnvironmentVariables {
   REDIS_URL?: string;
 
   @IsOptional() @Transform(toBoolean) @IsBoolean() TRUST_PROXY = false;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) SHUTDOWN_TIMEOUT_MS = 15000;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) LOGIN_MAX_FAILURES = 10;
   @IsOptional()

@@ -57,7 +57,8 @@ export class Sql {
    * Not `pool.query`: that discards the connection on any error, a constraint violation included, and
    * the embedded database's single session would then meet its own prepared statements again on the
    * next connection ("prepared statement … already exists"). Here a connection is discarded only when
-   * the error did not come from the server. Callbacks, not pg's promises: measurably less CPU per query.
+   * the error is the connection's own (see {@link brokenBy}). Callbacks, not pg's promises: measurably
+   * less CPU per query.
    */
   private run<Row extends QueryResultRow>(query: QueryConfig): Promise<Row[]> {
     return new Promise((resolve, reject) => {
@@ -65,14 +66,19 @@ export class Sql {
         if (connectError || !client) return reject(connectError ?? new Error('No database connection'));
         const execute = () =>
           client.query<Row>(query, (error, result) => {
-            release(error && !(error instanceof DatabaseError) ? error : undefined);
+            release(error && brokenBy(error) ? error : undefined);
             if (error) reject(error);
             else resolve(result.rows);
           });
         if (this.known.has(client)) return execute();
+        this.known.add(client);
+        // A lost connection emits 'error' on its client. pg-pool listens only while the client is idle,
+        // and a client released after its query's error can be handed straight to the next request
+        // before the socket's end arrives: without a listener of ours that 'error' would be unhandled
+        // and end the process. The query in flight gets the error through its callback anyway.
+        client.on('error', ignoreConnectionError);
         // `pg` takes a new connection to have no statements prepared. The embedded database's single
         // session outlives a reconnection, so first forget whatever an earlier connection prepared.
-        this.known.add(client);
         client.query('DEALLOCATE ALL', execute);
       });
     });
@@ -81,4 +87,15 @@ export class Sql {
   private get pool(): Pool {
     return (this.dataSource.driver as PostgresDriver).master as Pool;
   }
+}
+
+const ignoreConnectionError = (): void => undefined;
+
+/**
+ * Whether an error leaves the connection unusable: any error not from the server (a lost socket, a
+ * client-side query timeout with the statement still running), and the server's FATAL ones (such as
+ * `pg_terminate_backend`'s), after which it closes the connection.
+ */
+function brokenBy(error: Error): boolean {
+  return !(error instanceof DatabaseError) || error.severity === 'FATAL' || error.severity === 'PANIC';
 }

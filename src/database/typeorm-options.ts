@@ -34,5 +34,15 @@ export function typeOrmOptions(
   const credentials = db.url
     ? { url: db.url }
     : { host: db.host, port: db.port, username: db.user, password: db.password, database: db.database };
-  return { ...common, ...credentials, extra: { max: db.poolSize } };
+  // pg's pool and client options. A stopped or hung server cannot enforce statement_timeout, so the
+  // client has a query timeout of its own, set above it so that a live server cancels first (keeping the
+  // connection); keepAlive notices a server that vanished without closing the connection.
+  const pool = {
+    max: db.poolSize,
+    connectionTimeoutMillis: db.connectTimeoutMs,
+    statement_timeout: db.statementTimeoutMs,
+    query_timeout: db.queryTimeoutMs,
+    keepAlive: true,
+  };
+  return { ...common, ...credentials, extra: pool };
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, InternalServerErrorException, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { SseStream } from '../common/sse-stream.js';
@@ -15,6 +15,8 @@ import { ShutdownSignal } from './shutdown-signal.js';
  */
 @Injectable()
 export class ChatStreamService {
+  private readonly logger = new Logger(ChatStreamService.name);
+
   constructor(
     private readonly turns: ChatTurnService,
     private readonly messages: MessagesService,
@@ -68,7 +70,11 @@ export class ChatStreamService {
       });
       sse.send('message.completed', MessageDto.from(finished));
     } catch (error) {
-      const failure = await this.turns.fail(turn, error, text, answerId);
+      const failure = await this.turns.fail(turn, error, text, answerId).catch((storeError: unknown) => {
+        // The stream is open: no filter will answer for it, so log here and still end with `error`.
+        this.logger.error({ err: storeError, message_id: answerId }, 'could not record a failed answer');
+        return new InternalServerErrorException('An unexpected error occurred.');
+      });
       const status = failure.getStatus();
       sse.send('error', {
         type: 'about:blank',

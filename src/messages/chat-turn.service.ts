@@ -1,4 +1,5 @@
 import { HttpException, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthUser } from '../auth/auth-user.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
@@ -10,9 +11,10 @@ import {
   type LlmResult,
 } from '../llm/llm-provider.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
+import { DatabaseUnavailableException, isDatabaseUnavailable } from '../database/database-errors.js';
 import { ChatContextService } from './chat-context.service.js';
 import type { Message } from './message.js';
-import { MessagesService, type NewQuestion, type TurnSession } from './messages.service.js';
+import { MessagesService, type NewAnswer, type NewQuestion, type TurnSession } from './messages.service.js';
 import { ProviderFailedException } from './provider-failed.exception.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
@@ -38,6 +40,14 @@ export interface PreparedTurn extends TurnTarget {
 }
 
 const TITLE_LENGTH = 60;
+
+type FailedAnswer = Omit<NewAnswer, 'provider'> & { status: 'failed' };
+
+/** The error recorded on an answer that was complete but could not be stored. */
+const ANSWER_NOT_STORED = 'The answer could not be stored: the database was unavailable.';
+
+/** 0.5, 1, 2, 4, 8 s, then every 15 s: about five minutes in all. */
+const STORE_RETRY_DELAYS_MS = Array.from({ length: 24 }, (_, i) => Math.min(500 * 2 ** i, 15_000));
 
 /**
  * One exchange: build the context, ask the provider, store the question with the answer, its usage and
@@ -103,7 +113,9 @@ export class ChatTurnService {
 
   /**
    * Records a failed answer, keeping any partial text (updating the `streaming` message when there is
-   * one, else storing the question with it), and returns the HTTP error to report.
+   * one, else storing the question with it), and returns the HTTP error to report. A `streaming` answer
+   * that cannot be updated because the database is away is recorded once it is back
+   * ({@link failWhenBack}); its question is already stored.
    */
   async fail(
     turn: TurnTarget,
@@ -112,14 +124,23 @@ export class ChatTurnService {
     streamingMessageId?: string,
   ): Promise<HttpException> {
     if (error instanceof SessionNotFoundException) return error; // deleted while answering: nothing to record
-    const cause = error instanceof LlmError ? error : this.unexpected(turn.providerName, error);
-    const answer = {
+    // null: the answer was complete, and storing it failed because the database is away.
+    const cause =
+      error instanceof LlmError
+        ? error
+        : isDatabaseUnavailable(error)
+          ? null
+          : this.unexpected(turn.providerName, error);
+    const answer: FailedAnswer = {
       content: partialText,
-      status: 'failed' as const,
+      status: 'failed',
       model: turn.model,
       latencyMs: Date.now() - turn.startedAt,
-      error: cause.message,
+      error: cause?.message ?? ANSWER_NOT_STORED,
     };
+    const failure = cause
+      ? new ProviderFailedException(cause, turn.session.id)
+      : new DatabaseUnavailableException();
     try {
       if (streamingMessageId) await this.messages.finishAnswer(streamingMessageId, answer);
       else
@@ -129,9 +150,32 @@ export class ChatTurnService {
         });
     } catch (storeError) {
       if (storeError instanceof SessionNotFoundException) return storeError;
-      throw storeError;
+      if (!streamingMessageId || !isDatabaseUnavailable(storeError)) throw storeError;
+      void this.failWhenBack(streamingMessageId, answer);
     }
-    return new ProviderFailedException(cause, turn.session.id);
+    return failure;
+  }
+
+  /**
+   * Retries recording a `streaming` answer as failed while the database is unavailable, for about five
+   * minutes ({@link STORE_RETRY_DELAYS_MS}); stops when the server shuts down (the answer then stays
+   * `streaming`, as after a crash).
+   */
+  private async failWhenBack(answerId: string, answer: FailedAnswer): Promise<void> {
+    for (const delayMs of STORE_RETRY_DELAYS_MS) {
+      try {
+        await sleep(delayMs, undefined, { signal: this.shutdown.signal });
+        await this.messages.finishAnswer(answerId, answer);
+        return;
+      } catch (error) {
+        if (this.shutdown.signal.aborted || error instanceof SessionNotFoundException) return;
+        if (!isDatabaseUnavailable(error)) {
+          this.logger.error({ err: error, message_id: answerId }, 'could not record a failed answer');
+          return;
+        }
+      }
+    }
+    this.logger.error({ message_id: answerId }, 'gave up recording a failed answer: no database');
   }
 
   private unexpected(provider: LlmProviderName, error: unknown): LlmError {

@@ -31,14 +31,31 @@ export interface TestApp {
 /** Whether the suites run against the PostgreSQL server at DATABASE_URL rather than embedded PGlite. */
 export const usingPostgresServer = Boolean(process.env.DATABASE_URL);
 
+/** Whether a process (a server's, say) is still running. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts the built server (`dist/main.js`, made by `npm test`'s build step) as a child process on a
  * database of its own: a fresh database on the PostgreSQL server at DATABASE_URL (dropped on close),
  * or a fresh embedded PGlite data dir copied from a migrated template (removed on close).
  * The app runs exactly as in production, under Node's own module loader rather than Jest's.
+ * `databasePort`: the app reaches its PostgreSQL database through this port of 127.0.0.1 (a
+ * FaultProxy, fault-proxy.ts, in front of the server) instead of the server's own.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = usingPostgresServer ? await createServerDatabase() : await createEmbeddedDataDir();
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { databasePort?: number } = {},
+): Promise<TestApp> {
+  const database = usingPostgresServer
+    ? await createServerDatabase(options.databasePort)
+    : await createEmbeddedDataDir();
   const serverEnv = { ...database.env, ...env };
   let server: RunningServer;
   try {
@@ -132,7 +149,7 @@ interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function createServerDatabase(): Promise<TestDatabase> {
+async function createServerDatabase(appPort?: number): Promise<TestDatabase> {
   const serverUrl = new URL(process.env.DATABASE_URL as string);
   const name = `chatbot_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl.toString() });
@@ -141,6 +158,10 @@ async function createServerDatabase(): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  if (appPort !== undefined) {
+    url.hostname = '127.0.0.1';
+    url.port = String(appPort);
+  }
   return {
     env: { DATABASE_URL: url.toString() },
     async drop() {
