@@ -11,6 +11,8 @@ import {
   usingPostgresServer,
 } from './utils/cli-helpers.js';
 
+const usernames = (stdout: string): string[] => (JSON.parse(stdout) as CliUser[]).map((u) => u.username);
+
 /**
  * The embedded database admits one process: the CLI must refuse, saying so, while the server holds
  * the data dir. On a PostgreSQL server (DATABASE_URL) the same scenario must simply work.
@@ -24,8 +26,6 @@ describe('admin CLI while the server runs on the same database', () => {
   afterAll(async () => {
     await app?.close();
   });
-
-  const usernames = (stdout: string): string[] => (JSON.parse(stdout) as CliUser[]).map((u) => u.username);
 
   it(
     usingPostgresServer
@@ -106,7 +106,6 @@ describe('after a crash (SIGKILL) on the same database', () => {
     await app?.close();
   });
 
-  const usernames = (stdout: string): string[] => (JSON.parse(stdout) as CliUser[]).map((u) => u.username);
   const lockPath = (): string => join(app.env.DATA_DIR, 'postmaster.lock');
 
   it(
