@@ -13,8 +13,9 @@ export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 502 
 const PROBLEMS: Record<ProblemStatus, { description: string; detail: string }> = {
   400: {
     description:
-      'Invalid request: each bad field is named in `errors`. Unknown fields, malformed JSON and a wrong ' +
-      'content type are refused as well.',
+      'Invalid request: each bad field is named in `errors`. Unknown fields, malformed JSON, JSON nested ' +
+      'past 32 levels or holding over 1,000 keys in an object or 10,000 values in all, and text with a NUL ' +
+      'or an unpaired surrogate are refused as well (a body that is not JSON is a 415).',
     detail: 'Invalid username.',
   },
   401: {
