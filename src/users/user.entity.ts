@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  type Relation,
+} from 'typeorm';
+import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 
 export type UserRole = 'user' | 'admin';
 
@@ -32,4 +40,7 @@ export class User {
 
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
   lastLoginAt!: Date | null;
+
+  @OneToMany(() => ChatSession, (session) => session.user)
+  chatSessions?: Relation<ChatSession>[];
 }

@@ -1,0 +1,67 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  type Relation,
+} from 'typeorm';
+import type { LlmProviderName } from '../llm/llm-provider.js';
+import { Message } from '../messages/message.entity.js';
+import { User } from '../users/user.entity.js';
+
+/**
+ * Table `chat_sessions` exactly as the migrations create it (`npm run migration:check` compares them).
+ * The service still reads and writes it with prepared statements (database/sql.ts), as `ChatSession`
+ * of chat-session.ts.
+ */
+@Entity({ name: 'chat_sessions' })
+@Check('chat_sessions_provider_check', `provider IN ('openai', 'gemini', 'echo')`)
+// A user's sessions by activity (the list, keyset on updated_at, id). The migration makes the last two
+// columns DESC, which @Index cannot say; TypeORM compares an index by name, columns and uniqueness only.
+@Index('chat_sessions_user_activity_idx', ['userId', 'updatedAt', 'id'])
+export class ChatSession {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @ManyToOne(() => User, (user) => user.chatSessions, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'chat_sessions_user_id_fkey' })
+  user?: Relation<User>;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  title!: string | null;
+
+  @Column({ name: 'system_prompt', type: 'text', nullable: true })
+  systemPrompt!: string | null;
+
+  /** The provider asked for; null means the server's default. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  provider!: LlmProviderName | null;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  model!: string | null;
+
+  @Column({ name: 'message_count', type: 'integer', default: 0 })
+  messageCount!: number;
+
+  /** The characters of all the session's complete turns so far (see migration TurnChars). */
+  @Column({ name: 'context_chars', type: 'bigint', default: 0 })
+  contextChars!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  /** Last activity: creation, an edit, or a message (set by the service, not by TypeORM on save). */
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+
+  @OneToMany(() => Message, (message) => message.session)
+  messages?: Relation<Message>[];
+}
