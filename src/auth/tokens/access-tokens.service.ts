@@ -1,11 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../../config/app-config.js';
 import { Sql, type Statement } from '../../database/sql.js';
 import type { UserRole } from '../../users/user.entity.js';
 import type { AuthUser } from '../auth-user.js';
-import { JWT_KEY } from './jwt-key.js';
 
 export const ACCESS_TOKEN_TYPE = 'access';
 
@@ -40,24 +38,20 @@ interface AccountRow {
 }
 
 /**
- * Short-lived HS256 access tokens: `sub`, `iat`, `exp`, issuer, audience, a token-type claim and the
- * account's token version; {@link confirm} checks a verified one against the account.
+ * Short-lived HS256 access tokens signed and checked by JwtService (algorithm, issuer, audience and
+ * lifetime come from its module options): `sub`, `iat`, `exp`, a token-type claim and the account's token
+ * version; {@link confirm} checks a verified one against the account.
  */
 @Injectable()
 export class AccessTokensService {
   constructor(
-    @Inject(JWT_KEY) private readonly key: KeyObject,
+    private readonly jwt: JwtService,
     private readonly config: AppConfig,
     private readonly sql: Sql,
   ) {}
 
   get ttlSeconds(): number {
     return this.config.jwt.accessTtlSeconds;
-  }
-
-  /** The options both issuing and checking use: one algorithm, our issuer and audience. */
-  get verifyOptions(): jwt.VerifyOptions & { algorithms: ['HS256'] } {
-    return { algorithms: ['HS256'], issuer: this.config.jwt.issuer, audience: this.config.jwt.audience };
   }
 
   sign(
@@ -72,19 +66,14 @@ export class AccessTokensService {
       ver: user.tokenVersion,
     };
     if (familyId) claims.fid = familyId;
-    return jwt.sign(claims, this.key, {
-      algorithm: 'HS256',
-      expiresIn: this.ttlSeconds,
-      issuer: this.config.jwt.issuer,
-      audience: this.config.jwt.audience,
-    });
+    return this.jwt.sign(claims);
   }
 
   /** The caller an access token names, or null when it is forged, expired, revoked or not an access token. */
   async verify(token: string): Promise<AuthUser | null> {
     let claimed: AuthUser | null;
     try {
-      claimed = toAuthUser(jwt.verify(token, this.key, this.verifyOptions));
+      claimed = toAuthUser(this.jwt.verify(token));
     } catch {
       return null;
     }
