@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config.js';
 import { Sql, type Statement } from '../../database/sql.js';
 import type { UserRole } from '../../users/user.entity.js';
@@ -9,6 +10,9 @@ export const ACCESS_TOKEN_TYPE = 'access';
 
 export interface AccessClaims {
   sub: string;
+  /** `user_id` and `jti`: the claims SimpleJWT clients (the sessions seed's) read; `user_id` is `sub`. */
+  user_id: string;
+  jti: string;
   token_type: typeof ACCESS_TOKEN_TYPE;
   name: string;
   role: UserRole;
@@ -39,8 +43,8 @@ interface AccountRow {
 
 /**
  * Short-lived HS256 access tokens signed and checked by JwtService (algorithm, issuer, audience and
- * lifetime come from its module options): `sub`, `iat`, `exp`, a token-type claim and the account's token
- * version; {@link confirm} checks a verified one against the account.
+ * lifetime come from its module options): `sub`, `iat`, `exp`, a token-type claim, the account's token
+ * version and SimpleJWT's `user_id` and `jti`; {@link confirm} checks a verified one against the account.
  */
 @Injectable()
 export class AccessTokensService {
@@ -60,6 +64,8 @@ export class AccessTokensService {
   ): string {
     const claims: AccessClaims = {
       sub: user.id,
+      user_id: user.id,
+      jti: randomUUID(),
       token_type: ACCESS_TOKEN_TYPE,
       name: user.username,
       role: user.role,
