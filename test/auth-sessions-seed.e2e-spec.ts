@@ -6,9 +6,11 @@ import {
   expectSeedBody,
   leaksIn,
   OTHER_STRONG_PASSWORD,
+  payloadOf,
   SeenResponse,
   STRONG_PASSWORD,
   uniqueUsername,
+  UUID,
   watchedAgent,
 } from './utils/auth-helpers.js';
 import { startTestApp, TestApp } from './utils/test-app.js';
@@ -271,6 +273,46 @@ describe('sessions-seed accounts: /register/, /login/, /api/token/*', () => {
 
     it('verify without `token` → 400 {"token": ["This field is required."]}', async () => {
       expectSeedBody(await http.post('/api/token/verify/').send({}), 400, { token: REQUIRED });
+    });
+  });
+
+  describe('SimpleJWT claims in the access tokens', () => {
+    it('/login/, /api/token/ and /api/token/refresh/ issue user_id, a unique jti and token_type "access", beside our claims', async () => {
+      const username = uniqueUsername('SeedClaims');
+      await register(username);
+      const login = await obtain(username, '/login/');
+      const obtained = await obtain(username);
+      const refreshed = await refresh(obtained.refresh);
+      expect(refreshed.status).toBe(200);
+      const me = await http.get('/api/v1/auth/me').set('Authorization', bearer(login.access));
+      expect(me.status).toBe(200);
+      const userId = (me.body as { id: string }).id;
+
+      const claims = [login.access, obtained.access, (refreshed.body as SimplePair).access].map(payloadOf);
+      for (const claim of claims) {
+        expect(claim).toMatchObject({ user_id: userId, sub: userId, token_type: 'access', name: username });
+        expect(claim.jti).toMatch(UUID);
+        expect(Object.keys(claim).sort()).toEqual(
+          [
+            'aud',
+            'exp',
+            'fid',
+            'iat',
+            'iss',
+            'jti',
+            'name',
+            'role',
+            'sub',
+            'token_type',
+            'user_id',
+            'ver',
+          ].sort(),
+        );
+        expect(Number(claim.exp) - Number(claim.iat)).toBe(900);
+      }
+      expect(new Set(claims.map((claim) => claim.jti)).size).toBe(claims.length);
+      // the refresh token stays opaque (revocable, stored hashed): not a JWT to decode
+      expect(obtained.refresh.split('.')).toHaveLength(1);
     });
   });
 

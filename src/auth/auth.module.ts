@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
@@ -13,7 +14,7 @@ import { JwtStrategy } from './jwt.strategy.js';
 import { LoginLimiter } from './login-limiter.js';
 import { AccessTokensService } from './tokens/access-tokens.service.js';
 import { ApiTokensService } from './tokens/api-tokens.service.js';
-import { JWT_KEY, loadJwtKey } from './tokens/jwt-key.js';
+import { JWT_KEY, JwtKeyModule, jwtModuleOptions } from './tokens/jwt-key.js';
 import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
 import { ApiToken, RefreshToken, RefreshTokenFamily } from './tokens/token-entities.js';
 
@@ -21,11 +22,16 @@ import { ApiToken, RefreshToken, RefreshTokenFamily } from './tokens/token-entit
   imports: [
     UsersModule,
     PassportModule,
+    JwtKeyModule,
+    JwtModule.registerAsync({
+      imports: [JwtKeyModule],
+      inject: [JWT_KEY, AppConfig],
+      useFactory: jwtModuleOptions,
+    }),
     TypeOrmModule.forFeature([RefreshTokenFamily, RefreshToken, ApiToken]),
   ],
   controllers: [AuthController],
   providers: [
-    { provide: JWT_KEY, inject: [AppConfig], useFactory: loadJwtKey },
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     JwtStrategy,
     AccessTokensService,

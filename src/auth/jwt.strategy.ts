@@ -5,7 +5,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config.js';
 import type { AuthUser } from './auth-user.js';
 import { AccessTokensService, toAuthUser } from './tokens/access-tokens.service.js';
-import { JWT_KEY } from './tokens/jwt-key.js';
+import { accessVerifyOptions, JWT_KEY } from './tokens/jwt-key.js';
 
 /** The callbacks passport gives a strategy for one authentication attempt. */
 interface StrategyAttempt {
@@ -41,9 +41,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKey: key as unknown as string,
-      algorithms: ['HS256'],
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
+      ...accessVerifyOptions(config),
       ignoreExpiration: false,
     });
   }

@@ -1,16 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config.js';
 import { Sql, type Statement } from '../../database/sql.js';
 import type { UserRole } from '../../users/user.entity.js';
 import type { AuthUser } from '../auth-user.js';
-import { JWT_KEY } from './jwt-key.js';
 
 export const ACCESS_TOKEN_TYPE = 'access';
 
 export interface AccessClaims {
   sub: string;
+  /** `user_id` and `jti`: the claims SimpleJWT clients (the sessions seed's) read; `user_id` is `sub`. */
+  user_id: string;
+  jti: string;
   token_type: typeof ACCESS_TOKEN_TYPE;
   name: string;
   role: UserRole;
@@ -40,13 +42,14 @@ interface AccountRow {
 }
 
 /**
- * Short-lived HS256 access tokens: `sub`, `iat`, `exp`, issuer, audience, a token-type claim and the
- * account's token version; {@link confirm} checks a verified one against the account.
+ * Short-lived HS256 access tokens signed and checked by JwtService (algorithm, issuer, audience and
+ * lifetime come from its module options): `sub`, `iat`, `exp`, a token-type claim, the account's token
+ * version and SimpleJWT's `user_id` and `jti`; {@link confirm} checks a verified one against the account.
  */
 @Injectable()
 export class AccessTokensService {
   constructor(
-    @Inject(JWT_KEY) private readonly key: KeyObject,
+    private readonly jwt: JwtService,
     private readonly config: AppConfig,
     private readonly sql: Sql,
   ) {}
@@ -55,36 +58,28 @@ export class AccessTokensService {
     return this.config.jwt.accessTtlSeconds;
   }
 
-  /** The options both issuing and checking use: one algorithm, our issuer and audience. */
-  get verifyOptions(): jwt.VerifyOptions & { algorithms: ['HS256'] } {
-    return { algorithms: ['HS256'], issuer: this.config.jwt.issuer, audience: this.config.jwt.audience };
-  }
-
   sign(
     user: { id: string; username: string; role: UserRole; tokenVersion: number },
     familyId?: string,
   ): string {
     const claims: AccessClaims = {
       sub: user.id,
+      user_id: user.id,
+      jti: randomUUID(),
       token_type: ACCESS_TOKEN_TYPE,
       name: user.username,
       role: user.role,
       ver: user.tokenVersion,
     };
     if (familyId) claims.fid = familyId;
-    return jwt.sign(claims, this.key, {
-      algorithm: 'HS256',
-      expiresIn: this.ttlSeconds,
-      issuer: this.config.jwt.issuer,
-      audience: this.config.jwt.audience,
-    });
+    return this.jwt.sign(claims);
   }
 
   /** The caller an access token names, or null when it is forged, expired, revoked or not an access token. */
   async verify(token: string): Promise<AuthUser | null> {
     let claimed: AuthUser | null;
     try {
-      claimed = toAuthUser(jwt.verify(token, this.key, this.verifyOptions));
+      claimed = toAuthUser(this.jwt.verify(token));
     } catch {
       return null;
     }

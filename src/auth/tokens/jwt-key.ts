@@ -1,7 +1,9 @@
+import { Module } from '@nestjs/common';
+import type { JwtModuleOptions } from '@nestjs/jwt';
 import { createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppConfig } from '../../config/app-config.js';
+import { AppConfig } from '../../config/app-config.js';
 
 /**
  * The HS256 signing key as a KeyObject: jsonwebtoken verifies with it in microseconds, where a string
@@ -20,3 +22,29 @@ export function loadJwtKey(config: AppConfig): KeyObject {
 }
 
 export const JWT_KEY = Symbol('JWT_KEY');
+
+/** The key, loaded once, for both JwtModule (issuing, checking) and the passport-jwt strategy. */
+@Module({
+  providers: [{ provide: JWT_KEY, inject: [AppConfig], useFactory: loadJwtKey }],
+  exports: [JWT_KEY],
+})
+export class JwtKeyModule {}
+
+/** What checking an access token requires, for JwtService and the passport-jwt strategy alike. */
+export function accessVerifyOptions(config: AppConfig): {
+  algorithms: ['HS256'];
+  issuer: string;
+  audience: string;
+} {
+  return { algorithms: ['HS256'], issuer: config.jwt.issuer, audience: config.jwt.audience };
+}
+
+/** JwtService's settings: HS256 only, with our key, issuer, audience and access-token lifetime. */
+export function jwtModuleOptions(key: KeyObject, config: AppConfig): JwtModuleOptions {
+  const { issuer, audience, accessTtlSeconds } = config.jwt;
+  return {
+    secret: key,
+    signOptions: { algorithm: 'HS256', expiresIn: accessTtlSeconds, issuer, audience },
+    verifyOptions: accessVerifyOptions(config),
+  };
+}
