@@ -3,7 +3,6 @@ import type { ChatCompletion, ChatCompletionMessageParam, CompletionUsage } from
 import { Deadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { LlmErrorFactory } from '../provider-errors.js';
-import { createUndiciFetch } from './undici-fetch.js';
 
 export interface OpenAiProviderOptions {
   /** Optional for OpenAI-compatible servers that need none. */
@@ -37,7 +36,6 @@ export class OpenAiProvider implements LlmProvider {
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
-      fetch: createUndiciFetch(),
     });
   }
 
