@@ -43,10 +43,7 @@ export interface ContextRead {
  * every later one take `contextChars - turnStart` characters of a context.
  */
 export interface EarlierTurn {
-  /**
-   * The question and its answer as the provider is sent them. They are passed on as they are, never
-   * copied or changed, so that a provider may remember each one's encoding for as long as it is held.
-   */
+  /** The question and its answer as the provider is sent them. */
   question: LlmMessage;
   answer: LlmMessage;
   turnStart: number;

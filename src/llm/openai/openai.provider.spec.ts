@@ -106,6 +106,18 @@ describe('OpenAiProvider against the fake OpenAI API', () => {
     };
   }
 
+  it("follows a server's redirect, as the SDK's own fetch does", async () => {
+    const moved = await movedServer();
+    try {
+      const result = await provider({ baseUrl: moved.url }).complete(hello, signal());
+
+      expect(result.text).toBe('fake-openai reply to "Hello there" (1 messages)');
+      expect(fake.lastRequest).toMatchObject({ method: 'POST', path: '/v1/chat/completions' });
+    } finally {
+      await moved.close();
+    }
+  });
+
   it("follows a server's redirect while streaming, as the SDK's own fetch does", async () => {
     fake.reply('one two three', { chunks: 3 });
     const moved = await movedServer();
