@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
+// The app's own lean fetch for the SDK (built by `npm run bench`), so that the ceiling pays no more for it.
+import { createUndiciFetch } from '../dist/llm/openai/undici-fetch.js';
 
 const USER_ID = '11111111-1111-4111-8111-111111111111';
 const QUERY = {
@@ -137,7 +139,8 @@ async function main() {
   const openai = new OpenAI({
     apiKey: 'not-needed',
     baseURL: `${process.env.FAKE_URL}/v1`,
-    maxRetries: 0, // the SDK's own fetch, as the app's
+    maxRetries: 0,
+    fetch: createUndiciFetch(),
   });
   process.on('message', (m) => m?.context && setContext(m.context));
 

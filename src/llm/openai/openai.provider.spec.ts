@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { collectStream, waitUntil } from '../../../test/fakes/helpers.js';
 import { OpenAiFake } from '../../../test/fakes/openai-fake.js';
@@ -88,48 +86,6 @@ describe('OpenAiProvider against the fake OpenAI API', () => {
     });
     expect(times[0]).toBeLessThan((times.at(-1) ?? 0) - 200);
     expect(fake.lastRequest?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
-  });
-
-  /** A server that answers every request with a 307 to the fake (as a proxy in front of a moved server might). */
-  async function movedServer(): Promise<{ url: string; close(): Promise<void> }> {
-    const moved = createServer((req, res) => {
-      res.writeHead(307, { location: `${baseUrl}${req.url ?? ''}` }).end();
-    });
-    await new Promise<void>((resolve) => moved.listen(0, '127.0.0.1', resolve));
-    const { port } = moved.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}/v1`,
-      close: () => {
-        moved.closeAllConnections();
-        return new Promise((resolve) => moved.close(() => resolve()));
-      },
-    };
-  }
-
-  it("follows a server's redirect, as the SDK's own fetch does", async () => {
-    const moved = await movedServer();
-    try {
-      const result = await provider({ baseUrl: moved.url }).complete(hello, signal());
-
-      expect(result.text).toBe('fake-openai reply to "Hello there" (1 messages)');
-      expect(fake.lastRequest).toMatchObject({ method: 'POST', path: '/v1/chat/completions' });
-    } finally {
-      await moved.close();
-    }
-  });
-
-  it("follows a server's redirect while streaming, as the SDK's own fetch does", async () => {
-    fake.reply('one two three', { chunks: 3 });
-    const moved = await movedServer();
-    try {
-      const { deltas, error } = await collectStream(provider({ baseUrl: moved.url }).stream(hello, signal()));
-
-      expect(error).toBeUndefined();
-      expect(deltas.join('')).toBe('one two three');
-      expect(fake.lastRequest).toMatchObject({ method: 'POST', path: '/v1/chat/completions' });
-    } finally {
-      await moved.close();
-    }
   });
 
   it('maps HTTP 429 to rate_limited', async () => {

@@ -3,6 +3,7 @@ import type { ChatCompletionMessageParam, CompletionUsage } from 'openai/resourc
 import { Deadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { LlmErrorFactory } from '../provider-errors.js';
+import { createUndiciFetch } from './undici-fetch.js';
 
 export interface OpenAiProviderOptions {
   /** Optional for OpenAI-compatible servers that need none. */
@@ -34,6 +35,9 @@ export class OpenAiProvider implements LlmProvider {
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
+      // Kept (issue 22): in the bench's realistic-model scenario (300 ms to the first token, 20 ms a
+      // token) the app's CPU per streamed turn was 14.4–14.8 ms with it, 14.8–18.2 without (SDK's fetch).
+      fetch: createUndiciFetch(),
     });
   }
 
