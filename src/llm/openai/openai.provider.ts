@@ -36,7 +36,7 @@ export class OpenAiProvider implements LlmProvider {
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
       // Kept (issue 22): in the bench's realistic-model scenario (300 ms to the first token, 20 ms a
-      // token) the app's CPU per streamed turn was 14.4–14.8 ms with it, 14.8–18.2 without (SDK's fetch).
+      // token) the app's CPU per streamed turn was 14.4–16.4 ms with it, 14.8–18.2 without (bench/README.md).
       fetch: createUndiciFetch(),
     });
   }
