@@ -18,10 +18,17 @@ export function newStats() {
 
 /**
  * Starts the fake on 127.0.0.1 (a free port). Options can be changed later through `fake.options`:
- * `reply` (text), `streamTokens` (pieces per streamed answer) and `tokenDelayMs` (pause between pieces).
+ * `reply` (text), `streamTokens` (pieces per streamed answer), `firstTokenDelayMs` (wait before the first
+ * piece) and `tokenDelayMs` (pause after each piece).
  */
 export async function startOpenAiFake(initial = {}) {
-  const options = { reply: DEFAULT_REPLY, streamTokens: 20, tokenDelayMs: 0, ...initial };
+  const options = {
+    reply: DEFAULT_REPLY,
+    streamTokens: 20,
+    firstTokenDelayMs: 0,
+    tokenDelayMs: 0,
+    ...initial,
+  };
   let stats = newStats();
 
   const server = createServer((req, res) => {
@@ -100,7 +107,8 @@ export async function startOpenAiFake(initial = {}) {
       if (includeUsage) tail += frame([], { usage });
       res.end(`${tail}data: [DONE]\n\n`);
     };
-    next();
+    if (options.firstTokenDelayMs > 0) setTimeout(next, options.firstTokenDelayMs);
+    else next();
   }
 
   await new Promise((resolve, reject) => {

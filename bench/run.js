@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { newStats, startOpenAiFake } from './openai-fake.js';
+import { DEFAULT_REPLY, newStats, startOpenAiFake } from './openai-fake.js';
 import { formatSummary, summarise } from './profile-summary.js';
 // The app's own rule for HTTP_WORKERS=auto (built by `npm run bench`), so that the workers' app is started
 // only when it would be more than one process.
@@ -37,6 +37,7 @@ const CFG = {
   streams: num(env.BENCH_STREAMS, 2000),
   streamSessions: num(env.BENCH_STREAM_SESSIONS, 200),
   streamTokens: num(env.BENCH_STREAM_TOKENS, 20),
+  realisticClients: num(env.BENCH_REALISTIC_CLIENTS, 20),
   tokenDelayMs: num(env.BENCH_TOKEN_DELAY_MS, 50),
   loginConnections: num(env.BENCH_LOGIN_CONNECTIONS, 4),
   contextTokens: num(env.BENCH_APP_LLM_CONTEXT_TOKENS ?? env.LLM_CONTEXT_TOKENS, 8000),
@@ -495,6 +496,7 @@ function streamOne(agent, base, token, sessionId, content) {
   return new Promise((done) => {
     const started = performance.now();
     let firstByte = null;
+    let firstDelta = null;
     let body = '';
     const request = http.request(
       `${base}/api/v1/chat-sessions/${sessionId}/messages`,
@@ -512,6 +514,7 @@ function streamOne(agent, base, token, sessionId, content) {
         response.on('data', (chunk) => {
           firstByte ??= performance.now() - started;
           body += chunk;
+          if (firstDelta === null && body.includes('event: delta')) firstDelta = performance.now() - started;
         });
         response.on('end', () =>
           done({
@@ -520,6 +523,7 @@ function streamOne(agent, base, token, sessionId, content) {
             failed: body.split('event: error').length - 1,
             deltas: body.split('event: delta').length - 1,
             firstByteMs: firstByte,
+            firstDeltaMs: firstDelta,
             ms: performance.now() - started,
           }),
         );
@@ -530,6 +534,81 @@ function streamOne(agent, base, token, sessionId, content) {
     request.on('error', (error) => done({ error: error.message, ms: performance.now() - started }));
     request.end(JSON.stringify({ content }));
   });
+}
+
+/** The realistic model's timing: the added latency of a turn is the app's time minus the model's. */
+const REALISTIC = { firstTokenMs: 300, tokenMs: 20, tokens: 40 };
+const REPLY_WORDS = DEFAULT_REPLY.split(' ');
+/** An answer of REALISTIC.tokens words, streamed a word a token. */
+const REALISTIC_REPLY = range(REALISTIC.tokens)
+  .map((i) => REPLY_WORDS[i % REPLY_WORDS.length])
+  .join(' ');
+
+/**
+ * Scenario 7: each of `sessions` is a client posting streamed turns one after another (untimed for
+ * BENCH_POST_WARM_UP seconds, then measured for BENCH_DURATION) to a fake with a real model's pace.
+ * The app's CPU per turn, and its latency over the model's own (first delta: 300 ms; whole answer:
+ * 300 ms + 40 × 20 ms), are what decide whether an optimisation of the chat path is worth its code.
+ */
+async function measureRealistic(app, fake, token, sessions) {
+  const saved = { ...fake.options };
+  Object.assign(fake.options, {
+    reply: REALISTIC_REPLY,
+    streamTokens: REALISTIC.tokens,
+    firstTokenDelayMs: REALISTIC.firstTokenMs,
+    tokenDelayMs: REALISTIC.tokenMs,
+  });
+  const agent = new http.Agent({ keepAlive: true });
+  const clients = async (seconds, tag) => {
+    const until = performance.now() + seconds * 1000;
+    const outcomes = [];
+    await Promise.all(
+      sessions.map(async (id, client) => {
+        for (let i = 0; performance.now() < until; i += 1)
+          outcomes.push(await streamOne(agent, app.baseUrl, token, id, `${QUESTION}${tag} ${client}.${i}.`));
+      }),
+    );
+    return outcomes;
+  };
+  log(
+    `realistic model: ${sessions.length} clients, ${REALISTIC.firstTokenMs} ms + ${REALISTIC.tokens} × ${REALISTIC.tokenMs} ms a turn …`,
+  );
+  await clients(POST_WARM_UP_S, 'realistic warm-up');
+  fake.resetStats();
+  const [cpuBefore, dbBefore, benchBefore, started] = [
+    cpuMs(app.pid),
+    dbServerCpuMs(),
+    benchCpuMs(),
+    performance.now(),
+  ];
+  const outcomes = await clients(CFG.duration, 'realistic');
+  const elapsedS = (performance.now() - started) / 1000;
+  const [cpuAfter, dbAfter, benchAfter] = [cpuMs(app.pid), dbServerCpuMs(), benchCpuMs()];
+  agent.destroy();
+  Object.assign(fake.options, saved);
+  const ok = outcomes.filter((o) => o.status === 200 && o.completed === 1);
+  const perTurn = (ms) => (ms === null ? null : ms / ok.length);
+  const modelMs = REALISTIC.firstTokenMs + REALISTIC.tokens * REALISTIC.tokenMs;
+  const firstDeltas = ok.map((o) => o.firstDeltaMs - REALISTIC.firstTokenMs);
+  const totals = ok.map((o) => o.ms - modelMs);
+  return {
+    clients: sessions.length,
+    rps: ok.length / elapsedS,
+    total: outcomes.length,
+    p50: percentile(totals, 50),
+    p99: percentile(totals, 99),
+    latencyMean: mean(...totals),
+    addedFirstDeltaP50Ms: percentile(firstDeltas, 50),
+    addedFirstDeltaP99Ms: percentile(firstDeltas, 99),
+    addedFirstDeltaMeanMs: mean(...firstDeltas),
+    serverCpuMsPerReq: cpuBefore === null ? null : perTurn(cpuAfter - cpuBefore),
+    dbCpuMsPerReq: perTurn(dbCpuBetween(dbBefore, dbAfter)),
+    benchCpuMsPerReq: perTurn(benchAfter - benchBefore),
+    errors: outcomes.filter((o) => o.error).length,
+    // an answer that is not a 200 ending in message.completed
+    non2xx: outcomes.filter((o) => !o.error && !(o.status === 200 && o.completed === 1)).length,
+    context: fake.resetStats(),
+  };
 }
 
 function percentile(values, p) {
@@ -646,6 +725,9 @@ async function main() {
     const warmUpSessions = await mapLimit(range(WARM_UP_REQUESTS), 8, () => newSession(users.post.token));
     await cannon({ ...postsInto(warmUpSessions, 'warm-up'), amount: WARM_UP_REQUESTS });
   }
+  const realisticSessions = wants('realistic')
+    ? await mapLimit(range(CFG.realisticClients), 8, () => newSession(users.stream.token))
+    : [];
   const streamSessions = wants('stream')
     ? await mapLimit(range(CFG.streamSessions), 8, () => newSession(users.stream.token))
     : [];
@@ -887,6 +969,12 @@ async function main() {
     );
   }
 
+  // ---- a realistic model: streamed turns from a fake that takes 300 ms to its first token, 20 ms a token
+  if (wants('realistic'))
+    results.scenarios.realistic = await profiled(app, 'realistic', () =>
+      measureRealistic(app, fake, users.stream.token, realisticSessions),
+    );
+
   // ---- logins (argon2id verifications per second)
   if (wants('login'))
     results.scenarios.login = await profiled(app, 'login', () =>
@@ -1010,6 +1098,7 @@ function report(results, { appPid, workers, databaseServer }) {
   row(`4a. POST into fresh sessions (${perSide})`, s.bigFresh);
   row(`4b. POST into ${CFG.bigSessions} ${CFG.bigMessages}-msg sessions (${perSide})`, s.big);
   row(`6. POST auth/login (${CFG.loginConnections} conn, argon2id)`, s.login);
+  row(`7. realistic model, ${CFG.realisticClients} clients (ms: added to the model's)`, s.realistic);
 
   const fmt = (v, d = 0) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
   const header = [
@@ -1105,6 +1194,16 @@ function report(results, { appPid, workers, databaseServer }) {
     if (t.errorSamples.length) console.log(`   errors: ${t.errorSamples.join('; ')}`);
   }
   if (s.login) console.log(`6. logins: ${s.login.rps.toFixed(1)}/s (≈ argon2id verifications per second)`);
+  if (s.realistic) {
+    const r = s.realistic;
+    console.log(
+      `7. realistic model (${REALISTIC.firstTokenMs} ms to the first token, ${REALISTIC.tokens} × ${REALISTIC.tokenMs} ms), ${r.clients} clients: ` +
+        `app CPU ${fmt(r.serverCpuMsPerReq, 2)} ms a turn (PostgreSQL ${fmt(r.dbCpuMsPerReq, 2)}); ` +
+        `latency added to the model's: first delta p50 ${fmt(r.addedFirstDeltaP50Ms, 1)} ms, p99 ${fmt(r.addedFirstDeltaP99Ms, 1)}, mean ${fmt(r.addedFirstDeltaMeanMs, 1)}; ` +
+        `whole answer p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)}, mean ${fmt(r.latencyMean, 1)}; ` +
+        `mean context ${fmt(r.context.totalMessages / r.context.requests, 1)} messages`,
+    );
+  }
 
   const targets = [];
   const target = (name, value, limit, pass) => targets.push({ name, value, limit, pass });
@@ -1122,12 +1221,12 @@ function report(results, { appPid, workers, databaseServer }) {
       target(name, ratio, TARGETS[key], ratio >= TARGETS[key]);
     }
   const errorCount = [
-    ...['list', 'messages', 'post', 'bigFresh', 'big', 'login'].map((k) => s[k]),
+    ...['list', 'messages', 'post', 'bigFresh', 'big', 'login', 'realistic'].map((k) => s[k]),
     ...Object.values(byWorkers),
   ]
     .filter(Boolean)
     .reduce((n, r) => n + r.errors + r.non2xx, 0);
-  target('no errors / non-2xx in scenarios 1–4, 6', errorCount, 0, errorCount === 0);
+  target('no errors / non-2xx in scenarios 1–4, 6, 7', errorCount, 0, errorCount === 0);
   if (results.bigSession) {
     const b = results.bigSession;
     target(

@@ -18,8 +18,8 @@ import {
 import { startServer, startTestApp, type TestApp, usingPostgresServer } from './utils/test-app.js';
 
 /**
- * The context a turn sends is found through each session's running total of complete turns, and each
- * server keeps the turns it has read (LLM_CONTEXT_CACHE_MB) so that the next turn reads only what is new.
+ * The context a turn sends is found through each session's running total of complete turns, so that a
+ * turn reads only the turns that can fit, however long the history.
  * These check that the contexts stay exactly the newest turns that fit: as the window slides and the
  * budget changes, when turns finish at once, when another server answers in the same session, and when
  * an existing database is migrated.
@@ -58,11 +58,6 @@ describe('the context of a turn, read through the running totals of complete tur
     };
   }
 
-  /** Each context test runs on a server that keeps recent turns in memory and on one that does not. */
-  const CACHE_VARIANTS: [string, Record<string, string>][] = [
-    ['with the recent-turns cache', {}],
-    ['without it (LLM_CONTEXT_CACHE_MB=0)', { LLM_CONTEXT_CACHE_MB: '0' }],
-  ];
   const contents = (messages: OpenAiMessage[] | undefined) => (messages ?? []).map((m) => m.content);
 
   /**
@@ -88,13 +83,13 @@ describe('the context of a turn, read through the running totals of complete tur
     model.answered(question, answer);
   }
 
-  describe.each(CACHE_VARIANTS)('a long conversation, %s', (_label, cacheEnv) => {
+  describe('a long conversation', () => {
     let small: TestApp; // LLM_CONTEXT_TOKENS=400: a few turns fit
     let large: TestApp; // LLM_CONTEXT_TOKENS=50000: more than 200 short turns fit
     beforeAll(async () => {
       [small, large] = await Promise.all([
-        startTestApp({ ...providerEnv, ...cacheEnv, LLM_CONTEXT_TOKENS: '400' }),
-        startTestApp({ ...providerEnv, ...cacheEnv, LLM_CONTEXT_TOKENS: '50000' }),
+        startTestApp({ ...providerEnv, LLM_CONTEXT_TOKENS: '400' }),
+        startTestApp({ ...providerEnv, LLM_CONTEXT_TOKENS: '50000' }),
       ]);
     });
     afterAll(async () => {

@@ -57,8 +57,6 @@ export class AppConfig {
     timeoutMs: number;
     maxRetries: number;
     contextTokens: number;
-    /** Characters of recent turns kept in memory for the next turn's context; 0: none. */
-    contextCacheChars: number;
     openai: { apiKey?: string; baseUrl?: string; model: string };
     gemini: { apiKey?: string; baseUrl?: string; model: string };
   };
@@ -139,7 +137,6 @@ const KNOWN_KEYS = [
   'LLM_TIMEOUT_MS',
   'LLM_MAX_RETRIES',
   'LLM_CONTEXT_TOKENS',
-  'LLM_CONTEXT_CACHE_MB',
   'CORS_ALLOWED_ORIGINS',
   'CORS_ALLOW_CREDENTIALS',
   'LOG_LEVEL',
@@ -207,9 +204,6 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       timeoutMs: env.LLM_TIMEOUT_MS,
       maxRetries: env.LLM_MAX_RETRIES,
       contextTokens: env.LLM_CONTEXT_TOKENS,
-      // Up to 2 bytes a character as a JavaScript string, and as much again for the JSON of each message
-      // that the OpenAI provider keeps beside it (UTF-8: 1 byte for ASCII, 3 for most of CJK).
-      contextCacheChars: (env.LLM_CONTEXT_CACHE_MB * 1024 * 1024) / 4,
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
       gemini: { apiKey: env.GEMINI_API_KEY, baseUrl: env.GEMINI_BASE_URL, model: env.GEMINI_MODEL },
     },

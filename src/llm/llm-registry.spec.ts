@@ -14,7 +14,6 @@ function config(llm: Partial<LlmConfig> = {}): AppConfig {
     timeoutMs: 1_000,
     maxRetries: 0,
     contextTokens: 8_000,
-    contextCacheChars: 0,
     openai: { model: 'gpt-test' },
     gemini: { model: 'gemini-test' },
   };

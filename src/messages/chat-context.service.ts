@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import type { LlmMessage, LlmRequest } from '../llm/llm-provider.js';
 import { estimateTokens } from '../llm/token-estimate.js';
-import { type ContextRead, type EarlierTurn, MessagesService, type TurnSession } from './messages.service.js';
-import { RecentTurns } from './recent-turns.js';
+import { type ContextRead, MessagesService, type TurnSession } from './messages.service.js';
 
 /** A question's session, when it was asked, and the request that carries it to the provider. */
 export interface QuestionInContext {
@@ -18,14 +17,12 @@ const CHARS_PER_TOKEN = 4;
 /**
  * What the provider sees: the system prompt, then as many of the latest complete turns as fit the
  * LLM_CONTEXT_TOKENS budget (newest kept first), then the new question. Failed turns are left out.
- * The turns come from this server's {@link RecentTurns} and, for what it does not hold, from the
- * database.
+ * Only the turns that can fit are read, however long the history (see {@link MessagesService.readContext}).
  */
 @Injectable()
 export class ChatContextService {
   constructor(
     private readonly messages: MessagesService,
-    private readonly recentTurns: RecentTurns,
     private readonly config: AppConfig,
   ) {}
 
@@ -35,14 +32,8 @@ export class ChatContextService {
    */
   async requestFor(userId: string, sessionId: string, question: string): Promise<QuestionInContext> {
     const historyChars = this.historyChars(question, null); // the system prompt is not known yet
-    const known = this.recentTurns.known(sessionId);
-    const read = await this.messages.readContext(userId, sessionId, historyChars, known);
-    const earlierTurns = this.recentTurns.merge(sessionId, known, read, historyChars);
-    return {
-      session: read.session,
-      askedAt: read.askedAt,
-      request: this.build(read, question, earlierTurns),
-    };
+    const read = await this.messages.readContext(userId, sessionId, historyChars);
+    return { session: read.session, askedAt: read.askedAt, request: this.build(read, question) };
   }
 
   /** The characters earlier turns may take beside a question and a system prompt. */
@@ -51,15 +42,11 @@ export class ChatContextService {
     return Math.max(0, this.config.llm.contextTokens - fixed) * CHARS_PER_TOKEN;
   }
 
-  /** The request for a question, from the candidate turns before it (oldest first). */
-  private build(
-    { session, contextChars }: ContextRead,
-    question: string,
-    earlierTurns: readonly EarlierTurn[],
-  ): LlmRequest {
+  /** The request for a question, from the candidate turns before it. */
+  private build({ session, contextChars, turns }: ContextRead, question: string): LlmRequest {
     const lowest = contextChars - this.historyChars(question, session.systemPrompt);
     const messages: LlmMessage[] = [];
-    for (const turn of earlierTurns) {
+    for (const turn of turns) {
       if (turn.turnStart < lowest) continue; // the system prompt's share drops the oldest turns
       messages.push(turn.question, turn.answer);
     }

@@ -6,20 +6,12 @@ import { ChatStreamService } from './chat-stream.service.js';
 import { ChatTurnService } from './chat-turn.service.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
-import { RecentTurns } from './recent-turns.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 @Module({
   imports: [ChatSessionsModule, LlmModule],
   controllers: [MessagesController],
-  providers: [
-    MessagesService,
-    ChatContextService,
-    RecentTurns,
-    ChatTurnService,
-    ChatStreamService,
-    ShutdownSignal,
-  ],
+  providers: [MessagesService, ChatContextService, ChatTurnService, ChatStreamService, ShutdownSignal],
   exports: [MessagesService, ChatTurnService, ChatSessionsModule],
 })
 export class MessagesModule {}

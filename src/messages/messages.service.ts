@@ -31,11 +31,8 @@ export interface ContextRead {
   askedAt: string;
   /** The session's running total of complete turns' characters. */
   contextChars: number;
-  /**
-   * The complete turns, oldest first, that fit the history budget given to
-   * {@link MessagesService.readContext} and are not in the range of turns the caller already knows.
-   */
-  fetchedTurns: EarlierTurn[];
+  /** The complete turns, oldest first, that fit the history budget given to {@link MessagesService.readContext}. */
+  turns: EarlierTurn[];
 }
 
 /**
@@ -43,22 +40,11 @@ export interface ContextRead {
  * every later one take `contextChars - turnStart` characters of a context.
  */
 export interface EarlierTurn {
-  /**
-   * The question and its answer as the provider is sent them. They are passed on as they are, never
-   * copied or changed, so that a provider may remember each one's encoding for as long as it is held.
-   */
+  /** The question and its answer as the provider is sent them. */
   question: LlmMessage;
   answer: LlmMessage;
   turnStart: number;
 }
-
-/** All the complete turns whose `turnStart` is in [from, to): what a caller of `ask` already holds. */
-export interface TurnRange {
-  from: number;
-  to: number;
-}
-
-const NOTHING_KNOWN: TurnRange = { from: 0, to: 0 };
 
 /** The most turns a context draws on, however many fit its budget. */
 export const MAX_CONTEXT_TURNS = 200;
@@ -139,8 +125,8 @@ const turnsIn = (from: string, to: string) =>
 /**
  * A session of the caller's as a turn needs it, and the clock, in the first row; in the rows after it, the
  * turns a context can draw on, oldest first: the newest complete turns (at most $4) whose characters,
- * with every later turn's, fit $3, leaving out the range [$5, $6) that the caller already holds. The
- * session's running total finds them, so only those turns are read, however long the history.
+ * with every later turn's, fit $3. The session's running total finds them, so only those turns are read,
+ * however long the history.
  * Nothing is written: the question is stored with its answer ({@link TURN}), after the provider call.
  */
 const CONTEXT: Statement = {
@@ -155,11 +141,7 @@ const CONTEXT: Statement = {
          UNION ALL
          SELECT NULL, NULL, NULL, NULL, NULL, NULL, q.content, a.content, a.turn_start
            FROM s,
-                LATERAL (
-                  ${turnsIn('GREATEST(s.context_chars - $3::bigint, $6::bigint)', 's.context_chars')}
-                  UNION ALL
-                  ${turnsIn('s.context_chars - $3::bigint', 'LEAST($5::bigint, s.context_chars)')}
-                ) a
+                LATERAL ${turnsIn('s.context_chars - $3::bigint', 's.context_chars')} a
            JOIN messages q ON q.id = a.reply_to
           ORDER BY turn_start NULLS FIRST`,
 };
@@ -238,22 +220,15 @@ export class MessagesService {
 
   /**
    * One of the caller's sessions as a turn needs it, and the complete turns before a new question that
-   * fit `historyChars`, except those in `known`. SessionNotFoundException when the session is not the caller's.
+   * fit `historyChars` (at most MAX_CONTEXT_TURNS). SessionNotFoundException when the session is not the caller's.
    */
-  async readContext(
-    userId: string,
-    sessionId: string,
-    historyChars: number,
-    known: TurnRange = NOTHING_KNOWN,
-  ): Promise<ContextRead> {
+  async readContext(userId: string, sessionId: string, historyChars: number): Promise<ContextRead> {
     if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundException();
     const [row, ...turns] = await this.sql.rows<SessionColumns & TurnColumns>(CONTEXT, [
       sessionId,
       userId,
       historyChars,
       MAX_CONTEXT_TURNS,
-      known.from,
-      known.to,
     ]);
     if (!row) throw new SessionNotFoundException();
     return {
@@ -266,7 +241,7 @@ export class MessagesService {
       },
       askedAt: row.asked_at,
       contextChars: Number(row.context_chars),
-      fetchedTurns: turns.map((turn) => ({
+      turns: turns.map((turn) => ({
         question: { role: 'user', content: turn.prompt },
         answer: { role: 'assistant', content: turn.answer },
         turnStart: Number(turn.turn_start),
