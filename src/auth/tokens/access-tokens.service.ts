@@ -24,10 +24,10 @@ export interface AccessClaims {
 /**
  * The account an access token names, read by primary key on every request, so that a deactivation, a
  * new password (both increment `token_version`) or a role change takes effect at once, not at expiry.
- * A prepared statement on the pool: one more round trip per request. Bench (list only, PostgreSQL, one
- * pair of runs at a load average of 10–12 on 2 cores): list 0.42 → 0.48 of the db ceiling, app CPU
- * 0.69 → 1.28 ms and PostgreSQL's 0.15 → 0.27 ms a request; the ceiling's own CPU moved +30 % between
- * the runs, so the cost is not yet separated from the noise.
+ * A prepared statement on the pool: one more round trip per request. Bench (`BENCH_ONLY=ceilings,list`,
+ * PostgreSQL, three alternating pairs on a quiet machine, without → with this read): list 0.79–0.86 →
+ * 0.58–0.73 of the db ceiling, app CPU 0.59–0.66 → 0.71–0.96 ms and PostgreSQL's 0.16–0.19 → 0.22–0.35
+ * ms a request.
  */
 const ACCOUNT: Statement = {
   name: 'access_token_account',
