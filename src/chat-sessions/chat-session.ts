@@ -1,7 +1,10 @@
 import type { LlmProviderName } from '../llm/llm-provider.js';
 
-/** A chat session (table `chat_sessions`, created by the migrations); timestamps are ISO-8601 UTC strings. */
-export interface ChatSession {
+/**
+ * A chat session as the services return it, read from table `chat_sessions` (described by the
+ * `ChatSession` entity, chat-session.entity.ts); timestamps are ISO-8601 UTC strings.
+ */
+export interface ChatSessionRecord {
   id: string;
   userId: string;
   title: string | null;

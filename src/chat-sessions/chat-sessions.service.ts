@@ -6,7 +6,7 @@ import { isoFromTimestamptz } from '../database/timestamps.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
 import { modelNameProblem } from '../llm/model-name.js';
-import type { ChatSession } from './chat-session.js';
+import type { ChatSessionRecord } from './chat-session.js';
 import { SessionNotFoundException } from './chat-session.errors.js';
 
 export interface SessionFields {
@@ -17,7 +17,7 @@ export interface SessionFields {
 }
 
 export interface SessionPage {
-  sessions: ChatSession[];
+  sessions: ChatSessionRecord[];
   nextCursor: string | null;
 }
 
@@ -45,7 +45,7 @@ const FIELD_COLUMNS: Record<keyof SessionFields, string> = {
   model: 'model',
 };
 
-function toSession(row: SessionRow): ChatSession {
+function toSession(row: SessionRow): ChatSessionRecord {
   return {
     id: row.id,
     userId: row.user_id,
@@ -120,7 +120,7 @@ export class ChatSessionsService {
     private readonly llm: LlmRegistry,
   ) {}
 
-  async create(userId: string, fields: SessionFields): Promise<ChatSession> {
+  async create(userId: string, fields: SessionFields): Promise<ChatSessionRecord> {
     this.assertProviderConfigured(fields.provider);
     this.assertModelFits(fields.provider ?? null, fields.model ?? null);
     const [row] = await this.sql.rows<SessionRow>(INSERT, [
@@ -151,14 +151,14 @@ export class ChatSessionsService {
   }
 
   /** Every session of a user, for the seed contracts' unpaginated lists. */
-  async listAll(userId: string, order: 'created' | 'activity'): Promise<ChatSession[]> {
+  async listAll(userId: string, order: 'created' | 'activity'): Promise<ChatSessionRecord[]> {
     const rows = await this.sql.rows<SessionRow>(order === 'created' ? ALL_BY_CREATION : ALL_BY_ACTIVITY, [
       userId,
     ]);
     return rows.map(toSession);
   }
 
-  async get(userId: string, id: string): Promise<ChatSession> {
+  async get(userId: string, id: string): Promise<ChatSessionRecord> {
     if (!UUID_PATTERN.test(id)) throw new SessionNotFoundException();
     const [row] = await this.sql.rows<SessionRow>(BY_ID, [id, userId]);
     if (!row) throw new SessionNotFoundException();
@@ -166,7 +166,7 @@ export class ChatSessionsService {
   }
 
   /** Sets the given fields (undefined: left alone, null: cleared) and marks the session active. */
-  async update(userId: string, id: string, fields: SessionFields): Promise<ChatSession> {
+  async update(userId: string, id: string, fields: SessionFields): Promise<ChatSessionRecord> {
     const current = await this.get(userId, id); // an unknown session is 404 before a bad field is 400
     this.assertProviderConfigured(fields.provider);
     this.assertModelFits(

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
-import type { ChatSession } from '../chat-sessions/chat-session.js';
+import type { ChatSessionRecord } from '../chat-sessions/chat-session.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { ApiSeedAuthRequired, ApiSeedError, ApiSeedProviderErrors } from '../common/api-errors.decorator.js';
 import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
@@ -40,7 +40,7 @@ interface SeedExchange {
   created_at: string;
 }
 
-const toSeedSession = (s: ChatSession): SeedSession => ({
+const toSeedSession = (s: ChatSessionRecord): SeedSession => ({
   id: s.id,
   user: s.userId,
   title: s.title,

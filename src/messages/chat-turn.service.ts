@@ -13,15 +13,15 @@ import {
 import { LlmRegistry } from '../llm/llm-registry.js';
 import { DatabaseUnavailableException, isDatabaseUnavailable } from '../database/database-errors.js';
 import { ChatContextService } from './chat-context.service.js';
-import type { Message } from './message.js';
+import type { MessageRecord } from './message.js';
 import { MessagesService, type NewAnswer, type NewQuestion, type TurnSession } from './messages.service.js';
 import { ProviderFailedException } from './provider-failed.exception.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 export interface ChatTurn {
   session: TurnSession;
-  userMessage: Message;
-  assistantMessage: Message;
+  userMessage: MessageRecord;
+  assistantMessage: MessageRecord;
 }
 
 /** A question, its session, and who answers it. */

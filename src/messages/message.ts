@@ -1,8 +1,11 @@
 export type MessageRole = 'user' | 'assistant';
 export type MessageStatus = 'complete' | 'streaming' | 'failed';
 
-/** A message (table `messages`, created by the migrations); `createdAt` is an ISO-8601 UTC string. */
-export interface Message {
+/**
+ * A message as the services return it, read from table `messages` (described by the `Message` entity,
+ * message.entity.ts); `createdAt` is an ISO-8601 UTC string.
+ */
+export interface MessageRecord {
   id: string;
   /** Insertion order across the whole table: a session's messages list by it (keyset), answers after questions. */
   seq: string;
@@ -22,4 +25,4 @@ export interface Message {
 }
 
 /** What a page of messages carries: what the API shows of each message, and its position. */
-export type ListedMessage = Omit<Message, 'replyTo' | 'latencyMs'>;
+export type ListedMessage = Omit<MessageRecord, 'replyTo' | 'latencyMs'>;

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { ChatSession } from '../chat-sessions/chat-session.js';
+import type { ChatSessionRecord } from '../chat-sessions/chat-session.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { decodeCursor, encodeCursor, isInt8Text, UUID_PATTERN } from '../common/keyset-cursor.js';
 import { Sql, type Statement } from '../database/sql.js';
 import type { LlmMessage, LlmProviderName, LlmResult } from '../llm/llm-provider.js';
-import type { ListedMessage, Message, MessageRole, MessageStatus } from './message.js';
+import type { ListedMessage, MessageRecord, MessageRole, MessageStatus } from './message.js';
 
 export interface MessagePage {
   messages: ListedMessage[];
@@ -22,7 +22,7 @@ export interface Exchange {
 }
 
 /** A session as a turn in it needs it: what its context and its provider call depend on. */
-export type TurnSession = Pick<ChatSession, 'id' | 'title' | 'systemPrompt' | 'provider' | 'model'>;
+export type TurnSession = Pick<ChatSessionRecord, 'id' | 'title' | 'systemPrompt' | 'provider' | 'model'>;
 
 /** What a question's context draws on, read before anything of its turn is stored. */
 export interface ContextRead {
@@ -257,7 +257,7 @@ export class MessagesService {
     sessionId: string,
     question: NewQuestion,
     answer: NewAnswer,
-  ): Promise<{ question: Message; answer: Message }> {
+  ): Promise<{ question: MessageRecord; answer: MessageRecord }> {
     const rows = await this.sql.rows<MessageRow>(TURN, [
       sessionId,
       question.content,
@@ -279,7 +279,7 @@ export class MessagesService {
   }
 
   /** Completes (or fails) an answer stored as `streaming`. */
-  async finishAnswer(id: string, answer: Omit<NewAnswer, 'provider'>): Promise<Message> {
+  async finishAnswer(id: string, answer: Omit<NewAnswer, 'provider'>): Promise<MessageRecord> {
     const [row] = await this.sql.rows<MessageRow>(FINISH, [
       id,
       answer.content,
@@ -310,7 +310,7 @@ export class MessagesService {
   }
 
   /** A whole session's messages, oldest first, failed answers left out (the quick-chat seed's history view). */
-  async history(sessionId: string): Promise<Message[]> {
+  async history(sessionId: string): Promise<MessageRecord[]> {
     return (await this.sql.rows<MessageRow>(HISTORY, [sessionId])).map(toMessage);
   }
 
@@ -370,6 +370,6 @@ function toListedMessage(row: PageRow, sessionId: string): ListedMessage {
   };
 }
 
-function toMessage(row: MessageRow): Message {
+function toMessage(row: MessageRow): MessageRecord {
   return { ...toListedMessage(row, row.session_id), replyTo: row.reply_to, latencyMs: row.latency_ms };
 }

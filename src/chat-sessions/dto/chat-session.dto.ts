@@ -4,7 +4,7 @@ import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { hasOnlyKeys } from '../../common/validation.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
 import { MODEL_NAME } from '../../llm/model-name.js';
-import type { ChatSession } from '../chat-session.js';
+import type { ChatSessionRecord } from '../chat-session.js';
 
 const PROVIDERS: LlmProviderName[] = ['openai', 'gemini', 'echo'];
 
@@ -92,7 +92,7 @@ export class ChatSessionDto {
   @ApiDateTime()
   updated_at!: string;
 
-  static from(session: ChatSession): ChatSessionDto {
+  static from(session: ChatSessionRecord): ChatSessionDto {
     return {
       id: session.id,
       title: session.title,
