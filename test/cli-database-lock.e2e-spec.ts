@@ -13,6 +13,16 @@ import {
 
 const usernames = (stdout: string): string[] => (JSON.parse(stdout) as CliUser[]).map((u) => u.username);
 
+/** `list-users --json` with the server taken down (stopped or killed); the server is started again after. */
+async function listUsersWhileDown(app: CliTestApp, takeDown: () => Promise<unknown>) {
+  await takeDown();
+  try {
+    return await app.run(['list-users', '--json']);
+  } finally {
+    await app.startServer();
+  }
+}
+
 /**
  * The embedded database admits one process: the CLI must refuse, saying so, while the server holds
  * the data dir. On a PostgreSQL server (DATABASE_URL) the same scenario must simply work.
@@ -63,13 +73,7 @@ describe('admin CLI while the server runs on the same database', () => {
       expect((await app.http.get('/health')).status).toBe(200);
       await loginNative(app.http, existing);
 
-      await app.stopServer();
-      let list;
-      try {
-        list = await app.run(['list-users', '--json']);
-      } finally {
-        await app.startServer();
-      }
+      const list = await listUsersWhileDown(app, () => app.stopServer());
       expectSuccess(list);
       expect(usernames(list.stdout)).toContain(existing);
       expect(usernames(list.stdout)).not.toContain(attempted);
@@ -118,13 +122,7 @@ describe('after a crash (SIGKILL) on the same database', () => {
       await app.startServer(); // before the fix: exited at once, "already open in another process"
       await loginNative(app.http, username);
 
-      await app.killServer();
-      let list;
-      try {
-        list = await app.run(['list-users', '--json']);
-      } finally {
-        await app.startServer();
-      }
+      const list = await listUsersWhileDown(app, () => app.killServer());
       expectSuccess(list);
       expect(usernames(list.stdout)).toContain(username);
     },
