@@ -375,6 +375,71 @@ describe('real responses validate against the served OpenAPI document', () => {
       );
       expectStatus(await api('get', url), 401);
     });
+
+    it('trees: edit and regenerate 201, SSE 200, 400, 404, 401, 502 with either scheme; parent_id, ?leaf= and active_leaf_id', async () => {
+      const id = await sessionOf(alice, { title: 'Tree', provider: 'openai' });
+      const url = `/api/v1/chat-sessions/${id}/messages`;
+      const first = await api('post', url, { auth: alice.bearer, body: { content: 'Q1' } });
+      expectStatus(first, 201);
+      const question = first.body.user_message.id as string;
+      const answer = first.body.assistant_message.id as string;
+      const edit = `${url}/${question}/edit`;
+      const regenerate = `${url}/${answer}/regenerate`;
+      for (const auth of [alice.bearer, alice.token]) {
+        expectStatus(await api('post', edit, { auth, body: { content: 'Q1 again' } }), 201);
+        expectStatus(await api('post', regenerate, { auth }), 201);
+      }
+      expectStatus(await api('post', regenerate, { auth: alice.bearer, body: { provider: 'echo' } }), 201);
+      for (const [path, body] of [
+        [edit, { content: 'Q1 streamed' }],
+        [regenerate, {}],
+      ] as const) {
+        const streamed = await api('post', path, {
+          auth: alice.bearer,
+          body,
+          headers: { Accept: 'text/event-stream' },
+        });
+        expectStatus(streamed, 200);
+        expect(streamed.text).toContain('event: message.completed');
+      }
+      openai.fail(500);
+      expectStatus(await api('post', edit, { auth: alice.bearer, body: { content: 'fails' } }), 502);
+      openai.fail(500);
+      expectStatus(await api('post', regenerate, { auth: alice.bearer }), 502);
+      expectStatus(
+        await api('post', `${url}/${answer}/edit`, { auth: alice.bearer, body: { content: 'x' } }),
+        400,
+      );
+      expectStatus(await api('post', edit, { auth: alice.bearer, body: { content: ' ' } }), 400);
+      expectStatus(await api('post', `${url}/${question}/regenerate`, { auth: alice.bearer }), 400);
+      expectStatus(
+        await api('post', `${url}/${UNKNOWN_ID}/edit`, { auth: alice.bearer, body: { content: 'x' } }),
+        404,
+      );
+      expectStatus(await api('post', `${url}/${UNKNOWN_ID}/regenerate`, { auth: alice.bearer }), 404);
+      expectStatus(await api('post', edit, { body: { content: 'x' } }), 401);
+      expectStatus(await api('post', regenerate), 401);
+
+      // Branching, reading another path, switching.
+      expectStatus(
+        await api('post', url, { auth: alice.bearer, body: { content: 'Q1 bis', parent_id: null } }),
+        201,
+      );
+      expectStatus(
+        await api('post', url, { auth: alice.bearer, body: { content: 'Q2', parent_id: question } }),
+        400,
+      );
+      expectStatus(await api('get', `${url}?leaf=${answer}`, { auth: alice.bearer }), 200);
+      expectStatus(await api('get', `${url}?leaf=${UNKNOWN_ID}`, { auth: alice.bearer }), 400);
+      const session = `/api/v1/chat-sessions/${id}`;
+      const switched = await api('patch', session, { auth: alice.bearer, body: { active_leaf_id: answer } });
+      expectStatus(switched, 200);
+      expect(switched.body.active_leaf_id).toBe(answer);
+      expectStatus(
+        await api('patch', session, { auth: alice.bearer, body: { active_leaf_id: UNKNOWN_ID } }),
+        400,
+      );
+    });
   });
 
   it('admin stats: 200 for an admin with either scheme, 403 for a user, 401 without credentials', async () => {
