@@ -21,6 +21,7 @@ import {
   expectSiblings,
   ids,
   type Mode,
+  type Reply,
   said,
   TreeChat,
   type TreeMessage,
@@ -123,6 +124,32 @@ export function treeBehaviours(ctx: TreeContext): void {
     const theirs = await ctx.newSession(ctx.other);
     const theirTurn = await ctx.chat.turn(ctx.other.auth, theirs.id, 'in their session');
     return { mine, mineTurn, theirs, theirTurn };
+  }
+
+  /**
+   * Expects `act` (an edit or a regeneration) to refuse, with no model call: `wrongKind` of this session
+   * (400), and an unknown message, another session's or another user's `kind` (404).
+   */
+  async function expectRefusals(
+    sessionId: string,
+    wrongKind: string,
+    kind: 'user_message' | 'assistant_message',
+    act: (sessionId: string, messageId: string) => Promise<Reply>,
+  ): Promise<void> {
+    const { mineTurn, theirs, theirTurn } = await foreignTurns();
+    const refused: [string, string, string, number][] = [
+      ['the other kind of message', sessionId, wrongKind, 400],
+      ['an unknown message', sessionId, UNKNOWN_ID, 404],
+      ["another session's message", sessionId, mineTurn[kind].id, 404],
+      ["another user's message, in this session", sessionId, theirTurn[kind].id, 404],
+      ["another user's message, in their session", theirs.id, theirTurn[kind].id, 404],
+    ];
+    for (const [label, session, messageId, status] of refused) {
+      const reply = await ctx.wire.expectNone(() => act(session, messageId));
+      expect({ label, status: reply.status }).toEqual({ label, status });
+      expectProblemReply(reply, status);
+    }
+    expect(ids(await ctx.reads.path(ctx.other.auth, theirs.id))).toEqual(turnIds(theirTurn));
   }
 
   describe('a linear conversation', () => {
@@ -292,19 +319,9 @@ export function treeBehaviours(ctx: TreeContext): void {
       const { chat, wire, me } = ctx;
       const session = await ctx.newSession();
       const [t1] = await chat.conversation(me.auth, session.id, ['edit me, not my answer']);
-      const { mineTurn, theirs, theirTurn } = await foreignTurns();
-      const refused: [string, string, string, number][] = [
-        ['an answer', session.id, t1.assistant_message.id, 400],
-        ['an unknown message', session.id, UNKNOWN_ID, 404],
-        ["another session's question", session.id, mineTurn.user_message.id, 404],
-        ["another user's question, in this session", session.id, theirTurn.user_message.id, 404],
-        ["another user's question, in their session", theirs.id, theirTurn.user_message.id, 404],
-      ];
-      for (const [label, sessionId, messageId, status] of refused) {
-        const reply = await wire.expectNone(() => chat.edit(me.auth, sessionId, messageId, 'edited'));
-        expect({ label, status: reply.status }).toEqual({ label, status });
-        expectProblemReply(reply, status);
-      }
+      await expectRefusals(session.id, t1.assistant_message.id, 'user_message', (sessionId, messageId) =>
+        chat.edit(me.auth, sessionId, messageId, 'edited'),
+      );
       for (const content of ['', '   \n', undefined, 42]) {
         const reply = await wire.expectNone(() =>
           chat.edit(me.auth, session.id, t1.user_message.id, content),
@@ -316,7 +333,6 @@ export function treeBehaviours(ctx: TreeContext): void {
       );
       expectFieldReply(extraField, 'role');
       await expectSession(session.id, t1.assistant_message.id, 2);
-      expect(await ctx.reads.path(ctx.other.auth, theirs.id).then(ids)).toEqual(turnIds(theirTurn));
     });
   });
 
@@ -428,19 +444,9 @@ export function treeBehaviours(ctx: TreeContext): void {
       const { chat, wire, me } = ctx;
       const session = await ctx.newSession();
       const [t1] = await chat.conversation(me.auth, session.id, ['regenerate my answer only']);
-      const { mineTurn, theirs, theirTurn } = await foreignTurns();
-      const refused: [string, string, string, number][] = [
-        ['a question', session.id, t1.user_message.id, 400],
-        ['an unknown message', session.id, UNKNOWN_ID, 404],
-        ["another session's answer", session.id, mineTurn.assistant_message.id, 404],
-        ["another user's answer, in this session", session.id, theirTurn.assistant_message.id, 404],
-        ["another user's answer, in their session", theirs.id, theirTurn.assistant_message.id, 404],
-      ];
-      for (const [label, sessionId, messageId, status] of refused) {
-        const reply = await wire.expectNone(() => chat.regenerate(me.auth, sessionId, messageId));
-        expect({ label, status: reply.status }).toEqual({ label, status });
-        expectProblemReply(reply, status);
-      }
+      await expectRefusals(session.id, t1.user_message.id, 'assistant_message', (sessionId, messageId) =>
+        chat.regenerate(me.auth, sessionId, messageId),
+      );
       const unknownProvider = await wire.expectNone(() =>
         chat.regenerate(me.auth, session.id, t1.assistant_message.id, { provider: 'nope' }),
       );
