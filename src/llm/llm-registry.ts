@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { RequestValidationException } from '../common/exceptions.js';
 import { AppConfig } from '../config/app-config.js';
 import { LlmError, type LlmProvider, type LlmProviderName } from './llm-provider.js';
+import { modelNameProblem } from './model-name.js';
 
 /** Injection token of the configured providers, a {@link LlmProviders} map. */
 export const LLM_PROVIDERS = Symbol('LLM_PROVIDERS');
@@ -50,5 +52,19 @@ export class LlmRegistry {
       throw new LlmError('not_configured', `The ${wanted} provider is not configured on this server`, wanted);
     }
     return provider;
+  }
+
+  /**
+   * A 400 naming the field unless `provider` (null: the default) is configured and `model` (null: the
+   * provider's default) is a name it can take.
+   */
+  assertUsable(provider: LlmProviderName | null, model: string | null): void {
+    if (provider && !this.isConfigured(provider)) {
+      throw new RequestValidationException([
+        { field: 'provider', message: `The ${provider} provider is not configured on this server.` },
+      ]);
+    }
+    const problem = model === null ? undefined : modelNameProblem(provider ?? this.defaultProvider, model);
+    if (problem) throw new RequestValidationException([{ field: 'model', message: problem }]);
   }
 }

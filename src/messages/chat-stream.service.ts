@@ -3,7 +3,8 @@ import { STATUS_CODES } from 'node:http';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { SseStream } from '../common/sse-stream.js';
 import type { LlmResult } from '../llm/llm-provider.js';
-import { ChatTurnService, PreparedTurn, sessionTitleFor } from './chat-turn.service.js';
+import { ChatTurnService, PreparedTurn, sessionTitleFor, type TurnRequest } from './chat-turn.service.js';
+import type { ListedMessage } from './message.js';
 import { MessageDto } from './dto/message.dto.js';
 import { MessagesService } from './messages.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
@@ -27,28 +28,30 @@ export class ChatStreamService {
   async stream(
     caller: AuthUser,
     sessionId: string,
-    content: string,
+    request: TurnRequest,
     sse: SseStream,
     requestId: string,
   ): Promise<void> {
-    const turn = await this.turns.prepare(caller, sessionId, content);
-    const { question, answer } = await this.messages.addTurn(turn.session.id, turn.question, {
+    const turn = await this.turns.prepare(caller, sessionId, request);
+    const stored = await this.turns.store(turn, {
       provider: turn.providerName,
       model: turn.model,
       status: 'streaming',
       content: '',
     });
+    const [question, answer] = await this.messages.withSiblings([stored.question, stored.answer]);
     sse.open();
     sse.send('message.created', MessageDto.from(question));
-    await this.shutdown.track(this.relay(turn, answer.id, sse, requestId));
+    await this.shutdown.track(this.relay(turn, answer, sse, requestId));
   }
 
   private async relay(
     turn: PreparedTurn,
-    answerId: string,
+    placeholder: ListedMessage,
     sse: SseStream,
     requestId: string,
   ): Promise<void> {
+    const answerId = placeholder.id;
     let text = '';
     try {
       let result: LlmResult | undefined;
@@ -68,7 +71,8 @@ export class ChatStreamService {
         latencyMs: Date.now() - turn.startedAt,
         sessionTitle: sessionTitleFor(turn),
       });
-      sse.send('message.completed', MessageDto.from(finished));
+      // The siblings as they were when the answer started: a sibling stored since then shows on the next read.
+      sse.send('message.completed', MessageDto.from({ ...finished, siblingIds: placeholder.siblingIds }));
     } catch (error) {
       const failure = await this.turns.fail(turn, error, text, answerId).catch((storeError: unknown) => {
         // The stream is open: no filter will answer for it, so log here and still end with `error`.
