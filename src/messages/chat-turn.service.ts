@@ -37,7 +37,14 @@ export type TurnRequest =
 
 /** The question a turn answers: a new one, stored with its answer under `parent`, or a stored one. */
 export type TurnQuestion =
-  | { stored: false; parent: TreeNode | null; content: string; askedAt: Date }
+  | {
+      stored: false;
+      parent: TreeNode | null;
+      /** Whether `parent` is the session's active leaf, which the question follows if it moves. */
+      followsLeaf: boolean;
+      content: string;
+      askedAt: Date;
+    }
   | { stored: true; message: MessageRecord };
 
 /** A question, its session, and who answers it. */
@@ -119,7 +126,7 @@ export class ChatTurnService {
     const { question, session } = turn;
     if (question.stored)
       return { question: question.message, answer: await this.messages.addAnswer(question.message, answer) };
-    return this.messages.addTurn(session.id, question.parent, question, answer);
+    return this.messages.addTurn(session.id, question.parent, question, answer, question.followsLeaf);
   }
 
   /** Resolves everything the provider call needs (nothing is stored yet). */
@@ -159,8 +166,9 @@ export class ChatTurnService {
     switch (request.kind) {
       case 'ask': {
         const parent = await this.parentFor(session, request.parentId);
+        const followsLeaf = request.parentId === undefined;
         return {
-          question: { stored: false, parent, content: request.content, askedAt },
+          question: { stored: false, parent, followsLeaf, content: request.content, askedAt },
           parentId: parent?.id ?? null,
         };
       }
@@ -169,7 +177,7 @@ export class ChatTurnService {
         if (edited.role !== 'user') throw new WrongRoleException('edit');
         const parent = edited.parentId === null ? null : { id: edited.parentId, depth: edited.depth - 1 };
         return {
-          question: { stored: false, parent, content: request.content, askedAt },
+          question: { stored: false, parent, followsLeaf: false, content: request.content, askedAt },
           parentId: edited.parentId,
         };
       }

@@ -238,6 +238,9 @@ export class MessagesService {
   /**
    * Stores a question (under `parent`, null for a first question) with its answer (or, for a streamed
    * answer, its `streaming` placeholder); the answer becomes the session's active leaf.
+   * With `followLeaf`, `parent` is the active leaf the turn was prepared on: if another turn moved the
+   * leaf meanwhile, the question goes under the new leaf instead, so that turns sent at once to a session
+   * form one path, as they did before trees (not branches nobody asked for).
    * SessionNotFoundException when the session is gone.
    */
   async addTurn(
@@ -245,23 +248,44 @@ export class MessagesService {
     parent: TreeNode | null,
     question: NewQuestion,
     answer: NewAnswer,
+    followLeaf = false,
   ): Promise<{ question: MessageRecord; answer: MessageRecord }> {
-    const questionRow = this.messages.create({
-      id: randomUUID(),
-      sessionId,
-      parentId: parent?.id ?? null,
-      depth: parent ? parent.depth + 1 : 0,
-      role: 'user',
-      content: question.content,
-      status: 'complete',
-      createdAt: question.askedAt,
-    });
-    const answerRow = this.answerRow(sessionId, questionRow, answer);
-    await this.dataSource.transaction(async (manager) => {
-      await this.bumpSession(manager, sessionId, 2, answerRow.id, answer.sessionTitle);
+    const answerId = randomUUID();
+    return this.dataSource.transaction(async (manager) => {
+      const expected = followLeaf ? { leafId: parent?.id ?? null } : undefined;
+      let under = parent;
+      if (!(await this.bumpSession(manager, sessionId, 2, answerId, answer.sessionTitle, expected))) {
+        if (!expected) throw new SessionNotFoundException();
+        under = await this.lockedLeaf(manager, sessionId); // the leaf moved, or the session is gone
+        await this.bumpSession(manager, sessionId, 2, answerId, answer.sessionTitle);
+      }
+      const questionRow = this.messages.create({
+        id: randomUUID(),
+        sessionId,
+        parentId: under?.id ?? null,
+        depth: under ? under.depth + 1 : 0,
+        role: 'user',
+        content: question.content,
+        status: 'complete',
+        createdAt: question.askedAt,
+      });
+      const answerRow = this.answerRow(sessionId, questionRow, answer, answerId);
       await manager.insert(Message, [questionRow, answerRow]);
+      return { question: toRecord(questionRow), answer: toRecord(answerRow) };
     });
-    return { question: toRecord(questionRow), answer: toRecord(answerRow) };
+  }
+
+  /** The session's active leaf, its row locked until the transaction ends. SessionNotFoundException when it is gone. */
+  private async lockedLeaf(manager: EntityManager, sessionId: string): Promise<TreeNode | null> {
+    const session = await manager
+      .createQueryBuilder(ChatSession, 's')
+      .leftJoin('s.activeLeaf', 'leaf')
+      .select(['s.id', 'leaf.id', 'leaf.depth'])
+      .where('s.id = :sessionId', { sessionId })
+      .setLock('pessimistic_write', undefined, ['s'])
+      .getOne();
+    if (!session) throw new SessionNotFoundException();
+    return session.activeLeaf ? { id: session.activeLeaf.id, depth: session.activeLeaf.depth } : null;
   }
 
   /** Stores another answer to a stored question (a regeneration); it becomes the session's active leaf. */
@@ -403,9 +427,14 @@ export class MessagesService {
     if (leafId !== undefined && !(await this.inSession(sessionId, leafId))) throw notAMessageOf('leaf');
   }
 
-  private answerRow(sessionId: string, question: Pick<Message, 'id' | 'depth'>, answer: NewAnswer): Message {
+  private answerRow(
+    sessionId: string,
+    question: Pick<Message, 'id' | 'depth'>,
+    answer: NewAnswer,
+    id: string = randomUUID(),
+  ): Message {
     return this.messages.create({
-      id: randomUUID(),
+      id,
       sessionId,
       parentId: question.id,
       depth: question.depth + 1,
@@ -425,7 +454,9 @@ export class MessagesService {
   /**
    * Counts `added` messages, marks the session active, makes `leafId` its active leaf and, when it has no
    * title, gives it `title`. First in its transaction: the session's row stays locked until the
-   * messages are inserted, so it cannot be deleted under them. SessionNotFoundException when it is gone.
+   * messages are inserted, so it cannot be deleted under them. With `expected`, only while the active
+   * leaf is still `expected.leafId`. False when no row was updated; without `expected`,
+   * SessionNotFoundException then.
    */
   private async bumpSession(
     manager: EntityManager,
@@ -433,8 +464,9 @@ export class MessagesService {
     added: number,
     leafId: string,
     title: string | null | undefined,
-  ): Promise<void> {
-    const { affected } = await manager
+    expected?: { leafId: string | null },
+  ): Promise<boolean> {
+    const update = manager
       .createQueryBuilder()
       .update(ChatSession)
       .set({
@@ -443,9 +475,13 @@ export class MessagesService {
         activeLeafId: leafId,
         ...(title ? { title: () => 'COALESCE(title, :title)' } : {}),
       })
-      .where('id = :sessionId', { sessionId, title })
-      .execute();
-    if (!affected) throw new SessionNotFoundException();
+      .where('id = :sessionId', { sessionId, title });
+    if (expected) {
+      update.andWhere('active_leaf_id IS NOT DISTINCT FROM :expectedLeaf', { expectedLeaf: expected.leafId });
+    }
+    const { affected } = await update.execute();
+    if (!affected && !expected) throw new SessionNotFoundException();
+    return Boolean(affected);
   }
 }
 

@@ -42,6 +42,10 @@ export interface MessageBody {
   usage: { prompt_tokens: number | null; completion_tokens: number | null } | null;
   error: string | null;
   created_at: string;
+  parent_id: string | null;
+  sibling_ids: string[];
+  sibling_index: number;
+  sibling_count: number;
 }
 
 export interface Page<T> {
@@ -189,9 +193,13 @@ export function expectMessageShape(message: unknown): void {
       'error',
       'id',
       'model',
+      'parent_id',
       'provider',
       'role',
       'session_id',
+      'sibling_count',
+      'sibling_ids',
+      'sibling_index',
       'status',
       'usage',
     ].sort(),
@@ -199,6 +207,12 @@ export function expectMessageShape(message: unknown): void {
   const m = message as MessageBody;
   expect(m.id).toMatch(/^[0-9a-f-]{36}$/);
   expect(m.session_id).toMatch(/^[0-9a-f-]{36}$/);
+  expect(
+    m.parent_id === null || (typeof m.parent_id === 'string' && /^[0-9a-f-]{36}$/.test(m.parent_id)),
+  ).toBe(true);
+  expect(m.sibling_ids).toContain(m.id);
+  expect(m.sibling_count).toBe(m.sibling_ids.length);
+  expect(m.sibling_ids[m.sibling_index]).toBe(m.id);
   expect(['user', 'assistant']).toContain(m.role);
   expect(typeof m.content).toBe('string');
   expect(['complete', 'streaming', 'failed']).toContain(m.status);
