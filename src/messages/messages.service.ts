@@ -275,17 +275,25 @@ export class MessagesService {
     });
   }
 
-  /** The session's active leaf, its row locked until the transaction ends. SessionNotFoundException when it is gone. */
+  /**
+   * The session's active leaf, its row locked until the transaction ends. SessionNotFoundException when it
+   * is gone. Two statements: a locking read that joined the leaf would see the session's newest row but
+   * not a leaf committed after the statement's snapshot (a null leaf, as PostgreSQL re-checks only the
+   * locked row).
+   */
   private async lockedLeaf(manager: EntityManager, sessionId: string): Promise<TreeNode | null> {
     const session = await manager
       .createQueryBuilder(ChatSession, 's')
-      .leftJoin('s.activeLeaf', 'leaf')
-      .select(['s.id', 'leaf.id', 'leaf.depth'])
+      .select(['s.id', 's.activeLeafId'])
       .where('s.id = :sessionId', { sessionId })
-      .setLock('pessimistic_write', undefined, ['s'])
+      .setLock('pessimistic_write')
       .getOne();
     if (!session) throw new SessionNotFoundException();
-    return session.activeLeaf ? { id: session.activeLeaf.id, depth: session.activeLeaf.depth } : null;
+    if (session.activeLeafId === null) return null;
+    return manager.findOneOrFail(Message, {
+      select: { id: true, depth: true },
+      where: { id: session.activeLeafId },
+    });
   }
 
   /** Stores another answer to a stored question (a regeneration); it becomes the session's active leaf. */
