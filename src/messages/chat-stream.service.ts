@@ -6,6 +6,7 @@ import type { LlmResult } from '../llm/llm-provider.js';
 import { ChatTurnService, PreparedTurn, sessionTitleFor } from './chat-turn.service.js';
 import { MessageDto } from './dto/message.dto.js';
 import { MessagesService } from './messages.service.js';
+import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 /**
@@ -21,6 +22,7 @@ export class ChatStreamService {
     private readonly turns: ChatTurnService,
     private readonly messages: MessagesService,
     private readonly shutdown: ShutdownSignal,
+    private readonly titles: SessionTitlesService,
   ) {}
 
   /** Prepares the turn (errors before the stream opens are ordinary HTTP errors), then streams it. */
@@ -69,6 +71,7 @@ export class ChatStreamService {
         sessionTitle: sessionTitleFor(turn),
       });
       sse.send('message.completed', MessageDto.from(finished));
+      this.titles.nameAfterFirstAnswer(turn, text);
     } catch (error) {
       const failure = await this.turns.fail(turn, error, text, answerId).catch((storeError: unknown) => {
         // The stream is open: no filter will answer for it, so log here and still end with `error`.

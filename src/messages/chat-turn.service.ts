@@ -16,7 +16,11 @@ import { ChatContextService } from './chat-context.service.js';
 import type { MessageRecord } from './message.js';
 import { MessagesService, type NewAnswer, type NewQuestion, type TurnSession } from './messages.service.js';
 import { ProviderFailedException } from './provider-failed.exception.js';
+import { sessionTitleFor } from './session-title.js';
+import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
+
+export { sessionTitleFor, titleFrom } from './session-title.js';
 
 export interface ChatTurn {
   session: TurnSession;
@@ -38,8 +42,6 @@ export interface PreparedTurn extends TurnTarget {
   provider: LlmProvider;
   request: LlmRequest;
 }
-
-const TITLE_LENGTH = 60;
 
 type FailedAnswer = Omit<NewAnswer, 'provider'> & { status: 'failed' };
 
@@ -64,6 +66,7 @@ export class ChatTurnService {
     private readonly context: ChatContextService,
     private readonly llm: LlmRegistry,
     private readonly shutdown: ShutdownSignal,
+    private readonly titles: SessionTitlesService,
   ) {}
 
   /** Sends a message to a session (a new session when `sessionId` is null) and waits for the answer. */
@@ -88,6 +91,7 @@ export class ChatTurnService {
       latencyMs: Date.now() - turn.startedAt,
       sessionTitle: sessionTitleFor(turn),
     });
+    this.titles.nameAfterFirstAnswer(turn, result.text);
     return { session: turn.session, userMessage: stored.question, assistantMessage: stored.answer };
   }
 
@@ -189,27 +193,4 @@ export class ChatTurnService {
     }
     return new LlmError('upstream', 'The provider call failed unexpectedly.', provider);
   }
-}
-
-/** After a complete answer, a session without a title takes one from its first answered question. */
-export function sessionTitleFor(turn: TurnTarget): string | null {
-  return turn.session.title === null ? titleFrom(turn.question.content) : null;
-}
-
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/**
- * The question's first characters, on one line, at most TITLE_LENGTH UTF-16 units. A long one is cut
- * between two graphemes (what a reader sees as a character): never inside a surrogate pair, which
- * PostgreSQL would store as U+FFFD, nor inside an emoji sequence or before a combining accent.
- */
-export function titleFrom(content: string): string {
-  const line = content.replace(/\s+/g, ' ').trim();
-  if (line.length <= TITLE_LENGTH) return line;
-  let end = 0;
-  for (const { index, segment } of graphemes.segment(line)) {
-    if (index + segment.length > TITLE_LENGTH - 1) break;
-    end = index + segment.length;
-  }
-  return `${line.slice(0, end).trimEnd()}…`;
 }
