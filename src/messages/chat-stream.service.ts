@@ -7,6 +7,7 @@ import { ChatTurnService, PreparedTurn, sessionTitleFor, type TurnRequest } from
 import type { ListedMessage } from './message.js';
 import { MessageDto } from './dto/message.dto.js';
 import { MessagesService } from './messages.service.js';
+import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 /**
@@ -22,6 +23,7 @@ export class ChatStreamService {
     private readonly turns: ChatTurnService,
     private readonly messages: MessagesService,
     private readonly shutdown: ShutdownSignal,
+    private readonly titles: SessionTitlesService,
   ) {}
 
   /** Prepares the turn (errors before the stream opens are ordinary HTTP errors), then streams it. */
@@ -73,6 +75,7 @@ export class ChatStreamService {
       });
       // The siblings as they were when the answer started: a sibling stored since then shows on the next read.
       sse.send('message.completed', MessageDto.from({ ...finished, siblingIds: placeholder.siblingIds }));
+      this.titles.nameAfterFirstAnswer(turn, text);
     } catch (error) {
       const failure = await this.turns.fail(turn, error, text, answerId).catch((storeError: unknown) => {
         // The stream is open: no filter will answer for it, so log here and still end with `error`.

@@ -18,7 +18,11 @@ import type { ListedMessage, MessageRecord } from './message.js';
 import { WrongRoleException } from './message.errors.js';
 import { MessagesService, type NewAnswer, type TreeNode, type TurnSession } from './messages.service.js';
 import { ProviderFailedException } from './provider-failed.exception.js';
+import { questionText, sessionTitleFor } from './session-title.js';
+import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
+
+export { sessionTitleFor, titleFrom } from './session-title.js';
 
 export interface ChatTurn {
   session: TurnSession;
@@ -62,8 +66,6 @@ export interface PreparedTurn extends TurnTarget {
   request: LlmRequest;
 }
 
-const TITLE_LENGTH = 60;
-
 type FailedAnswer = Omit<NewAnswer, 'provider'> & { status: 'failed' };
 
 /** The error recorded on an answer that was complete but could not be stored. */
@@ -87,6 +89,7 @@ export class ChatTurnService {
     private readonly context: ChatContextService,
     private readonly llm: LlmRegistry,
     private readonly shutdown: ShutdownSignal,
+    private readonly titles: SessionTitlesService,
   ) {}
 
   /** Asks in a session (a new session when `sessionId` is null) and waits for the answer. */
@@ -115,6 +118,7 @@ export class ChatTurnService {
       stored.question,
       stored.answer,
     ]);
+    this.titles.nameAfterFirstAnswer(turn, result.text);
     return { session: turn.session, userMessage, assistantMessage };
   }
 
@@ -140,7 +144,7 @@ export class ChatTurnService {
     const providerName = override?.provider ?? session.provider ?? this.llm.defaultProvider;
     // Another provider without a model named: that provider's default, not the session's model.
     const model = override?.model ?? (override?.provider ? null : session.model);
-    const content = question.stored ? question.message.content : question.content;
+    const content = questionText({ question });
     const target: TurnTarget = { session, question, providerName, model, startedAt: Date.now() };
     let provider: LlmProvider;
     try {
@@ -281,29 +285,4 @@ export class ChatTurnService {
     }
     return new LlmError('upstream', 'The provider call failed unexpectedly.', provider);
   }
-}
-
-/** After a complete answer, a session without a title takes one from its first answered question. */
-export function sessionTitleFor(turn: TurnTarget): string | null {
-  if (turn.session.title !== null) return null;
-  const { question } = turn;
-  return titleFrom(question.stored ? question.message.content : question.content);
-}
-
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/**
- * The question's first characters, on one line, at most TITLE_LENGTH UTF-16 units. A long one is cut
- * between two graphemes (what a reader sees as a character): never inside a surrogate pair, which
- * PostgreSQL would store as U+FFFD, nor inside an emoji sequence or before a combining accent.
- */
-export function titleFrom(content: string): string {
-  const line = content.replace(/\s+/g, ' ').trim();
-  if (line.length <= TITLE_LENGTH) return line;
-  let end = 0;
-  for (const { index, segment } of graphemes.segment(line)) {
-    if (index + segment.length > TITLE_LENGTH - 1) break;
-    end = index + segment.length;
-  }
-  return `${line.slice(0, end).trimEnd()}…`;
 }

@@ -9,12 +9,20 @@ import { ChatTurnService } from './chat-turn.service.js';
 import { Message } from './message.entity.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
+import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 @Module({
   imports: [ChatSessionsModule, LlmModule, TypeOrmModule.forFeature([Message, ChatSession])],
   controllers: [MessagesController],
-  providers: [MessagesService, ChatContextService, ChatTurnService, ChatStreamService, ShutdownSignal],
+  providers: [
+    MessagesService,
+    ChatContextService,
+    ChatTurnService,
+    ChatStreamService,
+    SessionTitlesService,
+    ShutdownSignal,
+  ],
   exports: [MessagesService, ChatTurnService, ChatSessionsModule],
 })
 export class MessagesModule {}
