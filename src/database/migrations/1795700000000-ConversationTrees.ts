@@ -34,15 +34,17 @@ export class ConversationTrees1795700000000 implements MigrationInterface {
       `CREATE INDEX messages_session_roots_idx ON messages (session_id, seq) WHERE parent_id IS NULL`,
     );
 
-    await q.query(`
-      ALTER TABLE chat_sessions ADD COLUMN active_leaf_id uuid,
-        ADD CONSTRAINT chat_sessions_active_leaf_id_fkey
-        FOREIGN KEY (active_leaf_id) REFERENCES messages (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED`);
+    await q.query(`ALTER TABLE chat_sessions ADD COLUMN active_leaf_id uuid`);
     await q.query(`
       UPDATE chat_sessions c SET active_leaf_id = last.id
         FROM (SELECT DISTINCT ON (session_id) session_id, id FROM messages ORDER BY session_id, seq DESC) last
        WHERE c.id = last.session_id`);
     // Deferred: a turn moves the leaf first (locking the session's row), then inserts the messages.
+    // Added after the UPDATE: under a deferred key, the UPDATE would leave a check pending for each
+    // session, and PostgreSQL refuses to index or alter a table with pending checks in the transaction.
+    await q.query(`
+      ALTER TABLE chat_sessions ADD CONSTRAINT chat_sessions_active_leaf_id_fkey
+        FOREIGN KEY (active_leaf_id) REFERENCES messages (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED`);
     // The foreign key's ON DELETE SET NULL looks sessions up by leaf for every message deleted.
     await q.query(`CREATE INDEX chat_sessions_active_leaf_idx ON chat_sessions (active_leaf_id)`);
 
