@@ -48,15 +48,12 @@ interface User {
   seed?: string;
 }
 
-type TreeMessage = MessageBody & {
-  parent_id: string | null;
-  sibling_ids: string[];
-  sibling_index: number;
-  sibling_count: number;
-};
+type TreeMessage = MessageBody;
+/** A message as the native API showed it before trees. */
+type ListMessage = Omit<MessageBody, 'parent_id' | 'sibling_ids' | 'sibling_index' | 'sibling_count'>;
 
 /** A previous-release message as the native API shows it (before the tree fields). */
-function asListed(m: OldMessage): MessageBody {
+function asListed(m: OldMessage): ListMessage {
   const hasUsage = m.prompt_tokens !== null || m.completion_tokens !== null;
   return {
     id: m.id,
@@ -73,7 +70,7 @@ function asListed(m: OldMessage): MessageBody {
 }
 
 /** A message of the native API without the fields trees added. */
-function withoutTree(m: TreeMessage): MessageBody {
+function withoutTree(m: TreeMessage): ListMessage {
   const { parent_id, sibling_ids, sibling_index, sibling_count, ...rest } = m;
   void [parent_id, sibling_ids, sibling_index, sibling_count];
   return rest;
@@ -245,7 +242,7 @@ describe('a database of the previous release, upgraded to conversation trees', (
 
   it('reads every session back, page by page: the same messages, in order, each following the one before', async () => {
     for (const old of before) {
-      const read = (await allMessages(http, ownerOf(old).native as string, old.id, 3)) as TreeMessage[];
+      const read = (await allMessages(http, ownerOf(old).native as string, old.id, 3));
       expect(read.map(withoutTree)).toEqual(old.messages.map(asListed));
       expect(read.map((m) => [m.parent_id, m.sibling_ids, m.sibling_index, m.sibling_count])).toEqual(
         old.messages.map((m, i) => [i === 0 ? null : old.messages[i - 1].id, [m.id], 0, 1]),
@@ -342,7 +339,7 @@ describe('a database of the previous release, upgraded to conversation trees', (
       expect(res.status).toBe(201);
       return {
         sent: contents(openai.lastRequest?.body?.messages),
-        path: (await allMessages(http, owner.native as string, sessionId)) as TreeMessage[],
+        path: (await allMessages(http, owner.native as string, sessionId)),
       };
     }
 
@@ -417,7 +414,7 @@ describe('a database of the previous release, upgraded to conversation trees', (
       expect(contents(openai.lastRequest?.body?.messages)).toEqual(['First!']);
       await expectAppended(
         old,
-        (await allMessages(http, alice.native as string, s.empty)) as TreeMessage[],
+        (await allMessages(http, alice.native as string, s.empty)),
         'First!',
       );
     });
@@ -433,7 +430,7 @@ describe('a database of the previous release, upgraded to conversation trees', (
       expect(contents(openai.lastRequest?.body?.messages)).toEqual([...completeTurns(old), 'One more?']);
       await expectAppended(
         old,
-        (await allMessages(http, bob.native as string, s.bobs)) as TreeMessage[],
+        (await allMessages(http, bob.native as string, s.bobs)),
         'One more?',
       );
     });

@@ -6,7 +6,6 @@ import { decodeCursor, encodeCursor, isCursorTimestamp, UUID_PATTERN } from '../
 import { isoFromTimestamptz } from '../database/timestamps.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
-import { modelNameProblem } from '../llm/model-name.js';
 import type { ChatSessionRecord } from './chat-session.js';
 import { ChatSession } from './chat-session.entity.js';
 import { SessionNotFoundException } from './chat-session.errors.js';
@@ -16,6 +15,8 @@ export interface SessionFields {
   systemPrompt?: string | null;
   provider?: LlmProviderName | null;
   model?: string | null;
+  /** A message of the session: the active path becomes the newest one through it. */
+  activeLeafId?: string;
 }
 
 export interface SessionPage {
@@ -34,6 +35,7 @@ const RECORD_COLUMNS = [
   's.messageCount',
   's.createdAt',
   's.updatedAt',
+  's.activeLeafId',
 ];
 
 /**
@@ -54,8 +56,22 @@ function toRecord(session: ChatSession): ChatSessionRecord {
     messageCount: session.messageCount,
     createdAt: session.createdAt.toISOString(),
     updatedAt: session.updatedAt.toISOString(),
+    activeLeafId: session.activeLeafId,
   };
 }
+
+/**
+ * Down from a message (`$1`, of session `$2`) by its newest child, to a leaf. Written by hand because
+ * the query builder has no recursive walk: one query, not one per level of a deep conversation.
+ */
+const NEWEST_LEAF_THROUGH = `
+  WITH RECURSIVE down AS (
+    SELECT id, depth FROM messages WHERE id = $1 AND session_id = $2
+    UNION ALL
+    SELECT child.id, child.depth FROM down
+      CROSS JOIN LATERAL (SELECT id, depth FROM messages WHERE parent_id = down.id ORDER BY seq DESC LIMIT 1) child
+  )
+  SELECT id FROM down ORDER BY depth DESC LIMIT 1`;
 
 type ActivityKey = [string, string];
 const isActivityKey = (key: unknown[]): key is ActivityKey =>
@@ -70,8 +86,8 @@ export class ChatSessionsService {
   ) {}
 
   async create(userId: string, fields: SessionFields): Promise<ChatSessionRecord> {
-    this.assertProviderConfigured(fields.provider);
-    this.assertModelFits(fields.provider ?? null, fields.model ?? null);
+    this.llm.assertConfigured(fields.provider);
+    this.llm.assertModelFits(fields.provider ?? null, fields.model ?? null);
     const session = this.sessions.create({
       userId,
       title: fields.title ?? null,
@@ -124,16 +140,17 @@ export class ChatSessionsService {
   /** Sets the given fields (undefined: left alone, null: cleared) and marks the session active. */
   async update(userId: string, id: string, fields: SessionFields): Promise<ChatSessionRecord> {
     const current = await this.get(userId, id); // an unknown session is 404 before a bad field is 400
-    this.assertProviderConfigured(fields.provider);
-    this.assertModelFits(
+    this.llm.assertConfigured(fields.provider);
+    this.llm.assertModelFits(
       fields.provider === undefined ? current.provider : fields.provider,
       fields.model === undefined ? current.model : fields.model,
     );
     const { title, systemPrompt, provider, model } = fields;
+    const activeLeafId = fields.activeLeafId && (await this.newestLeafThrough(id, fields.activeLeafId));
     // TypeORM leaves out of the SET the properties that are undefined
     const { affected } = await this.sessions.update(
       { id, userId },
-      { title, systemPrompt, provider, model, updatedAt: () => 'now()' },
+      { title, systemPrompt, provider, model, activeLeafId, updatedAt: () => 'now()' },
     );
     if (!affected) throw new SessionNotFoundException(); // deleted meanwhile
     return this.get(userId, id);
@@ -154,26 +171,28 @@ export class ChatSessionsService {
     return affected ?? 0;
   }
 
+  /**
+   * The newest leaf below a message of the session (the message itself when it has none), following the
+   * newest child at each step: the path a client means when it picks a version. A 400 naming
+   * `active_leaf_id` when the message is not the session's.
+   */
+  private async newestLeafThrough(sessionId: string, messageId: string): Promise<string> {
+    const [leaf] = UUID_PATTERN.test(messageId)
+      ? await this.sessions.manager.query<{ id: string }[]>(NEWEST_LEAF_THROUGH, [messageId, sessionId])
+      : [];
+    if (!leaf) {
+      throw new RequestValidationException([
+        { field: 'active_leaf_id', message: 'active_leaf_id must be a message of this session' },
+      ]);
+    }
+    return leaf.id;
+  }
+
   /** The columns of a record, of the user's sessions only. */
   private ownedBy(userId: string): SelectQueryBuilder<ChatSession> {
     return this.sessions
       .createQueryBuilder('s')
       .select(RECORD_COLUMNS)
       .where('s.userId = :userId', { userId });
-  }
-
-  /** The model must be a name its provider (the session's, else the default) can take. */
-  private assertModelFits(provider: LlmProviderName | null, model: string | null): void {
-    const problem =
-      model === null ? undefined : modelNameProblem(provider ?? this.llm.defaultProvider, model);
-    if (problem) throw new RequestValidationException([{ field: 'model', message: problem }]);
-  }
-
-  private assertProviderConfigured(provider: LlmProviderName | null | undefined): void {
-    if (provider && !this.llm.isConfigured(provider)) {
-      throw new RequestValidationException([
-        { field: 'provider', message: `The ${provider} provider is not configured on this server.` },
-      ]);
-    }
   }
 }

@@ -54,16 +54,23 @@ export class LlmRegistry {
     return provider;
   }
 
-  /**
-   * A 400 naming the field unless `provider` (null: the default) is configured and `model` (null: the
-   * provider's default) is a name it can take.
-   */
+  /** {@link assertConfigured} and {@link assertModelFits}. */
   assertUsable(provider: LlmProviderName | null, model: string | null): void {
+    this.assertConfigured(provider);
+    this.assertModelFits(provider, model);
+  }
+
+  /** A 400 naming `provider` unless it is configured (null or undefined: the default, always usable). */
+  assertConfigured(provider: LlmProviderName | null | undefined): void {
     if (provider && !this.isConfigured(provider)) {
       throw new RequestValidationException([
         { field: 'provider', message: `The ${provider} provider is not configured on this server.` },
       ]);
     }
+  }
+
+  /** A 400 naming `model` unless it is a name its provider (null: the default) can take; null: the provider's default. */
+  assertModelFits(provider: LlmProviderName | null, model: string | null): void {
     const problem = model === null ? undefined : modelNameProblem(provider ?? this.defaultProvider, model);
     if (problem) throw new RequestValidationException([{ field: 'model', message: problem }]);
   }

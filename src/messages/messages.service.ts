@@ -124,19 +124,6 @@ const PATH_PAGE = `
    WHERE path.depth > $4::int
    ORDER BY path.depth LIMIT $5`;
 
-/**
- * Down from a message (`$1`) by its newest child, to a leaf. Not a hot read (a branch switch); written
- * by hand for the same reason as the two above: one recursive query, not one query per level.
- */
-const NEWEST_LEAF_BELOW = `
-  WITH RECURSIVE down AS (
-    SELECT id, depth FROM messages WHERE id = $1
-    UNION ALL
-    SELECT child.id, child.depth FROM down
-      CROSS JOIN LATERAL (SELECT id, depth FROM messages WHERE parent_id = down.id ORDER BY seq DESC LIMIT 1) child
-  )
-  SELECT id, depth FROM down ORDER BY depth DESC LIMIT 1`;
-
 /** A row of {@link PATH_PAGE}, as `pg` parses it. */
 interface PathRow {
   id: string;
@@ -407,15 +394,6 @@ export class MessagesService {
         )
         .map((s) => s.id),
     }));
-  }
-
-  /**
-   * The newest leaf below a message of the session (the message itself when it has none), following the
-   * newest child at each step: the path a client means when it picks a branch.
-   */
-  async newestLeafBelow(message: TreeNode): Promise<TreeNode> {
-    const [leaf]: TreeNode[] = await this.dataSource.query(NEWEST_LEAF_BELOW, [message.id]);
-    return leaf ?? message;
   }
 
   private pathRows(

@@ -28,6 +28,7 @@ export interface SessionBody {
   message_count: number;
   created_at: string;
   updated_at: string;
+  active_leaf_id: string | null;
 }
 
 /** The native API's message object. */
@@ -169,7 +170,17 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 /** Asserts the exact key set and the types of a native session object. */
 export function expectSessionShape(session: unknown): void {
   expect(Object.keys(session as object).sort()).toEqual(
-    ['created_at', 'id', 'message_count', 'model', 'provider', 'system_prompt', 'title', 'updated_at'].sort(),
+    [
+      'active_leaf_id',
+      'created_at',
+      'id',
+      'message_count',
+      'model',
+      'provider',
+      'system_prompt',
+      'title',
+      'updated_at',
+    ].sort(),
   );
   const s = session as SessionBody;
   expect(s.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -182,6 +193,7 @@ export function expectSessionShape(session: unknown): void {
   expect(typeof s.message_count).toBe('number');
   expect(s.created_at).toMatch(ISO);
   expect(s.updated_at).toMatch(ISO);
+  expect(s.active_leaf_id === null || /^[0-9a-f-]{36}$/.test(s.active_leaf_id)).toBe(true);
 }
 
 /** Asserts the exact key set and the types of a native message object. */
