@@ -242,7 +242,7 @@ describe('a database of the previous release, upgraded to conversation trees', (
 
   it('reads every session back, page by page: the same messages, in order, each following the one before', async () => {
     for (const old of before) {
-      const read = (await allMessages(http, ownerOf(old).native as string, old.id, 3));
+      const read = await allMessages(http, ownerOf(old).native as string, old.id, 3);
       expect(read.map(withoutTree)).toEqual(old.messages.map(asListed));
       expect(read.map((m) => [m.parent_id, m.sibling_ids, m.sibling_index, m.sibling_count])).toEqual(
         old.messages.map((m, i) => [i === 0 ? null : old.messages[i - 1].id, [m.id], 0, 1]),
@@ -339,7 +339,7 @@ describe('a database of the previous release, upgraded to conversation trees', (
       expect(res.status).toBe(201);
       return {
         sent: contents(openai.lastRequest?.body?.messages),
-        path: (await allMessages(http, owner.native as string, sessionId)),
+        path: await allMessages(http, owner.native as string, sessionId),
       };
     }
 
@@ -412,11 +412,7 @@ describe('a database of the previous release, upgraded to conversation trees', (
         .send({ session_id: s.empty, message: 'First!' });
       expect(res.status).toBe(200);
       expect(contents(openai.lastRequest?.body?.messages)).toEqual(['First!']);
-      await expectAppended(
-        old,
-        (await allMessages(http, alice.native as string, s.empty)),
-        'First!',
-      );
+      await expectAppended(old, await allMessages(http, alice.native as string, s.empty), 'First!');
     });
 
     it("another user's session, through the sessions seed's route: all its turns", async () => {
@@ -428,11 +424,7 @@ describe('a database of the previous release, upgraded to conversation trees', (
         .send({ prompt: 'One more?' });
       expect(res.status).toBe(201);
       expect(contents(openai.lastRequest?.body?.messages)).toEqual([...completeTurns(old), 'One more?']);
-      await expectAppended(
-        old,
-        (await allMessages(http, bob.native as string, s.bobs)),
-        'One more?',
-      );
+      await expectAppended(old, await allMessages(http, bob.native as string, s.bobs), 'One more?');
     });
   });
 
