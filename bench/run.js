@@ -159,6 +159,9 @@ async function startApp(databaseEnv, fakeUrl, extraEnv = {}) {
       OPENAI_API_KEY: 'bench',
       OPENAI_BASE_URL: `${fakeUrl}/v1`,
       LLM_PROVIDER: 'openai',
+      // No title call after a session's first answer: it would load only the fresh side of the
+      // 3,000-message comparison, and add a small call to the fake's context figures.
+      LLM_TITLES: 'question',
       LOG_LEVEL: 'warn',
       LOGIN_MAX_FAILURES: '10000', // the schema's maximum (the issue's 100000 is refused at start-up)
       ...databaseEnv,

@@ -1,30 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
-import { loadConfig } from '../src/config/app-config.js';
-import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { typeOrmOptions } from '../src/database/typeorm-options.js';
+import type TestAgent from 'supertest/lib/agent.js';
 import { OpenAiFake, type OpenAiMessage } from './fakes/openai-fake.js';
 import { sleep } from './utils/auth-helpers.js';
 import {
   allMessages,
   createSession,
+  type MessageBody,
   messagesUrl,
   newUser,
+  type Page,
   type SessionBody,
   sendMessage,
   SESSIONS,
+  type Turn,
 } from './utils/chat-helpers.js';
 import { startServer, startTestApp, type TestApp, usingPostgresServer } from './utils/test-app.js';
 
+/** A message with its place in the session's tree. */
+type TreeMessage = MessageBody & { parent_id: string | null };
+
 /**
- * The context a turn sends is found through each session's running total of complete turns, so that a
- * turn reads only the turns that can fit, however long the history.
- * These check that the contexts stay exactly the newest turns that fit: as the window slides and the
- * budget changes, when turns finish at once, when another server answers in the same session, and when
- * an existing database is migrated.
+ * The context a turn sends is read by walking up the new question's path from its parent, only as far
+ * as the turns that can fit, however long the history.
+ * These check that the contexts stay exactly the newest complete turns of that path that fit: as the
+ * window slides and the budget changes, when turns are asked at once, when another server answers in the
+ * same session, and on branches (never another branch's messages). The upgrade of a database written
+ * before trees is upgrade-trees.e2e-spec.ts.
  */
-describe('the context of a turn, read through the running totals of complete turns', () => {
+describe('the context of a turn: the newest complete turns of its path that fit', () => {
   const openai = new OpenAiFake();
   let providerEnv: Record<string, string>;
 
@@ -44,10 +48,10 @@ describe('the context of a turn, read through the running totals of complete tur
   beforeEach(() => openai.reset());
 
   /** A server of its own for the tests of the enclosing describe, on the fake; closed after them. */
-  function serverForDescribe(): () => TestApp {
+  function serverForDescribe(env: Record<string, string> = {}): () => TestApp {
     let t: TestApp | undefined;
     beforeAll(async () => {
-      t = await startTestApp(providerEnv);
+      t = await startTestApp({ ...providerEnv, ...env });
     });
     afterAll(async () => {
       await t?.close();
@@ -60,9 +64,20 @@ describe('the context of a turn, read through the running totals of complete tur
 
   const contents = (messages: OpenAiMessage[] | undefined) => (messages ?? []).map((m) => m.content);
 
+  /** POSTs a JSON body to the server at `baseUrl`; returns the status and the parsed body. */
+  async function post(baseUrl: string, auth: string, path: string, body: object) {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  }
+
   /**
-   * Sends `question` through the server at `baseUrl` with the fake answering `answer`, expects the context
-   * the fake received to be the model's (when `check`), and records the turn in the model.
+   * Sends `question` through the server at `baseUrl` with the fake answering `answer`, after the session's
+   * active leaf or, when given, the answer `parentId` (null: a new first question). Expects the context the
+   * fake received to be the model's (when `check`), records the turn in the model and returns its answer's id.
    */
   async function turn(
     baseUrl: string,
@@ -70,17 +85,51 @@ describe('the context of a turn, read through the running totals of complete tur
     sessionId: string,
     model: ContextModel,
     [question, answer]: [string, string],
-    check = true,
-  ): Promise<void> {
+    { check = true, parentId }: { check?: boolean; parentId?: string | null } = {},
+  ): Promise<string> {
+    const parent = parentId === undefined ? model.activeLeaf : parentId;
     openai.reply(answer);
-    const res = await fetch(`${baseUrl}${messagesUrl(sessionId)}`, {
-      method: 'POST',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ content: question }),
+    const res = await post(baseUrl, auth, messagesUrl(sessionId), {
+      content: question,
+      ...(parentId === undefined ? {} : { parent_id: parentId }),
     });
     expect(res.status).toBe(201);
-    if (check) expect(contents(openai.lastRequest?.body?.messages)).toEqual(model.expected(question));
-    model.answered(question, answer);
+    if (check) expect(contents(openai.lastRequest?.body?.messages)).toEqual(model.expected(parent, question));
+    const stored = res.body as Turn;
+    model.answered(stored.assistant_message.id, {
+      questionId: stored.user_message.id,
+      parent,
+      question,
+      answer,
+      complete: true,
+    });
+    return stored.assistant_message.id;
+  }
+
+  /** A turn the provider fails (502): stored with a failed answer, which becomes the active leaf. */
+  async function failedTurn(
+    t: TestApp,
+    auth: string,
+    sessionId: string,
+    model: ContextModel,
+    question: string,
+  ) {
+    openai.fail(500);
+    await t.http
+      .post(messagesUrl(sessionId))
+      .set('Authorization', auth)
+      .send({ content: question })
+      .expect(502);
+    const path = (await allMessages(t.http, auth, sessionId)) as TreeMessage[];
+    const [asked, failed] = path.slice(-2);
+    expect([asked.content, failed.status]).toEqual([question, 'failed']);
+    model.answered(failed.id, {
+      questionId: asked.id,
+      parent: model.activeLeaf,
+      question,
+      answer: failed.content,
+      complete: false,
+    });
   }
 
   describe('a long conversation', () => {
@@ -116,12 +165,7 @@ describe('the context of a turn, read through the running totals of complete tur
 
       // A failed turn is left out of every later context. Its long question left little room for
       // earlier turns, and the next, short one has room for more than that question's context held.
-      openai.fail(500);
-      await small.http
-        .post(messagesUrl(session.id))
-        .set('Authorization', user.auth)
-        .send({ content: `this one fails ${'f'.repeat(1_200)}` })
-        .expect(502);
+      await failedTurn(small, user.auth, session.id, model, `this one fails ${'f'.repeat(1_200)}`);
       await ask('short');
 
       // Without it the budget grows again: turns older than the last context come back.
@@ -135,7 +179,7 @@ describe('the context of a turn, read through the running totals of complete tur
       const session = await createSession(large.http, user.auth);
       const model = new ContextModel(50_000, 200);
       for (let i = 0; i < 206; i += 1)
-        await turn(large.baseUrl, user.auth, session.id, model, [`c${i}`, `a${i}`], i >= 198);
+        await turn(large.baseUrl, user.auth, session.id, model, [`c${i}`, `a${i}`], { check: i >= 198 });
     });
   });
 
@@ -168,37 +212,143 @@ describe('the context of a turn, read through the running totals of complete tur
   describe('turns answered at the same time in one session', () => {
     const server = serverForDescribe();
 
-    it('all reach the next context, each question once and followed by its own answer', async () => {
+    it('each follows the leaf it was asked after, with its own answer; the next context is the active path alone', async () => {
       const t = server();
       const user = await newUser(t.http, 'ctx');
       const session = await createSession(t.http, user.auth);
       const questions = Array.from({ length: 8 }, (_, i) => `concurrent question ${i}`);
       const turns = await Promise.all(questions.map((q) => sendMessage(t.http, user.auth, session.id, q)));
-      const answerOf = new Map(
-        turns.map((turn) => [turn.user_message.content, turn.assistant_message.content]),
+
+      // All stored; questions asked after the same leaf are versions (siblings) of each other. Each
+      // answer's path is a path of turns ending with its own question and itself.
+      const shown = await t.http.get(`${SESSIONS}/${session.id}`).set('Authorization', user.auth).expect(200);
+      expect((shown.body as SessionBody).message_count).toBe(2 * questions.length);
+      for (const { user_message: asked, assistant_message: answer } of turns) {
+        const path = await pathTo(t.http, user.auth, session.id, answer.id);
+        expect(path.slice(-2).map((m) => [m.id, m.content])).toEqual([
+          [asked.id, asked.content],
+          [answer.id, answer.content],
+        ]);
+        expectTurnsPath(path);
+      }
+
+      const active = (await allMessages(t.http, user.auth, session.id)) as TreeMessage[];
+      expectTurnsPath(active);
+      expect(turns.map((x) => x.assistant_message.id)).toContain(active.at(-1)?.id);
+      await sendMessage(t.http, user.auth, session.id, 'and now?');
+      expect(openai.lastRequest?.body?.messages).toEqual([
+        ...active.map((m) => ({ role: m.role, content: m.content })),
+        { role: 'user', content: 'and now?' },
+      ]);
+    });
+  });
+
+  describe('branches', () => {
+    const server = serverForDescribe({ LLM_CONTEXT_TOKENS: '400' });
+
+    /** Edits the question of the turn that `answerId` answers, checks the context, records the new turn. */
+    async function edit(
+      t: TestApp,
+      auth: string,
+      sessionId: string,
+      model: ContextModel,
+      answerId: string,
+      [question, answer]: [string, string],
+    ): Promise<string> {
+      const edited = model.turn(answerId);
+      openai.reply(answer);
+      const res = await t.http
+        .post(`${messagesUrl(sessionId)}/${edited.questionId}/edit`)
+        .set('Authorization', auth)
+        .send({ content: question });
+      expect(res.status).toBe(201);
+      expect(contents(openai.lastRequest?.body?.messages)).toEqual(model.expected(edited.parent, question));
+      const stored = res.body as Turn;
+      model.answered(stored.assistant_message.id, {
+        questionId: stored.user_message.id,
+        parent: edited.parent,
+        question,
+        answer,
+        complete: true,
+      });
+      return stored.assistant_message.id;
+    }
+
+    /** Regenerates the answer `answerId`, checks the context, records the new answer. */
+    async function regenerate(
+      t: TestApp,
+      auth: string,
+      sessionId: string,
+      model: ContextModel,
+      answerId: string,
+      answer: string,
+    ): Promise<string> {
+      const regenerated = model.turn(answerId);
+      openai.reply(answer);
+      const res = await t.http
+        .post(`${messagesUrl(sessionId)}/${answerId}/regenerate`)
+        .set('Authorization', auth)
+        .send({});
+      expect(res.status).toBe(201);
+      expect(contents(openai.lastRequest?.body?.messages)).toEqual(
+        model.expected(regenerated.parent, regenerated.question),
+      );
+      const stored = res.body as Turn;
+      expect(stored.user_message.id).toBe(regenerated.questionId);
+      model.answered(stored.assistant_message.id, { ...regenerated, answer });
+      return stored.assistant_message.id;
+    }
+
+    it("a turn on a branch is sent the newest turns of its own path that fit, never another branch's messages", async () => {
+      const t = server();
+      const user = await newUser(t.http, 'branch');
+      const session = await createSession(t.http, user.auth);
+      const model = new ContextModel(400);
+      const ask = (text: [string, string], parentId?: string | null) =>
+        turn(t.baseUrl, user.auth, session.id, model, text, { parentId });
+      // About five of these turns fit the budget.
+      const say = (line: string, i: number): [string, string] => [
+        `${line} question ${i} ${'x'.repeat((i * 41) % 200)}`,
+        `${line} answer ${i} ${'y'.repeat((i * 29) % 250)}`,
+      ];
+      const sentNow = () => contents(openai.lastRequest?.body?.messages).map(String);
+
+      const main: string[] = [];
+      for (let i = 0; i < 8; i += 1) main.push(await ask(say('main', i)));
+
+      // A branch from the second answer: its first context is the two turns before it, not the six after.
+      const branch = [await ask(say('branch', 0), main[1])];
+      expect(sentNow()).toEqual([...say('main', 0), ...say('main', 1), say('branch', 0)[0]]);
+      // Asked after the active leaf, the next turns continue the branch.
+      for (let i = 1; i < 6; i += 1) branch.push(await ask(say('branch', i)));
+      expect(sentNow().filter((text) => /^main (question|answer) [2-7]/.test(text))).toEqual([]);
+      // A failed turn on the branch is left out of its later contexts.
+      await failedTurn(t, user.auth, session.id, model, 'branch question that fails');
+      for (let i = 6; i < 9; i += 1) branch.push(await ask(say('branch', i)));
+      // The window slid along the branch: the turns before the branch point are out of it now.
+      expect(sentNow().filter((text) => text.startsWith('main'))).toEqual([]);
+
+      // Back on the main line, after its last answer: its own turns only.
+      main.push(await ask(say('main', 8), main[7]));
+      expect(sentNow().filter((text) => text.startsWith('branch'))).toEqual([]);
+
+      // An edit of a main-line question: the path up to that question's parent, then the new text; the
+      // next turn follows the edited version, not the turns after the original.
+      await edit(t, user.auth, session.id, model, main[5], say('edit', 5));
+      await ask(say('edit', 6));
+      expect(sentNow().filter((text) => /^(main question [5-8]|branch)/.test(text))).toEqual([]);
+
+      // A regeneration on the branch: the branch's path up to the question, then the question.
+      await regenerate(t, user.auth, session.id, model, branch[3], 'branch answer 3, regenerated');
+      await ask(say('regenerated', 4));
+      expect(sentNow().filter((text) => /^(main question [2-8]|edit|branch answer 3 )/.test(text))).toEqual(
+        [],
       );
 
-      // Stored as they were answered: each question straight before its own answer.
-      const stored = await allMessages(t.http, user.auth, session.id);
-      expect(stored).toHaveLength(2 * questions.length);
-      for (let i = 0; i < stored.length; i += 2) {
-        expect(stored[i]?.role).toBe('user');
-        expect(stored[i + 1]?.content).toBe(answerOf.get(stored[i]?.content));
-      }
-
-      await sendMessage(t.http, user.auth, session.id, 'and now?');
-      const sent = openai.lastRequest?.body?.messages ?? [];
-      expect(sent.at(-1)).toEqual({ role: 'user', content: 'and now?' });
-      const earlier = sent.slice(0, -1);
-      expect(earlier).toHaveLength(2 * questions.length);
-      expect(contents(earlier.filter((m) => m.role === 'user')).sort()).toEqual([...questions].sort());
-      for (let i = 0; i < earlier.length; i += 2) {
-        expect(earlier[i]?.role).toBe('user');
-        expect(earlier[i + 1]).toEqual({
-          role: 'assistant',
-          content: answerOf.get(earlier[i]?.content as string),
-        });
-      }
+      // A new first question: nothing before it, and a path of its own after it.
+      await ask(say('root', 0), null);
+      expect(sentNow()).toEqual([say('root', 0)[0]]);
+      await ask(say('root', 1));
     });
   });
 
@@ -246,82 +396,56 @@ describe('the context of a turn, read through the running totals of complete tur
       expect(Date.parse(after.updated_at) - askedAt).toBeGreaterThanOrEqual(400); // moved by the answer
     });
   });
-
-  describe('a database with conversations, migrated to the running totals', () => {
-    const server = serverForDescribe();
-
-    it('counts the turns answered before the migration, failed ones left out, within the budget', async () => {
-      const t = server();
-      const user = await newUser(t.http, 'mig');
-      const session = await createSession(t.http, user.auth);
-      // Each complete turn costs 200 + 300 + 32 = 532 characters of the budget.
-      const question = (i: number) => `${i}`.padEnd(200, '?');
-      const answer = (i: number) => `${i}`.padEnd(300, '!');
-      for (const i of [1, 2]) {
-        openai.reply(answer(i));
-        await sendMessage(t.http, user.auth, session.id, question(i));
-      }
-      openai.fail(500);
-      await t.http
-        .post(`/api/v1/chat-sessions/${session.id}/messages`)
-        .set('Authorization', user.auth)
-        .send({ content: 'this one fails' })
-        .expect(502);
-      openai.reply(answer(3));
-      await sendMessage(t.http, user.auth, session.id, question(3));
-      expect(await t.stop()).toBe(0);
-
-      await undoLastMigration(t.env); // the schema and data as they were before the running totals
-
-      // 300 tokens less "next?" (6) leave 1,176 characters: the newest two turns (1,064) fit, not three.
-      const again = await startServer({ ...t.env, LLM_CONTEXT_TOKENS: '300' });
-      try {
-        openai.reset();
-        const res = await fetch(`${again.baseUrl}/api/v1/chat-sessions/${session.id}/messages`, {
-          method: 'POST',
-          headers: { authorization: user.auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ content: 'next?' }),
-        });
-        expect(res.status).toBe(201);
-        expect(contents(openai.lastRequest?.body?.messages)).toEqual([
-          question(2),
-          answer(2),
-          question(3),
-          answer(3),
-          'next?',
-        ]);
-      } finally {
-        expect(await again.stop()).toBe(0);
-      }
-    });
-  });
 });
 
+/** A turn of a {@link ContextModel}: a question and its answer, after the answer `parent` (null: a first question). */
+interface ModelTurn {
+  questionId: string;
+  parent: string | null;
+  question: string;
+  answer: string;
+  complete: boolean;
+}
+
 /**
- * What the context should be, from the documented rule: the newest complete turns whose characters
- * (question + answer + 32 each) fit (LLM_CONTEXT_TOKENS - the question's and the system prompt's
- * estimated tokens) × 4, at most `maxTurns` of them, oldest first, then the question; the system prompt
- * is sent on its own.
+ * What the context should be, from the documented rule: the newest complete turns of the path from the
+ * root to the new question's parent whose characters (question + answer + 32 each) fit
+ * (LLM_CONTEXT_TOKENS - the question's and the system prompt's estimated tokens) × 4, at most `maxTurns`
+ * of them, oldest first, then the question; the system prompt is sent on its own. The model holds the
+ * session's tree: its turns by answer id, and the active leaf (the answer last stored).
  */
 class ContextModel {
   systemPrompt: string | null = null;
-  private readonly turns: { question: string; answer: string }[] = [];
+  activeLeaf: string | null = null;
+  private readonly turns = new Map<string, ModelTurn>();
 
   constructor(
     private readonly contextTokens: number,
     private readonly maxTurns = Infinity,
   ) {}
 
-  answered(question: string, answer: string): void {
-    this.turns.push({ question, answer });
+  /** Records a stored turn (its answer `answerId`), which becomes the active leaf. */
+  answered(answerId: string, turn: ModelTurn): void {
+    this.turns.set(answerId, turn);
+    this.activeLeaf = answerId;
   }
 
-  expected(question: string): string[] {
+  turn(answerId: string): ModelTurn {
+    const turn = this.turns.get(answerId);
+    if (!turn) throw new Error(`no turn answered by ${answerId}`);
+    return turn;
+  }
+
+  /** The contents the model should be sent for `question` asked after the answer `parent`. */
+  expected(parent: string | null, question: string): string[] {
     const tokens = (text: string) => Math.ceil(text.length / 4) + 4;
     const fixed = tokens(question) + (this.systemPrompt ? tokens(this.systemPrompt) : 0);
     let budget = Math.max(0, this.contextTokens - fixed) * 4;
     const kept: string[] = [];
-    for (const turn of [...this.turns].reverse()) {
+    for (let id = parent; id !== null;) {
+      const turn = this.turn(id);
+      id = turn.parent;
+      if (!turn.complete) continue;
       budget -= turn.question.length + turn.answer.length + 32;
       if (budget < 0 || kept.length === 2 * this.maxTurns) break;
       kept.unshift(turn.question, turn.answer);
@@ -330,27 +454,31 @@ class ContextModel {
   }
 }
 
+/** The path from the root to `leaf` (one page: these paths are short). */
+async function pathTo(
+  http: TestAgent,
+  auth: string,
+  sessionId: string,
+  leaf: string,
+): Promise<TreeMessage[]> {
+  const res = await http.get(messagesUrl(sessionId)).set('Authorization', auth).query({ leaf, limit: 100 });
+  expect(res.status).toBe(200);
+  const page = res.body as Page<TreeMessage>;
+  expect(page.next_cursor).toBeNull();
+  return page.data;
+}
+
+/** A path of complete turns: a first question, then each message after the one before, question, answer, … */
+function expectTurnsPath(path: TreeMessage[]): void {
+  expect(path.map((m) => [m.role, m.parent_id, m.status])).toEqual(
+    path.map((m, i) => [i % 2 === 0 ? 'user' : 'assistant', i === 0 ? null : path[i - 1].id, 'complete']),
+  );
+}
+
 async function patchSystemPrompt(t: TestApp, auth: string, sessionId: string, prompt: string | null) {
   await t.http
     .patch(`${SESSIONS}/${sessionId}`)
     .set('Authorization', auth)
     .send({ system_prompt: prompt })
     .expect(200);
-}
-
-/** Undoes the last migration on a test database while no server holds it, through a pool of one connection. */
-async function undoLastMigration(env: Record<string, string>): Promise<void> {
-  const embedded = env.DATA_DIR ? await EmbeddedPostgres.start(env.DATA_DIR) : undefined;
-  try {
-    const config = loadConfig({ NODE_ENV: 'test', ...env, DB_POOL_SIZE: '1' });
-    const dataSource = new DataSource(typeOrmOptions(config, embedded));
-    await dataSource.initialize();
-    try {
-      await dataSource.undoLastMigration({ transaction: 'each' });
-    } finally {
-      await dataSource.destroy();
-    }
-  } finally {
-    await embedded?.stop();
-  }
 }

@@ -57,6 +57,8 @@ const ROUTES = [
   'delete /api/v1/chat-sessions/{id}',
   'get /api/v1/chat-sessions/{id}/messages',
   'post /api/v1/chat-sessions/{id}/messages',
+  'post /api/v1/chat-sessions/{id}/messages/{messageId}/edit',
+  'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
   'get /api/v1/admin/stats',
   'post /api/v1/accounts/register',
   'post /api/v1/accounts/login',

@@ -4,6 +4,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { User } from '../users/user.entity.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountSecurityService } from './account-security.service.js';
 import { AuthController } from './auth.controller.js';
@@ -28,7 +29,7 @@ import { ApiToken, RefreshToken, RefreshTokenFamily } from './tokens/token-entit
       inject: [JWT_KEY, AppConfig],
       useFactory: jwtModuleOptions,
     }),
-    TypeOrmModule.forFeature([RefreshTokenFamily, RefreshToken, ApiToken]),
+    TypeOrmModule.forFeature([User, RefreshTokenFamily, RefreshToken, ApiToken]),
   ],
   controllers: [AuthController],
   providers: [

@@ -16,14 +16,14 @@ import { User } from '../users/user.entity.js';
 
 /**
  * Table `chat_sessions` exactly as the migrations create it (`npm run migration:check` compares them).
- * The service still reads and writes it with prepared statements (database/sql.ts), as `ChatSession`
- * of chat-session.ts.
  */
 @Entity({ name: 'chat_sessions' })
 @Check('chat_sessions_provider_check', `provider IN ('openai', 'gemini', 'echo')`)
 // A user's sessions by activity (the list, keyset on updated_at, id). The migration makes the last two
 // columns DESC, which @Index cannot say; TypeORM compares an index by name, columns and uniqueness only.
 @Index('chat_sessions_user_activity_idx', ['userId', 'updatedAt', 'id'])
+// The active leaf's foreign key (ON DELETE SET NULL) looks sessions up by it.
+@Index('chat_sessions_active_leaf_idx', ['activeLeafId'])
 export class ChatSession {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -51,9 +51,14 @@ export class ChatSession {
   @Column({ name: 'message_count', type: 'integer', default: 0 })
   messageCount!: number;
 
-  /** The characters of all the session's complete turns so far (see migration TurnChars). */
-  @Column({ name: 'context_chars', type: 'bigint', default: 0 })
-  contextChars!: string;
+  /** The last message of the path the session shows (its newest message unless a branch was chosen). */
+  @Column({ name: 'active_leaf_id', type: 'uuid', nullable: true })
+  activeLeafId!: string | null;
+
+  // Deferred: a turn moves the leaf first (locking the session's row), then inserts the messages.
+  @ManyToOne(() => Message, { onDelete: 'SET NULL', deferrable: 'INITIALLY DEFERRED' })
+  @JoinColumn({ name: 'active_leaf_id', foreignKeyConstraintName: 'chat_sessions_active_leaf_id_fkey' })
+  activeLeaf?: Relation<Message> | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -16,4 +16,6 @@ export interface ChatSessionRecord {
   createdAt: string;
   /** Last activity: creation, an edit, or a message. Sessions list by it, newest first. */
   updatedAt: string;
+  /** The last message of the path the session shows; null while it has none. */
+  activeLeafId: string | null;
 }

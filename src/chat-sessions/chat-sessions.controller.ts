@@ -73,7 +73,10 @@ export class ChatSessionsController {
     return ChatSessionDto.from(await this.sessions.get(caller.id, id));
   }
 
-  /** Changes the title, system prompt, provider or model; null clears a field. */
+  /**
+   * Changes the title, system prompt, provider or model (null clears a field), or the branch shown.
+   * @remarks `active_leaf_id` picks a version: the active path becomes the newest path through that message.
+   */
   @Patch(':id')
   @SESSION_ID
   @ApiProblemResponses(INVALID_SESSION_FIELDS, 404)
@@ -82,7 +85,8 @@ export class ChatSessionsController {
     @Param('id') id: string,
     @Body() dto: UpdateChatSessionDto,
   ): Promise<ChatSessionDto> {
-    return ChatSessionDto.from(await this.sessions.update(caller.id, id, toFields(dto)));
+    const fields = { ...toFields(dto), activeLeafId: dto.active_leaf_id };
+    return ChatSessionDto.from(await this.sessions.update(caller.id, id, fields));
   }
 
   /** Deletes a session and its messages. */

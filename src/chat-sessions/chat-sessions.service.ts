@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository, type SelectQueryBuilder } from 'typeorm';
 import { RequestValidationException } from '../common/exceptions.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, UUID_PATTERN } from '../common/keyset-cursor.js';
-import { Sql, type Statement } from '../database/sql.js';
 import { isoFromTimestamptz } from '../database/timestamps.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
-import { modelNameProblem } from '../llm/model-name.js';
 import type { ChatSessionRecord } from './chat-session.js';
+import { ChatSession } from './chat-session.entity.js';
 import { SessionNotFoundException } from './chat-session.errors.js';
 
 export interface SessionFields {
@@ -14,6 +15,8 @@ export interface SessionFields {
   systemPrompt?: string | null;
   provider?: LlmProviderName | null;
   model?: string | null;
+  /** A message of the session: the active path becomes the newest one through it. */
+  activeLeafId?: string;
 }
 
 export interface SessionPage {
@@ -21,92 +24,54 @@ export interface SessionPage {
   nextCursor: string | null;
 }
 
-/** A chat_sessions row as selected by {@link SESSION_COLUMNS}. */
-interface SessionRow {
-  id: string;
-  user_id: string;
-  title: string | null;
-  system_prompt: string | null;
-  provider: LlmProviderName | null;
-  model: string | null;
-  message_count: number;
-  created_at: string;
-  updated_at: string;
-}
+/** The columns a {@link ChatSessionRecord} shows (not `contextChars`, which only the chat path reads). */
+const RECORD_COLUMNS = [
+  's.id',
+  's.userId',
+  's.title',
+  's.systemPrompt',
+  's.provider',
+  's.model',
+  's.messageCount',
+  's.createdAt',
+  's.updatedAt',
+  's.activeLeafId',
+];
 
-const SESSION_COLUMNS = `id, user_id, title, system_prompt, provider, model, message_count,
-  created_at, updated_at`;
+/**
+ * `updated_at` to the microsecond, for the page cursor: the entity's Date stops at the millisecond, so the
+ * page selects PostgreSQL's text of it as well, which {@link isoFromTimestamptz} formats for the last row.
+ */
+const ACTIVITY_KEY = 'activity_key';
 
-/** The SQL column each settable field is stored in. */
-const FIELD_COLUMNS: Record<keyof SessionFields, string> = {
-  title: 'title',
-  systemPrompt: 'system_prompt',
-  provider: 'provider',
-  model: 'model',
-};
-
-function toSession(row: SessionRow): ChatSessionRecord {
+/** The API's timestamps: ISO-8601 UTC to the millisecond (pg's Date truncates the microseconds, as before). */
+function toRecord(session: ChatSession): ChatSessionRecord {
   return {
-    id: row.id,
-    userId: row.user_id,
-    title: row.title,
-    systemPrompt: row.system_prompt,
-    provider: row.provider,
-    model: row.model,
-    messageCount: row.message_count,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    id: session.id,
+    userId: session.userId,
+    title: session.title,
+    systemPrompt: session.systemPrompt,
+    provider: session.provider,
+    model: session.model,
+    messageCount: session.messageCount,
+    createdAt: session.createdAt.toISOString(),
+    updatedAt: session.updatedAt.toISOString(),
+    activeLeafId: session.activeLeafId,
   };
 }
 
-/** `updated_at` to the microsecond (the API's timestamps stop at milliseconds), for the page cursor. */
-interface ActivityColumn {
-  activity_key: string;
-}
-/** As PostgreSQL's text, which {@link isoFromTimestamptz} formats for the cursor of the last row only. */
-const ACTIVITY_KEY = `updated_at::text AS activity_key`;
-
-const FIRST_PAGE: Statement = {
-  name: 'sessions_first_page',
-  text: `SELECT ${SESSION_COLUMNS}, ${ACTIVITY_KEY} FROM chat_sessions
-          WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT $2`,
-};
-const PAGE_AFTER: Statement = {
-  name: 'sessions_page_after',
-  text: `SELECT ${SESSION_COLUMNS}, ${ACTIVITY_KEY} FROM chat_sessions
-          WHERE user_id = $1 AND (updated_at, id) < ($3::timestamptz, $4::uuid)
-          ORDER BY updated_at DESC, id DESC LIMIT $2`,
-};
-const ALL_BY_CREATION: Statement = {
-  name: 'sessions_all_by_creation',
-  text: `SELECT ${SESSION_COLUMNS} FROM chat_sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC`,
-};
-const ALL_BY_ACTIVITY: Statement = {
-  name: 'sessions_all_by_activity',
-  text: `SELECT ${SESSION_COLUMNS} FROM chat_sessions WHERE user_id = $1 ORDER BY updated_at DESC, id DESC`,
-};
-const BY_ID: Statement = {
-  name: 'session_by_id',
-  text: `SELECT ${SESSION_COLUMNS} FROM chat_sessions WHERE id = $1 AND user_id = $2`,
-};
-const INSERT: Statement = {
-  name: 'session_insert',
-  text: `INSERT INTO chat_sessions (user_id, title, system_prompt, provider, model) VALUES ($1, $2, $3, $4, $5)
-         RETURNING ${SESSION_COLUMNS}`,
-};
-const DELETE: Statement = {
-  name: 'session_delete',
-  text: `DELETE FROM chat_sessions WHERE id = $1 AND user_id = $2 RETURNING id`,
-};
-const IDLE = `updated_at < now() - make_interval(secs => $1) AND ($2::uuid IS NULL OR user_id = $2)`;
-const COUNT_IDLE: Statement = {
-  name: 'sessions_count_idle',
-  text: `SELECT count(*)::int AS n FROM chat_sessions WHERE ${IDLE}`,
-};
-const PURGE_IDLE: Statement = {
-  name: 'sessions_purge_idle',
-  text: `WITH purged AS (DELETE FROM chat_sessions WHERE ${IDLE} RETURNING 1) SELECT count(*)::int AS n FROM purged`,
-};
+/**
+ * Down from a message (`$1`, of session `$2`) by its newest child, to a leaf. Written by hand because
+ * the query builder has no recursive walk: one query, not one per level of a deep conversation.
+ */
+const NEWEST_LEAF_THROUGH = `
+  WITH RECURSIVE down AS (
+    SELECT id, depth FROM messages WHERE id = $1 AND session_id = $2
+    UNION ALL
+    SELECT child.id, child.depth FROM down
+      CROSS JOIN LATERAL (SELECT id, depth FROM messages WHERE parent_id = down.id ORDER BY seq DESC LIMIT 1) child
+  )
+  SELECT id FROM down ORDER BY depth DESC LIMIT 1`;
 
 type ActivityKey = [string, string];
 const isActivityKey = (key: unknown[]): key is ActivityKey =>
@@ -116,103 +81,118 @@ const isActivityKey = (key: unknown[]): key is ActivityKey =>
 @Injectable()
 export class ChatSessionsService {
   constructor(
-    private readonly sql: Sql,
+    @InjectRepository(ChatSession) private readonly sessions: Repository<ChatSession>,
     private readonly llm: LlmRegistry,
   ) {}
 
   async create(userId: string, fields: SessionFields): Promise<ChatSessionRecord> {
-    this.assertProviderConfigured(fields.provider);
-    this.assertModelFits(fields.provider ?? null, fields.model ?? null);
-    const [row] = await this.sql.rows<SessionRow>(INSERT, [
+    this.llm.assertConfigured(fields.provider);
+    this.llm.assertModelFits(fields.provider ?? null, fields.model ?? null);
+    const session = this.sessions.create({
       userId,
-      fields.title ?? null,
-      fields.systemPrompt ?? null,
-      fields.provider ?? null,
-      fields.model ?? null,
-    ]);
-    return toSession(row);
+      title: fields.title ?? null,
+      systemPrompt: fields.systemPrompt ?? null,
+      provider: fields.provider ?? null,
+      model: fields.model ?? null,
+    });
+    // One INSERT … RETURNING: TypeORM fills in the id and the columns with defaults (timestamps, count).
+    await this.sessions.insert(session);
+    return toRecord(session);
   }
 
   /** Most recently active first, `limit` at a time, after the cursor of the previous page. */
   async list(userId: string, limit: number, cursor?: string): Promise<SessionPage> {
-    const rows = cursor
-      ? await this.sql.rows<SessionRow & ActivityColumn>(PAGE_AFTER, [
-          userId,
-          limit + 1,
-          ...decodeCursor(cursor, isActivityKey),
-        ])
-      : await this.sql.rows<SessionRow & ActivityColumn>(FIRST_PAGE, [userId, limit + 1]);
-    const sessions = rows.slice(0, limit).map(toSession);
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    const query = this.ownedBy(userId)
+      .addSelect('s.updated_at::text', ACTIVITY_KEY) // a raw selection: column names, not properties
+      .orderBy('s.updatedAt', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .limit(limit + 1);
+    if (cursor) {
+      const [updatedAt, id] = decodeCursor(cursor, isActivityKey);
+      query.andWhere('(s.updatedAt, s.id) < (:updatedAt::timestamptz, :id::uuid)', { updatedAt, id });
+    }
+    const { entities, raw } = await query.getRawAndEntities<Record<typeof ACTIVITY_KEY, string>>();
+    const last = entities.length > limit ? raw[limit - 1] : undefined;
     return {
-      sessions,
-      nextCursor: last ? encodeCursor([isoFromTimestamptz(last.activity_key, 6), last.id]) : null,
+      sessions: entities.slice(0, limit).map(toRecord),
+      nextCursor: last
+        ? encodeCursor([isoFromTimestamptz(last[ACTIVITY_KEY], 6), entities[limit - 1].id])
+        : null,
     };
   }
 
   /** Every session of a user, for the seed contracts' unpaginated lists. */
   async listAll(userId: string, order: 'created' | 'activity'): Promise<ChatSessionRecord[]> {
-    const rows = await this.sql.rows<SessionRow>(order === 'created' ? ALL_BY_CREATION : ALL_BY_ACTIVITY, [
-      userId,
-    ]);
-    return rows.map(toSession);
+    const sessions = await this.ownedBy(userId)
+      .orderBy(order === 'created' ? 's.createdAt' : 's.updatedAt', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .getMany();
+    return sessions.map(toRecord);
   }
 
   async get(userId: string, id: string): Promise<ChatSessionRecord> {
     if (!UUID_PATTERN.test(id)) throw new SessionNotFoundException();
-    const [row] = await this.sql.rows<SessionRow>(BY_ID, [id, userId]);
-    if (!row) throw new SessionNotFoundException();
-    return toSession(row);
+    const session = await this.ownedBy(userId).andWhere('s.id = :id', { id }).getOne();
+    if (!session) throw new SessionNotFoundException();
+    return toRecord(session);
   }
 
   /** Sets the given fields (undefined: left alone, null: cleared) and marks the session active. */
   async update(userId: string, id: string, fields: SessionFields): Promise<ChatSessionRecord> {
     const current = await this.get(userId, id); // an unknown session is 404 before a bad field is 400
-    this.assertProviderConfigured(fields.provider);
-    this.assertModelFits(
+    this.llm.assertConfigured(fields.provider);
+    this.llm.assertModelFits(
       fields.provider === undefined ? current.provider : fields.provider,
       fields.model === undefined ? current.model : fields.model,
     );
-    const given = (Object.keys(FIELD_COLUMNS) as (keyof SessionFields)[]).filter(
-      (f) => fields[f] !== undefined,
+    const { title, systemPrompt, provider, model } = fields;
+    const activeLeafId = fields.activeLeafId && (await this.newestLeafThrough(id, fields.activeLeafId));
+    // TypeORM leaves out of the SET the properties that are undefined
+    const { affected } = await this.sessions.update(
+      { id, userId },
+      { title, systemPrompt, provider, model, activeLeafId, updatedAt: () => 'now()' },
     );
-    const assignments = given.map((field, i) => `${FIELD_COLUMNS[field]} = $${i + 3}`);
-    const [row] = await this.sql.adHoc<SessionRow>(
-      `UPDATE chat_sessions SET ${[...assignments, 'updated_at = now()'].join(', ')}
-        WHERE id = $1 AND user_id = $2 RETURNING ${SESSION_COLUMNS}`,
-      [id, userId, ...given.map((field) => fields[field])],
-    );
-    if (!row) throw new SessionNotFoundException();
-    return toSession(row);
+    if (!affected) throw new SessionNotFoundException(); // deleted meanwhile
+    return this.get(userId, id);
   }
 
   async remove(userId: string, id: string): Promise<void> {
     if (!UUID_PATTERN.test(id)) throw new SessionNotFoundException();
-    const deleted = await this.sql.rows(DELETE, [id, userId]);
-    if (deleted.length === 0) throw new SessionNotFoundException();
+    const { affected } = await this.sessions.delete({ id, userId });
+    if (!affected) throw new SessionNotFoundException();
   }
 
   /** Deletes (or, dry, counts) sessions idle for longer than `idleSeconds`, optionally of one user. */
   async purgeIdle(idleSeconds: number, userId: string | null, dryRun: boolean): Promise<number> {
-    const [{ n }] = await this.sql.rows<{ n: number }>(dryRun ? COUNT_IDLE : PURGE_IDLE, [
-      idleSeconds,
-      userId,
-    ]);
-    return n;
+    const idle = `updated_at < now() - make_interval(secs => :idleSeconds)${userId ? ' AND user_id = :userId' : ''}`;
+    const parameters = { idleSeconds, userId };
+    if (dryRun) return this.sessions.createQueryBuilder().where(idle, parameters).getCount();
+    const { affected } = await this.sessions.createQueryBuilder().delete().where(idle, parameters).execute();
+    return affected ?? 0;
   }
 
-  /** The model must be a name its provider (the session's, else the default) can take. */
-  private assertModelFits(provider: LlmProviderName | null, model: string | null): void {
-    const problem =
-      model === null ? undefined : modelNameProblem(provider ?? this.llm.defaultProvider, model);
-    if (problem) throw new RequestValidationException([{ field: 'model', message: problem }]);
-  }
-
-  private assertProviderConfigured(provider: LlmProviderName | null | undefined): void {
-    if (provider && !this.llm.isConfigured(provider)) {
+  /**
+   * The newest leaf below a message of the session (the message itself when it has none), following the
+   * newest child at each step: the path a client means when it picks a version. A 400 naming
+   * `active_leaf_id` when the message is not the session's.
+   */
+  private async newestLeafThrough(sessionId: string, messageId: string): Promise<string> {
+    const [leaf] = UUID_PATTERN.test(messageId)
+      ? await this.sessions.manager.query<{ id: string }[]>(NEWEST_LEAF_THROUGH, [messageId, sessionId])
+      : [];
+    if (!leaf) {
       throw new RequestValidationException([
-        { field: 'provider', message: `The ${provider} provider is not configured on this server.` },
+        { field: 'active_leaf_id', message: 'active_leaf_id must be a message of this session' },
       ]);
     }
+    return leaf.id;
+  }
+
+  /** The columns of a record, of the user's sessions only. */
+  private ownedBy(userId: string): SelectQueryBuilder<ChatSession> {
+    return this.sessions
+      .createQueryBuilder('s')
+      .select(RECORD_COLUMNS)
+      .where('s.userId = :userId', { userId });
   }
 }

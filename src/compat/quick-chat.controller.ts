@@ -67,18 +67,21 @@ export class QuickChatController {
   ): Promise<{ session_id: string; message: string }> {
     const text = seedMessageText(dto.message, 'Message cannot be empty.');
     // The question is stored even when the provider fails: name its session, which may be new.
-    const turn = await mapErrors(this.turns.send(caller, dto.session_id ?? null, text), [
+    const turn = await mapErrors(
+      this.turns.send(caller, dto.session_id ?? null, { kind: 'ask', content: text }),
       [
-        ProviderFailedException,
-        (e) => {
-          const { llmError, sessionId } = e as ProviderFailedException;
-          return new SeedResponseException(
-            { error: llmError.message, session_id: sessionId },
-            llmError.httpStatus,
-          );
-        },
+        [
+          ProviderFailedException,
+          (e) => {
+            const { llmError, sessionId } = e as ProviderFailedException;
+            return new SeedResponseException(
+              { error: llmError.message, session_id: sessionId },
+              llmError.httpStatus,
+            );
+          },
+        ],
       ],
-    ]);
+    );
     return { session_id: turn.session.id, message: turn.assistantMessage.content };
   }
 
@@ -100,7 +103,7 @@ export class QuickChatController {
     @Param('sessionId') sessionId: string,
   ): Promise<SessionTranscript> {
     const session = await this.sessions.get(caller.id, sessionId);
-    const messages = await this.messages.history(session.id);
+    const messages = await this.messages.history(caller.id, session.id);
     return {
       session_id: session.id,
       created_at: session.createdAt,

@@ -138,7 +138,8 @@ export class SimpleJwtController {
   @ApiSeedError(400, 'The field is missing or invalid.', MISSING_FIELD('token'))
   @TOKEN_REJECTED
   async verify(@Body() dto: SeedVerifyDto): Promise<Record<string, never>> {
-    if (!(await this.auth.isValidAccessToken(dto.token))) throw new SeedResponseException(TOKEN_NOT_VALID, 401);
+    if (!(await this.auth.isValidAccessToken(dto.token)))
+      throw new SeedResponseException(TOKEN_NOT_VALID, 401);
     return {};
   }
 }

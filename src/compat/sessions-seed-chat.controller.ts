@@ -157,7 +157,7 @@ export class SessionsSeedChatController {
   @ApiOkResponse({ type: [SeedExchangeDto], description: 'The exchanges, oldest first.' })
   async exchanges(@CurrentUser() caller: AuthUser, @Param('id') id: string): Promise<SeedExchange[]> {
     const session = await this.sessions.get(caller.id, id);
-    return (await this.messages.exchanges(session.id)).map(toSeedExchange);
+    return (await this.messages.exchanges(caller.id, session.id)).map(toSeedExchange);
   }
 
   /**
@@ -178,7 +178,7 @@ export class SessionsSeedChatController {
   ): Promise<SeedExchange> {
     const session = await this.sessions.get(caller.id, id);
     const prompt = seedMessageText(dto.prompt, 'Prompt cannot be empty');
-    const turn = await this.turns.send(caller, session.id, prompt);
+    const turn = await this.turns.send(caller, session.id, { kind: 'ask', content: prompt });
     return toSeedExchange({
       id: turn.userMessage.id,
       sessionId: session.id,

@@ -57,6 +57,8 @@ export class AppConfig {
     timeoutMs: number;
     maxRetries: number;
     contextTokens: number;
+    /** How an untitled session is named: its first question, then a title the model writes (`model`), or just the question. */
+    titles: 'model' | 'question';
     openai: { apiKey?: string; baseUrl?: string; model: string };
     gemini: { apiKey?: string; baseUrl?: string; model: string };
   };
@@ -137,6 +139,7 @@ const KNOWN_KEYS = [
   'LLM_TIMEOUT_MS',
   'LLM_MAX_RETRIES',
   'LLM_CONTEXT_TOKENS',
+  'LLM_TITLES',
   'CORS_ALLOWED_ORIGINS',
   'CORS_ALLOW_CREDENTIALS',
   'LOG_LEVEL',
@@ -204,6 +207,7 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       timeoutMs: env.LLM_TIMEOUT_MS,
       maxRetries: env.LLM_MAX_RETRIES,
       contextTokens: env.LLM_CONTEXT_TOKENS,
+      titles: env.LLM_TITLES,
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
       gemini: { apiKey: env.GEMINI_API_KEY, baseUrl: env.GEMINI_BASE_URL, model: env.GEMINI_MODEL },
     },

@@ -100,6 +100,7 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) LLM_TIMEOUT_MS = 60000;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(10) LLM_MAX_RETRIES = 2;
   @IsOptional() @Type(() => Number) @IsInt() @Min(256) @Max(2000000) LLM_CONTEXT_TOKENS = 8000;
+  @IsOptional() @IsIn(['model', 'question']) LLM_TITLES: 'model' | 'question' = 'model';
 
   @Transform(emptyToUndefined) @IsOptional() @IsString() CORS_ALLOWED_ORIGINS?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() CORS_ALLOW_CREDENTIALS = false;

@@ -47,6 +47,7 @@ describe('isDatabaseUnavailable', () => {
       'timeout exceeded when trying to connect',
       'Query read timeout',
       'Client has encountered a connection error and is not queryable',
+      'Query runner already released. Cannot run queries anymore.',
     ])
       expect({ message, unavailable: isDatabaseUnavailable(new Error(message)) }).toEqual({
         message,

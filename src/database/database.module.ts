@@ -12,7 +12,6 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { analyzeStaleTables } from './auto-analyze.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
-import { Sql } from './sql.js';
 import { typeOrmOptions } from './typeorm-options.js';
 
 export const EMBEDDED_POSTGRES = Symbol('EMBEDDED_POSTGRES');
@@ -109,8 +108,7 @@ export class DatabaseModule {
               : { ...typeOrmOptions(config, UNOPENED), manualInitialization: true },
         }),
       ],
-      providers: [EmbeddedPostgresLifecycle, Sql],
-      exports: [Sql],
+      providers: [EmbeddedPostgresLifecycle],
     };
   }
 }

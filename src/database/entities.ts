@@ -5,7 +5,6 @@ import { User } from '../users/user.entity.js';
 
 /**
  * Every entity, listed explicitly (no globbing: works the same under ts-jest, the build and the TypeORM CLI).
- * They describe the schema the migrations make (`npm run migration:check`); the chat sessions' and
- * messages' services still query with prepared statements (see database/sql.ts).
+ * They describe the schema the migrations make (`npm run migration:check`).
  */
 export const ENTITIES: Function[] = [User, RefreshTokenFamily, RefreshToken, ApiToken, ChatSession, Message];

@@ -14,7 +14,18 @@ export interface LlmRequest {
   system?: string;
   /** The conversation, oldest first, ending with the user's new message. */
   messages: LlmMessage[];
+  /** The longest answer wanted, in tokens; the model's own limit when omitted. */
+  maxTokens?: number;
+  /**
+   * What the answer is for: a turn of the conversation (the default), or a title for it. A title request
+   * holds the conversation's first question and answer, then asks for at most {@link TITLE_WORDS} words;
+   * echo answers it with the question's first words.
+   */
+  purpose?: 'chat' | 'title';
 }
+
+/** The most words a session's title has. */
+export const TITLE_WORDS = 6;
 
 export interface LlmUsage {
   promptTokens: number;

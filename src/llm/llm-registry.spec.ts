@@ -14,6 +14,7 @@ function config(llm: Partial<LlmConfig> = {}): AppConfig {
     timeoutMs: 1_000,
     maxRetries: 0,
     contextTokens: 8_000,
+    titles: 'model',
     openai: { model: 'gpt-test' },
     gemini: { model: 'gemini-test' },
   };

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { RequestValidationException } from '../common/exceptions.js';
 import { AppConfig } from '../config/app-config.js';
 import { LlmError, type LlmProvider, type LlmProviderName } from './llm-provider.js';
+import { modelNameProblem } from './model-name.js';
 
 /** Injection token of the configured providers, a {@link LlmProviders} map. */
 export const LLM_PROVIDERS = Symbol('LLM_PROVIDERS');
@@ -50,5 +52,26 @@ export class LlmRegistry {
       throw new LlmError('not_configured', `The ${wanted} provider is not configured on this server`, wanted);
     }
     return provider;
+  }
+
+  /** {@link assertConfigured} and {@link assertModelFits}. */
+  assertUsable(provider: LlmProviderName | null, model: string | null): void {
+    this.assertConfigured(provider);
+    this.assertModelFits(provider, model);
+  }
+
+  /** A 400 naming `provider` unless it is configured (null or undefined: the default, always usable). */
+  assertConfigured(provider: LlmProviderName | null | undefined): void {
+    if (provider && !this.isConfigured(provider)) {
+      throw new RequestValidationException([
+        { field: 'provider', message: `The ${provider} provider is not configured on this server.` },
+      ]);
+    }
+  }
+
+  /** A 400 naming `model` unless it is a name its provider (null: the default) can take; null: the provider's default. */
+  assertModelFits(provider: LlmProviderName | null, model: string | null): void {
+    const problem = model === null ? undefined : modelNameProblem(provider ?? this.defaultProvider, model);
+    if (problem) throw new RequestValidationException([{ field: 'model', message: problem }]);
   }
 }

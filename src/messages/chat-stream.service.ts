@@ -3,9 +3,11 @@ import { STATUS_CODES } from 'node:http';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { SseStream } from '../common/sse-stream.js';
 import type { LlmResult } from '../llm/llm-provider.js';
-import { ChatTurnService, PreparedTurn, sessionTitleFor } from './chat-turn.service.js';
+import { ChatTurnService, PreparedTurn, sessionTitleFor, type TurnRequest } from './chat-turn.service.js';
+import type { ListedMessage } from './message.js';
 import { MessageDto } from './dto/message.dto.js';
 import { MessagesService } from './messages.service.js';
+import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 /**
@@ -21,34 +23,37 @@ export class ChatStreamService {
     private readonly turns: ChatTurnService,
     private readonly messages: MessagesService,
     private readonly shutdown: ShutdownSignal,
+    private readonly titles: SessionTitlesService,
   ) {}
 
   /** Prepares the turn (errors before the stream opens are ordinary HTTP errors), then streams it. */
   async stream(
     caller: AuthUser,
     sessionId: string,
-    content: string,
+    request: TurnRequest,
     sse: SseStream,
     requestId: string,
   ): Promise<void> {
-    const turn = await this.turns.prepare(caller, sessionId, content);
-    const { question, answer } = await this.messages.addTurn(turn.session.id, turn.question, {
+    const turn = await this.turns.prepare(caller, sessionId, request);
+    const stored = await this.turns.store(turn, {
       provider: turn.providerName,
       model: turn.model,
       status: 'streaming',
       content: '',
     });
+    const [question, answer] = await this.messages.withSiblings([stored.question, stored.answer]);
     sse.open();
     sse.send('message.created', MessageDto.from(question));
-    await this.shutdown.track(this.relay(turn, answer.id, sse, requestId));
+    await this.shutdown.track(this.relay(turn, answer, sse, requestId));
   }
 
   private async relay(
     turn: PreparedTurn,
-    answerId: string,
+    placeholder: ListedMessage,
     sse: SseStream,
     requestId: string,
   ): Promise<void> {
+    const answerId = placeholder.id;
     let text = '';
     try {
       let result: LlmResult | undefined;
@@ -68,7 +73,9 @@ export class ChatStreamService {
         latencyMs: Date.now() - turn.startedAt,
         sessionTitle: sessionTitleFor(turn),
       });
-      sse.send('message.completed', MessageDto.from(finished));
+      // The siblings as they were when the answer started: a sibling stored since then shows on the next read.
+      sse.send('message.completed', MessageDto.from({ ...finished, siblingIds: placeholder.siblingIds }));
+      this.titles.nameAfterFirstAnswer(turn, text);
     } catch (error) {
       const failure = await this.turns.fail(turn, error, text, answerId).catch((storeError: unknown) => {
         // The stream is open: no filter will answer for it, so log here and still end with `error`.

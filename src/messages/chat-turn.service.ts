@@ -13,21 +13,48 @@ import {
 import { LlmRegistry } from '../llm/llm-registry.js';
 import { DatabaseUnavailableException, isDatabaseUnavailable } from '../database/database-errors.js';
 import { ChatContextService } from './chat-context.service.js';
-import type { MessageRecord } from './message.js';
-import { MessagesService, type NewAnswer, type NewQuestion, type TurnSession } from './messages.service.js';
+import { RequestValidationException } from '../common/exceptions.js';
+import type { ListedMessage, MessageRecord } from './message.js';
+import { WrongRoleException } from './message.errors.js';
+import { MessagesService, type NewAnswer, type TreeNode, type TurnSession } from './messages.service.js';
 import { ProviderFailedException } from './provider-failed.exception.js';
+import { questionText, sessionTitleFor } from './session-title.js';
+import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
+
+export { sessionTitleFor, titleFrom } from './session-title.js';
 
 export interface ChatTurn {
   session: TurnSession;
-  userMessage: MessageRecord;
-  assistantMessage: MessageRecord;
+  userMessage: ListedMessage;
+  assistantMessage: ListedMessage;
 }
+
+/** What a turn is asked to do. */
+export type TurnRequest =
+  /** A new question, under the session's active leaf, or under `parentId` (an answer; null: a first question). */
+  | { kind: 'ask'; content: string; parentId?: string | null }
+  /** A new version of a stored question (a sibling of it), answered. */
+  | { kind: 'edit'; messageId: string; content: string }
+  /** Another answer to the question of a stored answer, optionally from another provider or model. */
+  | { kind: 'regenerate'; messageId: string; provider?: LlmProviderName; model?: string };
+
+/** The question a turn answers: a new one, stored with its answer under `parent`, or a stored one. */
+export type TurnQuestion =
+  | {
+      stored: false;
+      parent: TreeNode | null;
+      /** Whether `parent` is the session's active leaf, which the question follows if it moves. */
+      followsLeaf: boolean;
+      content: string;
+      askedAt: Date;
+    }
+  | { stored: true; message: MessageRecord };
 
 /** A question, its session, and who answers it. */
 export interface TurnTarget {
   session: TurnSession;
-  question: NewQuestion;
+  question: TurnQuestion;
   providerName: LlmProviderName;
   model: string | null;
   startedAt: number;
@@ -38,8 +65,6 @@ export interface PreparedTurn extends TurnTarget {
   provider: LlmProvider;
   request: LlmRequest;
 }
-
-const TITLE_LENGTH = 60;
 
 type FailedAnswer = Omit<NewAnswer, 'provider'> & { status: 'failed' };
 
@@ -64,11 +89,12 @@ export class ChatTurnService {
     private readonly context: ChatContextService,
     private readonly llm: LlmRegistry,
     private readonly shutdown: ShutdownSignal,
+    private readonly titles: SessionTitlesService,
   ) {}
 
-  /** Sends a message to a session (a new session when `sessionId` is null) and waits for the answer. */
-  async send(caller: AuthUser, sessionId: string | null, content: string): Promise<ChatTurn> {
-    const turn = await this.prepare(caller, sessionId, content);
+  /** Asks in a session (a new session when `sessionId` is null) and waits for the answer. */
+  async send(caller: AuthUser, sessionId: string | null, request: TurnRequest): Promise<ChatTurn> {
+    const turn = await this.prepare(caller, sessionId, request);
     return this.shutdown.track(this.complete(turn));
   }
 
@@ -79,7 +105,7 @@ export class ChatTurnService {
     } catch (error) {
       throw await this.fail(turn, error, '');
     }
-    const stored = await this.messages.addTurn(turn.session.id, turn.question, {
+    const stored = await this.store(turn, {
       provider: turn.providerName,
       model: result.model,
       status: 'complete',
@@ -88,27 +114,101 @@ export class ChatTurnService {
       latencyMs: Date.now() - turn.startedAt,
       sessionTitle: sessionTitleFor(turn),
     });
-    return { session: turn.session, userMessage: stored.question, assistantMessage: stored.answer };
+    const [userMessage, assistantMessage] = await this.messages.withSiblings([
+      stored.question,
+      stored.answer,
+    ]);
+    this.titles.nameAfterFirstAnswer(turn, result.text);
+    return { session: turn.session, userMessage, assistantMessage };
+  }
+
+  /** Stores the turn's answer, with its question when that is new. */
+  async store(
+    turn: TurnTarget,
+    answer: NewAnswer,
+  ): Promise<{ question: MessageRecord; answer: MessageRecord }> {
+    const { question, session } = turn;
+    if (question.stored)
+      return { question: question.message, answer: await this.messages.addAnswer(question.message, answer) };
+    return this.messages.addTurn(session.id, question.parent, question, answer, question.followsLeaf);
   }
 
   /** Resolves everything the provider call needs (nothing is stored yet). */
-  async prepare(caller: AuthUser, sessionId: string | null, content: string): Promise<PreparedTurn> {
-    const id = sessionId ?? (await this.sessions.create(caller.id, {})).id;
-    const { session, askedAt, request } = await this.context.requestFor(caller.id, id, content);
-    const target: TurnTarget = {
-      session,
-      question: { content, askedAt },
-      providerName: session.provider ?? this.llm.defaultProvider,
-      model: session.model,
-      startedAt: Date.now(),
-    };
+  async prepare(caller: AuthUser, sessionId: string | null, request: TurnRequest): Promise<PreparedTurn> {
+    const session = sessionId
+      ? await this.messages.turnSession(caller.id, sessionId)
+      : await this.newSession(caller);
+    const { question, parentId } = await this.questionOf(session, request);
+    const override = request.kind === 'regenerate' ? request : undefined;
+    if (override) this.llm.assertUsable(override.provider ?? session.provider, override.model ?? null);
+    const providerName = override?.provider ?? session.provider ?? this.llm.defaultProvider;
+    // Another provider without a model named: that provider's default, not the session's model.
+    const model = override?.model ?? (override?.provider ? null : session.model);
+    const content = questionText({ question });
+    const target: TurnTarget = { session, question, providerName, model, startedAt: Date.now() };
     let provider: LlmProvider;
     try {
-      provider = this.llm.resolve(target.providerName);
+      provider = this.llm.resolve(providerName);
     } catch (error) {
       throw await this.fail(target, error, '');
     }
-    return { ...target, provider, model: session.model ?? provider.defaultModel, request };
+    const llmRequest = await this.context.requestFor(session, parentId, content, model);
+    return { ...target, provider, model: model ?? provider.defaultModel, request: llmRequest };
+  }
+
+  private async newSession(caller: AuthUser): Promise<TurnSession> {
+    const created = await this.sessions.create(caller.id, {});
+    return { ...created, activeLeaf: null };
+  }
+
+  /** The question a request answers, and the parent whose path is its context. */
+  private async questionOf(
+    session: TurnSession,
+    request: TurnRequest,
+  ): Promise<{ question: TurnQuestion; parentId: string | null }> {
+    const askedAt = new Date();
+    switch (request.kind) {
+      case 'ask': {
+        const parent = await this.parentFor(session, request.parentId);
+        const followsLeaf = request.parentId === undefined;
+        return {
+          question: { stored: false, parent, followsLeaf, content: request.content, askedAt },
+          parentId: parent?.id ?? null,
+        };
+      }
+      case 'edit': {
+        const edited = await this.messages.get(session.id, request.messageId);
+        if (edited.role !== 'user') throw new WrongRoleException('edit');
+        const parent = edited.parentId === null ? null : { id: edited.parentId, depth: edited.depth - 1 };
+        return {
+          question: { stored: false, parent, followsLeaf: false, content: request.content, askedAt },
+          parentId: edited.parentId,
+        };
+      }
+      case 'regenerate': {
+        const answer = await this.messages.get(session.id, request.messageId);
+        if (answer.role !== 'assistant' || answer.parentId === null)
+          throw new WrongRoleException('regenerate');
+        const message = await this.messages.get(session.id, answer.parentId);
+        return { question: { stored: true, message }, parentId: message.parentId };
+      }
+    }
+  }
+
+  /** The parent of a new question: the session's active leaf, or the answer `parentId` names (null: none). */
+  private async parentFor(
+    session: TurnSession,
+    parentId: string | null | undefined,
+  ): Promise<TreeNode | null> {
+    if (parentId === undefined) return session.activeLeaf;
+    if (parentId === null) return null;
+    const parent = await this.messages.inSession(session.id, parentId);
+    if (!parent || parent.role !== 'assistant') {
+      throw new RequestValidationException([
+        { field: 'parent_id', message: 'parent_id must be an answer (an assistant message) of this session' },
+      ]);
+    }
+    return parent;
   }
 
   /**
@@ -143,11 +243,7 @@ export class ChatTurnService {
       : new DatabaseUnavailableException();
     try {
       if (streamingMessageId) await this.messages.finishAnswer(streamingMessageId, answer);
-      else
-        await this.messages.addTurn(turn.session.id, turn.question, {
-          ...answer,
-          provider: turn.providerName,
-        });
+      else await this.store(turn, { ...answer, provider: turn.providerName });
     } catch (storeError) {
       if (storeError instanceof SessionNotFoundException) return storeError;
       if (!streamingMessageId || !isDatabaseUnavailable(storeError)) throw storeError;
@@ -189,27 +285,4 @@ export class ChatTurnService {
     }
     return new LlmError('upstream', 'The provider call failed unexpectedly.', provider);
   }
-}
-
-/** After a complete answer, a session without a title takes one from its first answered question. */
-export function sessionTitleFor(turn: TurnTarget): string | null {
-  return turn.session.title === null ? titleFrom(turn.question.content) : null;
-}
-
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/**
- * The question's first characters, on one line, at most TITLE_LENGTH UTF-16 units. A long one is cut
- * between two graphemes (what a reader sees as a character): never inside a surrogate pair, which
- * PostgreSQL would store as U+FFFD, nor inside an emoji sequence or before a combining accent.
- */
-export function titleFrom(content: string): string {
-  const line = content.replace(/\s+/g, ' ').trim();
-  if (line.length <= TITLE_LENGTH) return line;
-  let end = 0;
-  for (const { index, segment } of graphemes.segment(line)) {
-    if (index + segment.length > TITLE_LENGTH - 1) break;
-    end = index + segment.length;
-  }
-  return `${line.slice(0, end).trimEnd()}…`;
 }

@@ -13,20 +13,17 @@ import type { MessageRole, MessageStatus } from './message.js';
 
 /**
  * Table `messages` exactly as the migrations create it (`npm run migration:check` compares them).
- * The service still reads and writes it with prepared statements (database/sql.ts), as `Message` of
- * message.ts. Partial indexes: TypeORM compares an index by name, columns and uniqueness, not its WHERE.
+ * Partial indexes: TypeORM compares an index by name, columns and uniqueness, not its WHERE.
  */
 @Entity({ name: 'messages' })
 @Check('messages_role_check', `role IN ('user', 'assistant')`)
 @Check('messages_status_check', `status IN ('complete', 'streaming', 'failed')`)
-// A session's messages in order (the page, keyset on seq; the context, newest first).
+// A session's messages in insertion order.
 @Index('messages_session_seq_idx', ['sessionId', 'seq'], { unique: true })
-// The answer to a question (context building and the question/answer views).
-@Index('messages_reply_to_idx', ['replyTo'], { where: 'reply_to IS NOT NULL' })
-// A session's questions, newest first (the context query walks back over questions only).
-@Index('messages_session_questions_idx', ['sessionId', 'seq'], { where: `role = 'user'` })
-// The turns that fit a context budget (see migration TurnChars).
-@Index('messages_session_turn_idx', ['sessionId', 'turnStart'], { where: 'turn_start IS NOT NULL' })
+// A message's children, oldest first (siblings, branch switching; the parent foreign key's cascade).
+@Index('messages_parent_idx', ['parentId', 'seq'])
+// A session's first questions (the siblings of a root).
+@Index('messages_session_roots_idx', ['sessionId', 'seq'], { where: 'parent_id IS NULL' })
 export class Message {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -51,13 +48,20 @@ export class Message {
   @Column({ type: 'varchar', length: 16, default: 'complete' })
   status!: MessageStatus;
 
-  /** For an answer: the user message it answers. */
-  @Column({ name: 'reply_to', type: 'uuid', nullable: true })
-  replyTo!: string | null;
+  /**
+   * The message this one follows: null for a session's first question, an answer's question, a question's
+   * previous answer. Several children of one message are branches (edits, regenerations).
+   */
+  @Column({ name: 'parent_id', type: 'uuid', nullable: true })
+  parentId!: string | null;
 
   @ManyToOne(() => Message, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'reply_to', foreignKeyConstraintName: 'messages_reply_to_fkey' })
-  question?: Relation<Message> | null;
+  @JoinColumn({ name: 'parent_id', foreignKeyConstraintName: 'messages_parent_id_fkey' })
+  parent?: Relation<Message> | null;
+
+  /** The position on the path from the root (0 for a first question): a path's pages are keyed on it. */
+  @Column({ type: 'integer' })
+  depth!: number;
 
   @Column({ type: 'varchar', length: 16, nullable: true })
   provider!: string | null;
@@ -76,10 +80,6 @@ export class Message {
 
   @Column({ type: 'text', nullable: true })
   error!: string | null;
-
-  /** On a complete answer: the session's context total before its turn was counted (migration TurnChars). */
-  @Column({ name: 'turn_start', type: 'bigint', nullable: true })
-  turnStart!: string | null;
 
   /** clock_timestamp(): the time of the row's insert, not of its transaction's start. */
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'clock_timestamp()' })

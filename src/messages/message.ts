@@ -2,19 +2,19 @@ export type MessageRole = 'user' | 'assistant';
 export type MessageStatus = 'complete' | 'streaming' | 'failed';
 
 /**
- * A message as the services return it, read from table `messages` (described by the `Message` entity,
+ * A message as the services return it, read from table `messages` (the `Message` entity,
  * message.entity.ts); `createdAt` is an ISO-8601 UTC string.
  */
 export interface MessageRecord {
   id: string;
-  /** Insertion order across the whole table: a session's messages list by it (keyset), answers after questions. */
-  seq: string;
   sessionId: string;
+  /** Null for a session's first question; an answer's question; a question's previous answer. */
+  parentId: string | null;
+  /** The position on the path from the root (0 for a first question). */
+  depth: number;
   role: MessageRole;
   content: string;
   status: MessageStatus;
-  /** For an answer: the user message it answers. */
-  replyTo: string | null;
   provider: string | null;
   model: string | null;
   promptTokens: number | null;
@@ -24,5 +24,7 @@ export interface MessageRecord {
   createdAt: string;
 }
 
-/** What a page of messages carries: what the API shows of each message, and its position. */
-export type ListedMessage = Omit<MessageRecord, 'replyTo' | 'latencyMs'>;
+/** A message as the API lists it: with its siblings (the messages of the same parent, itself included, oldest first). */
+export interface ListedMessage extends MessageRecord {
+  siblingIds: string[];
+}

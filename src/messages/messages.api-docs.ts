@@ -9,9 +9,19 @@ const ANSWER = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 const event = (id: number, name: string, data: unknown): string =>
   `id: ${id}\nevent: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 
-const message = (id: string, role: string, content: string, more: Record<string, unknown> = {}): unknown => ({
+const message = (
+  id: string,
+  parentId: string | null,
+  role: string,
+  content: string,
+  more: Record<string, unknown> = {},
+): unknown => ({
   id,
   session_id: SESSION,
+  parent_id: parentId,
+  sibling_ids: [id],
+  sibling_index: 0,
+  sibling_count: 1,
   role,
   content,
   status: 'complete',
@@ -25,13 +35,13 @@ const message = (id: string, role: string, content: string, more: Record<string,
 
 /** A whole stream as the server writes it, for the document's example. */
 const STREAM_EXAMPLE = [
-  event(1, 'message.created', message(QUESTION, 'user', 'Hello!')),
+  event(1, 'message.created', message(QUESTION, null, 'user', 'Hello!')),
   event(2, 'delta', { message_id: ANSWER, text: 'Hello! How can ' }),
   event(3, 'delta', { message_id: ANSWER, text: 'I help you today?' }),
   event(
     4,
     'message.completed',
-    message(ANSWER, 'assistant', 'Hello! How can I help you today?', {
+    message(ANSWER, QUESTION, 'assistant', 'Hello! How can I help you today?', {
       provider: 'openai',
       model: 'gpt-4o',
       usage: { prompt_tokens: 12, completion_tokens: 9 },

@@ -1,17 +1,28 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 import { ChatSessionsModule } from '../chat-sessions/chat-sessions.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { ChatContextService } from './chat-context.service.js';
 import { ChatStreamService } from './chat-stream.service.js';
 import { ChatTurnService } from './chat-turn.service.js';
+import { Message } from './message.entity.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
+import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 @Module({
-  imports: [ChatSessionsModule, LlmModule],
+  imports: [ChatSessionsModule, LlmModule, TypeOrmModule.forFeature([Message, ChatSession])],
   controllers: [MessagesController],
-  providers: [MessagesService, ChatContextService, ChatTurnService, ChatStreamService, ShutdownSignal],
+  providers: [
+    MessagesService,
+    ChatContextService,
+    ChatTurnService,
+    ChatStreamService,
+    SessionTitlesService,
+    ShutdownSignal,
+  ],
   exports: [MessagesService, ChatTurnService, ChatSessionsModule],
 })
 export class MessagesModule {}

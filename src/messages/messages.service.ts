@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { ChatSessionRecord } from '../chat-sessions/chat-session.js';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, In, IsNull, Repository } from 'typeorm';
+import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
-import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
-import { decodeCursor, encodeCursor, isInt8Text, UUID_PATTERN } from '../common/keyset-cursor.js';
-import { Sql, type Statement } from '../database/sql.js';
-import type { LlmMessage, LlmProviderName, LlmResult } from '../llm/llm-provider.js';
+import { RequestValidationException } from '../common/exceptions.js';
+import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
+import type { LlmMessage, LlmResult } from '../llm/llm-provider.js';
+import { Message } from './message.entity.js';
 import type { ListedMessage, MessageRecord, MessageRole, MessageStatus } from './message.js';
+import { MessageNotFoundException } from './message.errors.js';
 
 export interface MessagePage {
   messages: ListedMessage[];
@@ -22,37 +26,40 @@ export interface Exchange {
 }
 
 /** A session as a turn in it needs it: what its context and its provider call depend on. */
-export type TurnSession = Pick<ChatSessionRecord, 'id' | 'title' | 'systemPrompt' | 'provider' | 'model'>;
-
-/** What a question's context draws on, read before anything of its turn is stored. */
-export interface ContextRead {
-  session: TurnSession;
-  /** When the question was asked, by the database's clock: the question is stored with this time. */
-  askedAt: string;
-  /** The session's running total of complete turns' characters. */
-  contextChars: number;
-  /** The complete turns, oldest first, that fit the history budget given to {@link MessagesService.readContext}. */
-  turns: EarlierTurn[];
+export interface TurnSession {
+  id: string;
+  title: string | null;
+  systemPrompt: string | null;
+  provider: ChatSession['provider'];
+  model: string | null;
+  /** The last message of the session's active path, and its depth; null for an empty session. */
+  activeLeaf: TreeNode | null;
 }
 
-/**
- * A complete turn. `turnStart` is the session's running total before the turn was counted: the turn and
- * every later one take `contextChars - turnStart` characters of a context.
- */
+/** A message's place in its session's tree. */
+export interface TreeNode {
+  id: string;
+  depth: number;
+}
+
+/** A complete turn of a context: the question and its answer as the provider is sent them. */
 export interface EarlierTurn {
-  /** The question and its answer as the provider is sent them. */
   question: LlmMessage;
   answer: LlmMessage;
-  turnStart: number;
 }
 
 /** The most turns a context draws on, however many fit its budget. */
 export const MAX_CONTEXT_TURNS = 200;
 
-/** A question, stored with its answer. */
+/** A turn's cost in a context budget: both texts plus a per-turn allowance (16 characters a message). */
+const MESSAGE_ALLOWANCE = 16;
+export const turnChars = (turn: EarlierTurn): number =>
+  turn.question.content.length + turn.answer.content.length + 2 * MESSAGE_ALLOWANCE;
+
+/** A question to store with its answer: its text and when it was asked. */
 export interface NewQuestion {
   content: string;
-  askedAt: string;
+  askedAt: Date;
 }
 
 export interface NewAnswer {
@@ -67,297 +74,433 @@ export interface NewAnswer {
   sessionTitle?: string | null;
 }
 
-interface MessageRow {
+/**
+ * The walk up a path from its newest message (`$1`), newest first: the messages a context may draw on.
+ * It stops once the complete turns already read take more than `$2` characters (so a long history is
+ * not read past what can fit), or after `$3` messages. `child_status` is the status of the message
+ * below on the path: a question counts only when its answer is complete.
+ * Hand-written (one of the two hot reads the design allows): TypeORM's query builder has no recursive
+ * walk of a self-reference, and reading a 3,000-message path to build one context is what a tree must
+ * not do.
+ */
+const CONTEXT_WALK = `
+  WITH RECURSIVE path AS (
+    SELECT id, parent_id, role, status, content, 1 AS steps, 0::bigint AS newer_chars, NULL::varchar AS child_status
+      FROM messages WHERE id = $1
+    UNION ALL
+    SELECT m.id, m.parent_id, m.role, m.status, m.content, p.steps + 1,
+           p.newer_chars + CASE WHEN p.status = 'complete' AND (p.role = 'assistant' OR p.child_status = 'complete')
+                                THEN length(p.content) + ${MESSAGE_ALLOWANCE} ELSE 0 END,
+           p.status
+      FROM path p JOIN messages m ON m.id = p.parent_id
+     WHERE p.steps < $3 AND p.newer_chars <= $2
+  )
+  SELECT role, status, content FROM path ORDER BY steps`;
+
+/**
+ * A page of a session's path, oldest first: from the root to `$3` (by default the session's active
+ * leaf), the messages deeper than `$4`, at most `$5` (null: all), with their siblings' ids when `$6`.
+ * The session must be the caller's (`$2`), checked once, not joined per row. The path is walked up from
+ * its leaf by primary key, only as far as the page's start, and each page row is read once.
+ * Hand-written (the second hot read the design allows): every read of a conversation goes through it.
+ */
+const PATH_PAGE = `
+  WITH RECURSIVE path AS (
+    SELECT m.id, m.parent_id, m.depth FROM messages m
+     WHERE m.id = COALESCE($3::uuid, (SELECT active_leaf_id FROM chat_sessions WHERE id = $1 AND user_id = $2))
+       AND m.session_id = $1
+       AND EXISTS (SELECT FROM chat_sessions WHERE id = $1 AND user_id = $2)
+    UNION ALL
+    SELECT m.id, m.parent_id, m.depth FROM path p JOIN messages m ON m.id = p.parent_id
+     WHERE p.depth > $4::int + 1
+  )
+  SELECT m.id, m.session_id, m.parent_id, m.depth, m.role, m.content, m.status, m.provider, m.model,
+         m.prompt_tokens, m.completion_tokens, m.latency_ms, m.error, m.created_at,
+         CASE WHEN $6::boolean THEN COALESCE(
+           (SELECT array_agg(s.id ORDER BY s.seq) FROM messages s WHERE s.parent_id = m.parent_id),
+           (SELECT array_agg(s.id ORDER BY s.seq) FROM messages s
+             WHERE s.session_id = m.session_id AND s.parent_id IS NULL)) END AS sibling_ids
+    FROM path JOIN messages m ON m.id = path.id
+   WHERE path.depth > $4::int
+   ORDER BY path.depth LIMIT $5`;
+
+/** A row of {@link PATH_PAGE}, as `pg` parses it. */
+interface PathRow {
   id: string;
-  seq: string;
   session_id: string;
+  parent_id: string | null;
+  depth: number;
   role: MessageRole;
   content: string;
   status: MessageStatus;
-  reply_to: string | null;
   provider: string | null;
   model: string | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;
   latency_ms: number | null;
   error: string | null;
-  created_at: string;
+  created_at: Date;
+  sibling_ids: string[] | string | null;
 }
 
-const COLUMNS = `id, seq, session_id, role, content, status, reply_to, provider, model,
-  prompt_tokens, completion_tokens, latency_ms, error, created_at`;
-/**
- * A page of a session's messages if the session is the caller's: the ownership is a one-time filter, so
- * there is no join to plan or sort above the index scan; no rows is an empty page or another's session.
- * The messages are looked up by `$1`, a value the planner sees: planned for an average session, a long
- * session's page was a bitmap scan of all its messages and a sort (24 ms instead of 0.3 for 43,000).
- */
-const PAGE: Statement = {
-  name: 'messages_page',
-  text: `SELECT id, seq, role, content, status, provider, model, prompt_tokens, completion_tokens, error,
-                created_at
-           FROM messages
-          WHERE session_id = $1 AND seq > $3
-            AND EXISTS (SELECT FROM chat_sessions WHERE id = $1 AND user_id = $2)
-          ORDER BY seq LIMIT $4`,
-};
-const HISTORY: Statement = {
-  name: 'messages_history',
-  text: `SELECT ${COLUMNS} FROM messages WHERE session_id = $1 AND status <> 'failed' ORDER BY seq`,
-};
-const EXCHANGES: Statement = {
-  name: 'messages_exchanges',
-  text: `SELECT q.id, q.session_id, q.content AS prompt, a.content AS response, q.created_at
-           FROM messages q LEFT JOIN messages a ON a.reply_to = q.id AND a.status <> 'failed'
-          WHERE q.session_id = $1 AND q.role = 'user'
-          ORDER BY q.seq`,
-};
-/**
- * A complete turn's cost in the context budget (both texts plus a per-turn allowance); sessions keep a
- * running total of it (`context_chars`), and each complete answer the total before its turn (`turn_start`).
- */
-const turnChars = (question: string, answer: string) => `length(${question}) + length(${answer}) + 32`;
-/** A session's complete turns, newest first, with `turn_start` in [$from, $to), at most $4. */
-const turnsIn = (from: string, to: string) =>
-  `(SELECT content, reply_to, turn_start FROM messages
-     WHERE session_id = s.id AND turn_start >= ${from} AND turn_start < ${to}
-     ORDER BY turn_start DESC LIMIT $4)`;
-/**
- * A session of the caller's as a turn needs it, and the clock, in the first row; in the rows after it, the
- * turns a context can draw on, oldest first: the newest complete turns (at most $4) whose characters,
- * with every later turn's, fit $3. The session's running total finds them, so only those turns are read,
- * however long the history.
- * Nothing is written: the question is stored with its answer ({@link TURN}), after the provider call.
- */
-const CONTEXT: Statement = {
-  name: 'messages_context',
-  text: `WITH s AS (
-           SELECT id, title, system_prompt, provider, model, context_chars
-             FROM chat_sessions WHERE id = $1 AND user_id = $2
-         )
-         SELECT title, system_prompt, provider, model, context_chars, clock_timestamp() AS asked_at,
-                NULL AS prompt, NULL AS answer, NULL::bigint AS turn_start
-           FROM s
-         UNION ALL
-         SELECT NULL, NULL, NULL, NULL, NULL, NULL, q.content, a.content, a.turn_start
-           FROM s,
-                LATERAL ${turnsIn('s.context_chars - $3::bigint', 's.context_chars')} a
-           JOIN messages q ON q.id = a.reply_to
-          ORDER BY turn_start NULLS FIRST`,
-};
-/**
- * A turn: the question ($2, asked at $3) and its answer, stored together, with the session's counters
- * bumped once and, when it has no title, its title set ($12; null: left). A complete answer adds the
- * turn to the session's context total. The session's row is updated first, so the session cannot be
- * deleted under the inserts; no rows: the session is gone. The question is inserted before the answer
- * (the answer's insert reads the question's row), so its `seq` is the lower.
- * One statement and one session update per turn, not one each for the question and the answer (the
- * session's row was rewritten twice per turn, never as a HOT update): PostgreSQL's CPU per turn went
- * from 0.42–0.55 ms to 0.29–0.30 in a harness of the statements alone, 0.46–0.48 to 0.37–0.39 per POST
- * in the bench.
- */
-const TURN: Statement = {
-  name: 'messages_turn',
-  text: `WITH turn AS (
-           SELECT CASE WHEN $5::text = 'complete' THEN ${turnChars('$2::text', '$4::text')} END AS chars
-         ), bumped AS (
-           UPDATE chat_sessions SET message_count = message_count + 2, updated_at = now(),
-                  title = COALESCE(title, $12), context_chars = context_chars + COALESCE((SELECT chars FROM turn), 0)
-            WHERE id = $1
-           RETURNING context_chars
-         ), question AS (
-           INSERT INTO messages (session_id, role, content, status, created_at)
-           SELECT $1, 'user', $2, 'complete', $3 FROM bumped
-           RETURNING ${COLUMNS}
-         ), answer AS (
-           INSERT INTO messages (session_id, role, content, status, reply_to, provider, model,
-                                 prompt_tokens, completion_tokens, latency_ms, error, turn_start)
-           SELECT $1, 'assistant', $4, $5, question.id, $6, $7, $8, $9, $10, $11,
-                  bumped.context_chars - (SELECT chars FROM turn)
-             FROM question, bumped
-           RETURNING ${COLUMNS}
-         )
-         SELECT * FROM question UNION ALL SELECT * FROM answer`,
-};
-/**
- * Completes (or fails) a `streaming` answer; sets the session's title as TURN does, and a complete
- * answer adds its turn to the session's context total.
- */
-const FINISH: Statement = {
-  name: 'messages_finish',
-  text: `WITH turn AS (
-           SELECT a.session_id AS turn_session,
-                  CASE WHEN $3::text = 'complete' THEN ${turnChars('q.content', '$2::text')} END AS chars
-             FROM messages a JOIN messages q ON q.id = a.reply_to
-            WHERE a.id = $1 AND a.status = 'streaming'
-         ), bumped AS (
-           UPDATE chat_sessions c SET title = COALESCE(c.title, $9), context_chars = c.context_chars + COALESCE(turn.chars, 0)
-             FROM turn
-            WHERE c.id = turn.turn_session AND ($9::text IS NOT NULL OR turn.chars IS NOT NULL)
-           RETURNING c.context_chars
-         ), finished AS (
-           UPDATE messages SET content = $2, status = $3, model = $4, prompt_tokens = $5, completion_tokens = $6,
-                  latency_ms = $7, error = $8, turn_start = (SELECT context_chars FROM bumped) - turn.chars
-             FROM turn
-            WHERE id = $1 RETURNING ${COLUMNS}
-         )
-         SELECT * FROM finished`,
-};
-
-type SeqKey = [string];
-const isSeqKey = (key: unknown[]): key is SeqKey => key.length === 1 && isInt8Text(key[0]);
+type DepthKey = [number];
+const isDepthKey = (key: unknown[]): key is DepthKey =>
+  key.length === 1 && Number.isSafeInteger(key[0]) && (key[0] as number) >= 0;
 
 /**
- * Message storage. Each write is one statement that also bumps the session's count and activity,
- * so a session's counters never drift from its messages.
+ * Message storage: a session's messages form a tree; each write also bumps the session's count,
+ * activity and active leaf in the same transaction, so a session's counters never drift from its messages.
  */
 @Injectable()
 export class MessagesService {
   constructor(
-    private readonly sql: Sql,
-    private readonly sessions: ChatSessionsService,
+    private readonly dataSource: DataSource,
+    @InjectRepository(Message) private readonly messages: Repository<Message>,
+    @InjectRepository(ChatSession) private readonly sessions: Repository<ChatSession>,
   ) {}
 
-  /**
-   * One of the caller's sessions as a turn needs it, and the complete turns before a new question that
-   * fit `historyChars` (at most MAX_CONTEXT_TURNS). SessionNotFoundException when the session is not the caller's.
-   */
-  async readContext(userId: string, sessionId: string, historyChars: number): Promise<ContextRead> {
+  /** One of the caller's sessions as a turn needs it. SessionNotFoundException when it is not the caller's. */
+  async turnSession(userId: string, sessionId: string): Promise<TurnSession> {
     if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundException();
-    const [row, ...turns] = await this.sql.rows<SessionColumns & TurnColumns>(CONTEXT, [
-      sessionId,
-      userId,
-      historyChars,
-      MAX_CONTEXT_TURNS,
-    ]);
-    if (!row) throw new SessionNotFoundException();
+    const session = await this.sessions
+      .createQueryBuilder('s')
+      .leftJoin('s.activeLeaf', 'leaf')
+      .select(['s.id', 's.title', 's.systemPrompt', 's.provider', 's.model', 'leaf.id', 'leaf.depth'])
+      .where('s.id = :sessionId AND s.userId = :userId', { sessionId, userId })
+      .getOne();
+    if (!session) throw new SessionNotFoundException();
+    const leaf = session.activeLeaf;
     return {
-      session: {
-        id: sessionId,
-        title: row.title,
-        systemPrompt: row.system_prompt,
-        provider: row.provider,
-        model: row.model,
-      },
-      askedAt: row.asked_at,
-      contextChars: Number(row.context_chars),
-      turns: turns.map((turn) => ({
-        question: { role: 'user', content: turn.prompt },
-        answer: { role: 'assistant', content: turn.answer },
-        turnStart: Number(turn.turn_start),
-      })),
+      id: session.id,
+      title: session.title,
+      systemPrompt: session.systemPrompt,
+      provider: session.provider,
+      model: session.model,
+      activeLeaf: leaf ? { id: leaf.id, depth: leaf.depth } : null,
     };
   }
 
+  /** A message of a session (the caller's session: checked by {@link turnSession} first). */
+  async inSession(sessionId: string, messageId: string): Promise<MessageRecord | null> {
+    if (!UUID_PATTERN.test(messageId)) return null;
+    const message = await this.messages.findOneBy({ id: messageId, sessionId });
+    return message && toRecord(message);
+  }
+
+  /** {@link inSession}, or MessageNotFoundException. */
+  async get(sessionId: string, messageId: string): Promise<MessageRecord> {
+    const message = await this.inSession(sessionId, messageId);
+    if (!message) throw new MessageNotFoundException();
+    return message;
+  }
+
   /**
-   * Stores a question with its answer (or, for a streamed answer, its `streaming` placeholder).
+   * The complete turns, oldest first, on the path that ends at `tipId`, newest kept first while they fit
+   * `budgetChars` (at most MAX_CONTEXT_TURNS). Failed or unfinished answers are left out with their questions.
+   */
+  async contextTurns(tipId: string | null, budgetChars: number): Promise<EarlierTurn[]> {
+    if (tipId === null) return [];
+    const rows: { role: MessageRole; status: MessageStatus; content: string }[] = await this.dataSource.query(
+      CONTEXT_WALK,
+      [tipId, budgetChars, 4 * MAX_CONTEXT_TURNS],
+    );
+    const turns: EarlierTurn[] = [];
+    let used = 0;
+    // Newest first: each answer, then its question.
+    for (let i = 0; i + 1 < rows.length && turns.length < MAX_CONTEXT_TURNS; i += 2) {
+      const [answer, question] = [rows[i], rows[i + 1]];
+      if (answer.role !== 'assistant' || question.role !== 'user') break; // not a path of turns
+      if (answer.status !== 'complete') continue;
+      const turn: EarlierTurn = {
+        question: { role: 'user', content: question.content },
+        answer: { role: 'assistant', content: answer.content },
+      };
+      used += turnChars(turn);
+      if (used > budgetChars) break;
+      turns.push(turn);
+    }
+    return turns.reverse();
+  }
+
+  /**
+   * Stores a question (under `parent`, null for a first question) with its answer (or, for a streamed
+   * answer, its `streaming` placeholder); the answer becomes the session's active leaf.
+   * With `followLeaf`, `parent` is the active leaf the turn was prepared on: if another turn moved the
+   * leaf meanwhile, the question goes under the new leaf instead, so that turns sent at once to a session
+   * form one path, as they did before trees (not branches nobody asked for).
    * SessionNotFoundException when the session is gone.
    */
   async addTurn(
     sessionId: string,
+    parent: TreeNode | null,
     question: NewQuestion,
     answer: NewAnswer,
+    followLeaf = false,
   ): Promise<{ question: MessageRecord; answer: MessageRecord }> {
-    const rows = await this.sql.rows<MessageRow>(TURN, [
-      sessionId,
-      question.content,
-      question.askedAt,
-      answer.content,
-      answer.status,
-      answer.provider,
-      answer.model,
-      answer.result?.usage?.promptTokens ?? null,
-      answer.result?.usage?.completionTokens ?? null,
-      answer.latencyMs ?? null,
-      answer.error ?? null,
-      answer.sessionTitle ?? null,
-    ]);
-    const questionRow = rows.find((row) => row.role === 'user');
-    const answerRow = rows.find((row) => row.role === 'assistant');
-    if (!questionRow || !answerRow) throw new SessionNotFoundException(); // the session was deleted meanwhile
-    return { question: toMessage(questionRow), answer: toMessage(answerRow) };
-  }
-
-  /** Completes (or fails) an answer stored as `streaming`. */
-  async finishAnswer(id: string, answer: Omit<NewAnswer, 'provider'>): Promise<MessageRecord> {
-    const [row] = await this.sql.rows<MessageRow>(FINISH, [
-      id,
-      answer.content,
-      answer.status,
-      answer.model,
-      answer.result?.usage?.promptTokens ?? null,
-      answer.result?.usage?.completionTokens ?? null,
-      answer.latencyMs ?? null,
-      answer.error ?? null,
-      answer.sessionTitle ?? null,
-    ]);
-    if (!row) throw new SessionNotFoundException(); // the session (and its messages) was deleted meanwhile
-    return toMessage(row);
+    const answerId = randomUUID();
+    return this.dataSource.transaction(async (manager) => {
+      const expected = followLeaf ? { leafId: parent?.id ?? null } : undefined;
+      let under = parent;
+      if (!(await this.bumpSession(manager, sessionId, 2, answerId, answer.sessionTitle, expected))) {
+        if (!expected) throw new SessionNotFoundException();
+        under = await this.lockedLeaf(manager, sessionId); // the leaf moved, or the session is gone
+        await this.bumpSession(manager, sessionId, 2, answerId, answer.sessionTitle);
+      }
+      const questionRow = this.messages.create({
+        id: randomUUID(),
+        sessionId,
+        parentId: under?.id ?? null,
+        depth: under ? under.depth + 1 : 0,
+        role: 'user',
+        content: question.content,
+        status: 'complete',
+        createdAt: question.askedAt,
+      });
+      const answerRow = this.answerRow(sessionId, questionRow, answer, answerId);
+      await manager.insert(Message, [questionRow, answerRow]);
+      return { question: toRecord(questionRow), answer: toRecord(answerRow) };
+    });
   }
 
   /**
-   * One of the caller's sessions' messages, oldest first, `limit` at a time after the cursor of the
-   * previous page. SessionNotFoundException when the session is not the caller's.
+   * The session's active leaf, its row locked until the transaction ends. SessionNotFoundException when it
+   * is gone. Two statements: a locking read that joined the leaf would see the session's newest row but
+   * not a leaf committed after the statement's snapshot (a null leaf, as PostgreSQL re-checks only the
+   * locked row).
    */
-  async page(userId: string, sessionId: string, limit: number, cursor?: string): Promise<MessagePage> {
+  private async lockedLeaf(manager: EntityManager, sessionId: string): Promise<TreeNode | null> {
+    const session = await manager
+      .createQueryBuilder(ChatSession, 's')
+      .select(['s.id', 's.activeLeafId'])
+      .where('s.id = :sessionId', { sessionId })
+      .setLock('pessimistic_write')
+      .getOne();
+    if (!session) throw new SessionNotFoundException();
+    if (session.activeLeafId === null) return null;
+    return manager.findOneOrFail(Message, {
+      select: { id: true, depth: true },
+      where: { id: session.activeLeafId },
+    });
+  }
+
+  /** Stores another answer to a stored question (a regeneration); it becomes the session's active leaf. */
+  async addAnswer(question: MessageRecord, answer: NewAnswer): Promise<MessageRecord> {
+    const answerRow = this.answerRow(question.sessionId, question, answer);
+    await this.dataSource.transaction(async (manager) => {
+      await this.bumpSession(manager, question.sessionId, 1, answerRow.id, answer.sessionTitle);
+      await manager.insert(Message, answerRow);
+    });
+    return toRecord(answerRow);
+  }
+
+  /** Completes (or fails) an answer stored as `streaming`; names an untitled session as {@link addTurn} does. */
+  async finishAnswer(id: string, answer: Omit<NewAnswer, 'provider'>): Promise<MessageRecord> {
+    return this.dataSource.transaction(async (manager) => {
+      const updated = await manager
+        .createQueryBuilder()
+        .update(Message)
+        .set({
+          content: answer.content,
+          status: answer.status,
+          model: answer.model,
+          promptTokens: answer.result?.usage?.promptTokens ?? null,
+          completionTokens: answer.result?.usage?.completionTokens ?? null,
+          latencyMs: answer.latencyMs ?? null,
+          error: answer.error ?? null,
+        })
+        .where('id = :id AND status = :streaming', { id, streaming: 'streaming' })
+        .returning('*')
+        .execute();
+      const [row] = updated.raw as PathRow[];
+      if (!row) throw new SessionNotFoundException(); // the session (and its messages) was deleted meanwhile
+      if (answer.sessionTitle) {
+        await manager
+          .createQueryBuilder()
+          .update(ChatSession)
+          .set({ title: () => 'COALESCE(title, :title)' })
+          .where('id = :sessionId', { sessionId: row.session_id, title: answer.sessionTitle })
+          .execute();
+      }
+      return fromRow(row);
+    });
+  }
+
+  /**
+   * A page of the path of one of the caller's sessions that ends at `leafId` (by default its active
+   * leaf), oldest first, `limit` at a time after the cursor of the previous page.
+   * SessionNotFoundException when the session is not the caller's; a 400 when the leaf is not one of its messages.
+   */
+  async page(
+    userId: string,
+    sessionId: string,
+    limit: number,
+    cursor?: string,
+    leafId?: string,
+  ): Promise<MessagePage> {
     if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundException();
-    const after = cursor ? decodeCursor(cursor, isSeqKey)[0] : '0';
-    const rows = await this.sql.rows<PageRow>(PAGE, [sessionId, userId, after, limit + 1]);
-    if (rows.length === 0) await this.sessions.get(userId, sessionId); // 404 unless it is the caller's
-    const messages = rows.slice(0, limit).map((row) => toListedMessage(row, sessionId));
+    if (leafId !== undefined && !UUID_PATTERN.test(leafId)) throw notAMessageOf('leaf');
+    const after = cursor ? decodeCursor(cursor, isDepthKey)[0] : -1;
+    const rows = await this.pathRows(userId, sessionId, leafId ?? null, after, limit + 1, true);
+    if (rows.length === 0) await this.explainEmptyPath(userId, sessionId, leafId);
+    const messages = rows.slice(0, limit).map(listed);
     const last = messages.at(-1);
-    return { messages, nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null };
+    return { messages, nextCursor: rows.length > limit && last ? encodeCursor([last.depth]) : null };
   }
 
-  /** A whole session's messages, oldest first, failed answers left out (the quick-chat seed's history view). */
-  async history(sessionId: string): Promise<MessageRecord[]> {
-    return (await this.sql.rows<MessageRow>(HISTORY, [sessionId])).map(toMessage);
+  /** The active path of one of the caller's sessions, oldest first, with failed answers left out (the quick-chat seed's history). */
+  async history(userId: string, sessionId: string): Promise<MessageRecord[]> {
+    const rows = await this.pathRows(userId, sessionId, null, -1, null, false);
+    return rows.map(fromRow).filter((message) => message.status !== 'failed');
   }
 
-  /** Each question with its answer ('' while none), oldest first. */
-  async exchanges(sessionId: string): Promise<Exchange[]> {
-    const rows = await this.sql.rows<{
-      id: string;
-      session_id: string;
-      prompt: string;
-      response: string | null;
-      created_at: string;
-    }>(EXCHANGES, [sessionId]);
-    return rows.map((r) => ({
-      id: r.id,
-      sessionId: r.session_id,
-      prompt: r.prompt,
-      response: r.response ?? '',
-      createdAt: r.created_at,
+  /** Each question of the active path with its answer ('' while none, or when it failed), oldest first. */
+  async exchanges(userId: string, sessionId: string): Promise<Exchange[]> {
+    const path = (await this.pathRows(userId, sessionId, null, -1, null, false)).map(fromRow);
+    return path.flatMap((message, i) => {
+      if (message.role !== 'user') return [];
+      const answer = path[i + 1];
+      const answered = answer?.role === 'assistant' && answer.status !== 'failed';
+      return [
+        {
+          id: message.id,
+          sessionId: message.sessionId,
+          prompt: message.content,
+          response: answered ? answer.content : '',
+          createdAt: message.createdAt,
+        },
+      ];
+    });
+  }
+
+  /** Messages with their siblings' ids, for a response (pages carry them from {@link PATH_PAGE}). */
+  async withSiblings(messages: MessageRecord[]): Promise<ListedMessage[]> {
+    const parents = [...new Set(messages.map((m) => m.parentId).filter((id) => id !== null))];
+    const rootsOf = [...new Set(messages.filter((m) => m.parentId === null).map((m) => m.sessionId))];
+    const siblings = await this.messages.find({
+      select: { id: true, parentId: true, sessionId: true },
+      where: [
+        ...(parents.length ? [{ parentId: In(parents) }] : []),
+        ...(rootsOf.length ? [{ sessionId: In(rootsOf), parentId: IsNull() }] : []),
+      ],
+      order: { seq: 'ASC' },
+    });
+    return messages.map((message) => ({
+      ...message,
+      siblingIds: siblings
+        .filter((s) =>
+          message.parentId === null
+            ? s.parentId === null && s.sessionId === message.sessionId
+            : s.parentId === message.parentId,
+        )
+        .map((s) => s.id),
     }));
   }
+
+  private pathRows(
+    userId: string,
+    sessionId: string,
+    leafId: string | null,
+    afterDepth: number,
+    limit: number | null,
+    siblings: boolean,
+  ): Promise<PathRow[]> {
+    return this.dataSource.query(PATH_PAGE, [sessionId, userId, leafId, afterDepth, limit, siblings]);
+  }
+
+  /** Why a path read found nothing: not the caller's session (404), a leaf not of it (400), or an empty session. */
+  private async explainEmptyPath(userId: string, sessionId: string, leafId?: string): Promise<void> {
+    if (!(await this.sessions.existsBy({ id: sessionId, userId }))) throw new SessionNotFoundException();
+    if (leafId !== undefined && !(await this.inSession(sessionId, leafId))) throw notAMessageOf('leaf');
+  }
+
+  private answerRow(
+    sessionId: string,
+    question: Pick<Message, 'id' | 'depth'>,
+    answer: NewAnswer,
+    id: string = randomUUID(),
+  ): Message {
+    return this.messages.create({
+      id,
+      sessionId,
+      parentId: question.id,
+      depth: question.depth + 1,
+      role: 'assistant',
+      content: answer.content,
+      status: answer.status,
+      provider: answer.provider,
+      model: answer.model,
+      promptTokens: answer.result?.usage?.promptTokens ?? null,
+      completionTokens: answer.result?.usage?.completionTokens ?? null,
+      latencyMs: answer.latencyMs ?? null,
+      error: answer.error ?? null,
+      createdAt: new Date(),
+    });
+  }
+
+  /**
+   * Counts `added` messages, marks the session active, makes `leafId` its active leaf and, when it has no
+   * title, gives it `title`. First in its transaction: the session's row stays locked until the
+   * messages are inserted, so it cannot be deleted under them. With `expected`, only while the active
+   * leaf is still `expected.leafId`. False when no row was updated; without `expected`,
+   * SessionNotFoundException then.
+   */
+  private async bumpSession(
+    manager: EntityManager,
+    sessionId: string,
+    added: number,
+    leafId: string,
+    title: string | null | undefined,
+    expected?: { leafId: string | null },
+  ): Promise<boolean> {
+    const update = manager
+      .createQueryBuilder()
+      .update(ChatSession)
+      .set({
+        messageCount: () => `message_count + ${added}`,
+        updatedAt: () => 'now()',
+        activeLeafId: leafId,
+        ...(title ? { title: () => 'COALESCE(title, :title)' } : {}),
+      })
+      .where('id = :sessionId', { sessionId, title });
+    if (expected) {
+      update.andWhere('active_leaf_id IS NOT DISTINCT FROM :expectedLeaf', { expectedLeaf: expected.leafId });
+    }
+    const { affected } = await update.execute();
+    if (!affected && !expected) throw new SessionNotFoundException();
+    return Boolean(affected);
+  }
 }
 
-/** A row of {@link PAGE}: the columns the API shows (the session's id is the caller's argument). */
-type PageRow = Omit<MessageRow, 'reply_to' | 'latency_ms' | 'session_id'>;
-
-/** The session columns of {@link CONTEXT}'s first row. */
-interface SessionColumns {
-  title: string | null;
-  system_prompt: string | null;
-  provider: LlmProviderName | null;
-  model: string | null;
-  context_chars: string;
-  asked_at: string;
+/** A 400 naming a field that should have named a message of the session. */
+export function notAMessageOf(field: string): RequestValidationException {
+  return new RequestValidationException([{ field, message: `${field} must be a message of this session` }]);
 }
 
-/** The turn columns of {@link CONTEXT}'s rows after the first. */
-interface TurnColumns {
-  prompt: string;
-  answer: string;
-  turn_start: string;
+function toRecord(message: Message): MessageRecord {
+  return {
+    id: message.id,
+    sessionId: message.sessionId,
+    parentId: message.parentId,
+    depth: message.depth,
+    role: message.role,
+    content: message.content,
+    status: message.status,
+    provider: message.provider ?? null,
+    model: message.model ?? null,
+    promptTokens: message.promptTokens ?? null,
+    completionTokens: message.completionTokens ?? null,
+    latencyMs: message.latencyMs ?? null,
+    error: message.error ?? null,
+    createdAt: message.createdAt.toISOString(),
+  };
 }
 
-function toListedMessage(row: PageRow, sessionId: string): ListedMessage {
+function fromRow(row: PathRow): MessageRecord {
   return {
     id: row.id,
-    seq: row.seq,
-    sessionId,
+    sessionId: row.session_id,
+    parentId: row.parent_id,
+    depth: row.depth,
     role: row.role,
     content: row.content,
     status: row.status,
@@ -365,11 +508,15 @@ function toListedMessage(row: PageRow, sessionId: string): ListedMessage {
     model: row.model,
     promptTokens: row.prompt_tokens,
     completionTokens: row.completion_tokens,
+    latencyMs: row.latency_ms,
     error: row.error,
-    createdAt: row.created_at,
+    createdAt: row.created_at.toISOString(),
   };
 }
 
-function toMessage(row: MessageRow): MessageRecord {
-  return { ...toListedMessage(row, row.session_id), replyTo: row.reply_to, latencyMs: row.latency_ms };
+/** `pg` parses uuid[] only when it knows the array type; otherwise it is PostgreSQL's `{a,b}` text. */
+function listed(row: PathRow): ListedMessage {
+  const ids = row.sibling_ids;
+  const siblingIds = Array.isArray(ids) ? ids : ids ? ids.slice(1, -1).split(',') : [row.id];
+  return { ...fromRow(row), siblingIds };
 }

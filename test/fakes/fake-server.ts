@@ -19,6 +19,8 @@ export interface RecordedRequest<Body = unknown> {
   rawBody: string;
   /** Set when the connection closed before the fake finished answering: a client abort or a cut stream. */
   closedEarly: boolean;
+  /** Set once the answer is over (sent, or cut). */
+  closed: boolean;
 }
 
 export interface ReplyOptions {
@@ -42,9 +44,15 @@ export type FakeBehaviour =
 /** The conversation as the fake reads it from a request body. */
 export interface SeenConversation {
   lastUserText: string;
+  firstUserText: string;
+  /** The system prompt ('' without one). */
+  system: string;
   /** user + assistant/model turns, not counting a system prompt. */
   turns: number;
 }
+
+/** The app's request for a session title: its instruction asks for "a title of at most N words". */
+const TITLE_INSTRUCTION = /\btitle of at most \d+ words\b/i;
 
 export interface ReplyContext<Body> {
   model: string;
@@ -69,6 +77,10 @@ export interface WireFormat<Body> {
 /**
  * A loopback HTTP server speaking one LLM API. Each request takes the next queued behaviour, or the
  * default one (a deterministic reply) when the queue is empty; every request is recorded in `requests`.
+ * The app's title requests (after a session's first answer, at a moment of their own) are kept apart,
+ * so that a suite's replies and counts concern its turns only: they are recorded in `titleRequests`
+ * and take their own queue (`replyTitle`, `enqueueTitle`), whose default answers with the first
+ * question's first six words, as echo does: a short question stays the title.
  *
  * ```ts
  * const fake = new OpenAiFake(); // or new GeminiFake()
@@ -81,8 +93,11 @@ export interface WireFormat<Body> {
  */
 export class FakeServer<Body> {
   readonly requests: RecordedRequest<Body>[] = [];
+  readonly titleRequests: RecordedRequest<Body>[] = [];
   private readonly queue: FakeBehaviour[] = [];
   private fallback: FakeBehaviour = { type: 'reply' };
+  private readonly titleQueue: FakeBehaviour[] = [];
+  private titleFallback: FakeBehaviour = { type: 'reply' };
   private server: Server | undefined;
 
   constructor(private readonly wire: WireFormat<Body>) {}
@@ -142,11 +157,30 @@ export class FakeServer<Body> {
     return this.enqueue({ type: 'failMidStream', afterChunks, ...options });
   }
 
-  /** Forgets recorded requests and queued behaviours and restores the default reply. */
+  /** Queues behaviours for the next title requests, in order. */
+  enqueueTitle(...behaviours: FakeBehaviour[]): this {
+    this.titleQueue.push(...behaviours);
+    return this;
+  }
+
+  /** The behaviour of title requests when their queue is empty (initially the question's first words). */
+  setTitleDefault(behaviour: FakeBehaviour): this {
+    this.titleFallback = behaviour;
+    return this;
+  }
+
+  replyTitle(text: string, options: ReplyOptions = {}): this {
+    return this.enqueueTitle({ type: 'reply', text, ...options });
+  }
+
+  /** Forgets recorded requests and queued behaviours and restores the default replies. */
   reset(): void {
     this.requests.length = 0;
     this.queue.length = 0;
     this.fallback = { type: 'reply' };
+    this.titleRequests.length = 0;
+    this.titleQueue.length = 0;
+    this.titleFallback = { type: 'reply' };
   }
 
   get lastRequest(): RecordedRequest<Body> | undefined {
@@ -157,6 +191,11 @@ export class FakeServer<Body> {
   defaultReply(body: Body | undefined): string {
     const { lastUserText, turns } = this.wire.conversation(body);
     return `${this.wire.name} reply to "${lastUserText}" (${turns} messages)`;
+  }
+
+  /** The reply to a title request when a behaviour gives no text: the first question's first six words. */
+  defaultTitle(body: Body | undefined): string {
+    return this.wire.conversation(body).firstUserText.split(/\s+/).filter(Boolean).slice(0, 6).join(' ');
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -170,22 +209,28 @@ export class FakeServer<Body> {
       body: undefined,
       rawBody: raw,
       closedEarly: false,
+      closed: false,
     };
-    this.requests.push(record);
     res.on('close', () => {
       record.closedEarly = !res.writableFinished;
+      record.closed = true;
     });
     try {
       record.body = raw ? (JSON.parse(raw) as Body) : undefined;
     } catch {
+      this.requests.push(record);
       return sendJson(res, 400, this.wire.errorBody(400, 'The request body is not valid JSON.'));
     }
     const body = record.body;
+    const title = TITLE_INSTRUCTION.test(this.wire.conversation(body).system);
+    (title ? this.titleRequests : this.requests).push(record);
 
     const route = this.wire.route(method, path, body);
     if (!route) return sendJson(res, 404, this.wire.errorBody(404, `No route for ${method} ${path}`));
 
-    const behaviour = this.queue.shift() ?? this.fallback;
+    const behaviour = title
+      ? (this.titleQueue.shift() ?? this.titleFallback)
+      : (this.queue.shift() ?? this.fallback);
     switch (behaviour.type) {
       case 'hang':
         return;
@@ -198,7 +243,8 @@ export class FakeServer<Body> {
         );
       case 'reply':
       case 'failMidStream': {
-        const context = { model: route.model, body, text: behaviour.text ?? this.defaultReply(body) };
+        const text = behaviour.text ?? (title ? this.defaultTitle(body) : this.defaultReply(body));
+        const context = { model: route.model, body, text };
         const cutAfter = behaviour.type === 'failMidStream' ? behaviour.afterChunks : undefined;
         if (route.stream) return this.streamReply(res, context, behaviour, cutAfter);
         if (cutAfter !== undefined) return void res.destroy();

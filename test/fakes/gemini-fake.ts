@@ -41,8 +41,13 @@ const geminiWire: WireFormat<GeminiRequestBody> = {
 
   conversation(body) {
     const turns = (body?.contents ?? []).filter((c) => c.role === 'user' || c.role === 'model');
-    const lastUser = turns.filter((c) => c.role === 'user').at(-1);
-    return { lastUserText: lastUser ? partsText(lastUser) : '', turns: turns.length };
+    const users = turns.filter((c) => c.role === 'user');
+    return {
+      lastUserText: partsText(users.at(-1)),
+      firstUserText: partsText(users[0]),
+      system: partsText(body?.systemInstruction),
+      turns: turns.length,
+    };
   },
 
   completion(context) {
@@ -84,8 +89,8 @@ function usageMetadata(body: GeminiRequestBody | undefined, text: string) {
   return { promptTokenCount, candidatesTokenCount, totalTokenCount: promptTokenCount + candidatesTokenCount };
 }
 
-function partsText(content: GeminiContent): string {
-  return (content.parts ?? []).map((part) => part.text ?? '').join('');
+function partsText(content: GeminiContent | undefined): string {
+  return (content?.parts ?? []).map((part) => part.text ?? '').join('');
 }
 
 function errorKind(status: number): [status: string, message: string] {

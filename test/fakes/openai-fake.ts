@@ -38,9 +38,16 @@ const openAiWire: WireFormat<OpenAiRequestBody> = {
   },
 
   conversation(body) {
-    const turns = (body?.messages ?? []).filter((m) => m.role === 'user' || m.role === 'assistant');
-    const lastUser = turns.filter((m) => m.role === 'user').at(-1);
-    return { lastUserText: lastUser ? contentText(lastUser.content) : '', turns: turns.length };
+    const messages = body?.messages ?? [];
+    const turns = messages.filter((m) => m.role === 'user' || m.role === 'assistant');
+    const users = turns.filter((m) => m.role === 'user');
+    const system = messages.find((m) => m.role === 'system');
+    return {
+      lastUserText: textOf(users.at(-1)),
+      firstUserText: textOf(users[0]),
+      system: textOf(system),
+      turns: turns.length,
+    };
   },
 
   completion({ model, body, text }) {
@@ -85,6 +92,10 @@ const openAiWire: WireFormat<OpenAiRequestBody> = {
     return { error: { message: message ?? fallback, type, param: null, code } };
   },
 };
+
+function textOf(message: OpenAiMessage | undefined): string {
+  return message ? contentText(message.content) : '';
+}
 
 function contentText(content: OpenAiMessage['content']): string {
   if (typeof content === 'string') return content;

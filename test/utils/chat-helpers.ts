@@ -28,6 +28,7 @@ export interface SessionBody {
   message_count: number;
   created_at: string;
   updated_at: string;
+  active_leaf_id: string | null;
 }
 
 /** The native API's message object. */
@@ -42,6 +43,10 @@ export interface MessageBody {
   usage: { prompt_tokens: number | null; completion_tokens: number | null } | null;
   error: string | null;
   created_at: string;
+  parent_id: string | null;
+  sibling_ids: string[];
+  sibling_index: number;
+  sibling_count: number;
 }
 
 export interface Page<T> {
@@ -165,7 +170,17 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 /** Asserts the exact key set and the types of a native session object. */
 export function expectSessionShape(session: unknown): void {
   expect(Object.keys(session as object).sort()).toEqual(
-    ['created_at', 'id', 'message_count', 'model', 'provider', 'system_prompt', 'title', 'updated_at'].sort(),
+    [
+      'active_leaf_id',
+      'created_at',
+      'id',
+      'message_count',
+      'model',
+      'provider',
+      'system_prompt',
+      'title',
+      'updated_at',
+    ].sort(),
   );
   const s = session as SessionBody;
   expect(s.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -178,6 +193,7 @@ export function expectSessionShape(session: unknown): void {
   expect(typeof s.message_count).toBe('number');
   expect(s.created_at).toMatch(ISO);
   expect(s.updated_at).toMatch(ISO);
+  expect(s.active_leaf_id === null || /^[0-9a-f-]{36}$/.test(s.active_leaf_id)).toBe(true);
 }
 
 /** Asserts the exact key set and the types of a native message object. */
@@ -189,9 +205,13 @@ export function expectMessageShape(message: unknown): void {
       'error',
       'id',
       'model',
+      'parent_id',
       'provider',
       'role',
       'session_id',
+      'sibling_count',
+      'sibling_ids',
+      'sibling_index',
       'status',
       'usage',
     ].sort(),
@@ -199,6 +219,12 @@ export function expectMessageShape(message: unknown): void {
   const m = message as MessageBody;
   expect(m.id).toMatch(/^[0-9a-f-]{36}$/);
   expect(m.session_id).toMatch(/^[0-9a-f-]{36}$/);
+  expect(
+    m.parent_id === null || (typeof m.parent_id === 'string' && /^[0-9a-f-]{36}$/.test(m.parent_id)),
+  ).toBe(true);
+  expect(m.sibling_ids).toContain(m.id);
+  expect(m.sibling_count).toBe(m.sibling_ids.length);
+  expect(m.sibling_ids[m.sibling_index]).toBe(m.id);
   expect(['user', 'assistant']).toContain(m.role);
   expect(typeof m.content).toBe('string');
   expect(['complete', 'streaming', 'failed']).toContain(m.status);

@@ -1,5 +1,18 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { hasOnlyKeys } from '../../common/validation.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
@@ -35,7 +48,16 @@ export class CreateChatSessionDto {
   model?: string | null;
 }
 
-export class UpdateChatSessionDto extends CreateChatSessionDto {}
+export class UpdateChatSessionDto extends CreateChatSessionDto {
+  /**
+   * A message of the session: the active path becomes the newest path through it (from it, the newest
+   * reply at each step). Used to switch between the versions of an edited or regenerated message.
+   */
+  @ValidateIf((dto: UpdateChatSessionDto) => dto.active_leaf_id !== undefined)
+  @IsUUID('all', { message: 'active_leaf_id must be a message id (a UUID)' })
+  @ApiProperty({ format: 'uuid', required: false })
+  active_leaf_id?: string;
+}
 
 export const PAGE_LIMIT_MAX = 100;
 export const CURSOR_MAX_LENGTH = 200;
@@ -92,6 +114,10 @@ export class ChatSessionDto {
   @ApiDateTime()
   updated_at!: string;
 
+  /** The last message of the path the session shows (see `GET …/messages`); null while it has none. */
+  @ApiProperty({ format: 'uuid', nullable: true, type: String })
+  active_leaf_id!: string | null;
+
   static from(session: ChatSessionRecord): ChatSessionDto {
     return {
       id: session.id,
@@ -102,6 +128,7 @@ export class ChatSessionDto {
       message_count: session.messageCount,
       created_at: session.createdAt,
       updated_at: session.updatedAt,
+      active_leaf_id: session.activeLeafId,
     };
   }
 }

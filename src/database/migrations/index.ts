@@ -4,6 +4,7 @@ import { QuestionsIndex1795400000000 } from './1795400000000-QuestionsIndex.js';
 import { TurnChars1795500000000 } from './1795500000000-TurnChars.js';
 import { TokenVersion1795600000000 } from './1795600000000-TokenVersion.js';
 import { NormalizedUsernames1795610000000 } from './1795610000000-NormalizedUsernames.js';
+import { ConversationTrees1795700000000 } from './1795700000000-ConversationTrees.js';
 
 /** Every migration in order. `npm run migration:generate` writes a new file here: add its class to this list. */
 export const MIGRATIONS: Function[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: Function[] = [
   TurnChars1795500000000,
   TokenVersion1795600000000,
   NormalizedUsernames1795610000000,
+  ConversationTrees1795700000000,
 ];

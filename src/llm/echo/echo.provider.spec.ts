@@ -52,6 +52,27 @@ describe('EchoProvider', () => {
     expect(events.at(-1)).toEqual({ type: 'done', ...expected });
   });
 
+  it("answers a title request with the first question's first 6 words", async () => {
+    const request: LlmRequest = {
+      system: 'Write a title of at most 6 words.',
+      messages: [
+        { role: 'user', content: '  Plan a relaxed\nweekend in Lisbon for two food lovers' },
+        { role: 'assistant', content: 'Sure.' },
+        { role: 'user', content: 'Write the title.' },
+      ],
+      purpose: 'title',
+    };
+
+    const result = await echo.complete(request, signal());
+
+    expect(result).toMatchObject({
+      text: 'Plan a relaxed weekend in Lisbon',
+      model: 'echo',
+      finishReason: 'stop',
+    });
+    expect((await echo.complete({ ...request, purpose: 'chat' }, signal())).text).toMatch(/^Echo provider/);
+  });
+
   it('honours an aborted signal', async () => {
     const controller = new AbortController();
     controller.abort();

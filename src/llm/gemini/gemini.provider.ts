@@ -148,12 +148,16 @@ export class GeminiProvider implements LlmProvider {
   }
 }
 
-function toGeminiRequest({ system, messages }: LlmRequest): GenerateContentRequest {
+function toGeminiRequest({ system, messages, maxTokens }: LlmRequest): GenerateContentRequest {
   const contents = messages.map(({ role, content }): Content => ({
     role: role === 'assistant' ? 'model' : 'user',
     parts: [{ text: content }],
   }));
-  return system ? { contents, systemInstruction: system } : { contents };
+  return {
+    contents,
+    ...(system ? { systemInstruction: system } : {}),
+    ...(maxTokens ? { generationConfig: { maxOutputTokens: maxTokens } } : {}),
+  };
 }
 
 /** 429, 5xx and network failures; not 4xx, bad input, blocked answers, or aborts. */

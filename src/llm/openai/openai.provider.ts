@@ -46,7 +46,12 @@ export class OpenAiProvider implements LlmProvider {
     deadline.arm();
     try {
       const completion = await this.client.chat.completions.create(
-        { model: request.model ?? this.defaultModel, messages: toOpenAiMessages(request) },
+        {
+          model: request.model ?? this.defaultModel,
+          messages: toOpenAiMessages(request),
+          // max_tokens rather than max_completion_tokens: every OpenAI-compatible server reads it
+          ...(request.maxTokens ? { max_tokens: request.maxTokens } : {}),
+        },
         { signal: deadline.signal },
       );
       const choice = completion.choices[0];

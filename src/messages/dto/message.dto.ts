@@ -1,15 +1,32 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../../chat-sessions/dto/chat-session.dto.js';
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { NotBlank, RequiredString } from '../../common/dto-validators.js';
 import { hasOnlyKeys } from '../../common/validation.js';
+import type { LlmProviderName } from '../../llm/llm-provider.js';
+import { MODEL_NAME } from '../../llm/model-name.js';
 import type { ListedMessage, MessageRole, MessageStatus } from '../message.js';
 
 export const MAX_MESSAGE_LENGTH = 100_000;
 
-export class SendMessageDto {
+/** A question's text: the body of an edit. */
+export class EditMessageDto {
   /** The user's message: 1–100,000 characters, not blank. */
   @NotBlank()
   @RequiredString(1, MAX_MESSAGE_LENGTH) // bottom-most: checked first
   content!: string;
+}
+
+export class SendMessageDto extends EditMessageDto {
+  /**
+   * The answer to ask after (a branch from an earlier point); null: a new first question. Omitted: after
+   * the session's active leaf.
+   */
+  @IsOptional()
+  @IsUUID('all', { message: 'parent_id must be a message id (a UUID)' })
+  @ApiProperty({ format: 'uuid', nullable: true, required: false })
+  parent_id?: string | null;
 
   /** See {@link FastParsable}. */
   static fastParse(body: unknown): SendMessageDto | undefined {
@@ -23,6 +40,33 @@ export class SendMessageDto {
   }
 }
 
+const PROVIDERS: LlmProviderName[] = ['openai', 'gemini', 'echo'];
+
+/** Optionally, who answers this time: the session's settings do not change. */
+export class RegenerateMessageDto {
+  /** `openai`, `gemini` or `echo`, configured on the server; omitted: the session's provider. */
+  @IsOptional()
+  @IsIn(PROVIDERS)
+  provider?: LlmProviderName;
+
+  /** A model of that provider; omitted: the session's model (or, with another provider, its default). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(MODEL_NAME, { message: 'model may contain only letters, digits and . : / @ - _' })
+  model?: string;
+}
+
+/** The page query of a session's messages: a path, by default the active one. */
+export class MessagePageQueryDto extends PageQueryDto {
+  /** A message of the session: the page shows the path from the root to it instead of the active path. */
+  @IsOptional()
+  @IsUUID('all', { message: 'leaf must be a message id (a UUID)' })
+  @ApiProperty({ format: 'uuid', required: false })
+  leaf?: string;
+}
+
 export class UsageDto {
   prompt_tokens!: number | null;
   completion_tokens!: number | null;
@@ -34,6 +78,19 @@ export class MessageDto {
 
   @ApiUuid()
   session_id!: string;
+
+  /** The message this one follows: null for a first question; an answer's question; a question's previous answer. */
+  @ApiProperty({ format: 'uuid', nullable: true, type: String })
+  parent_id!: string | null;
+
+  /** The versions at this point of the conversation (messages of the same parent), oldest first, this one included. */
+  @ApiProperty({ type: [String], format: 'uuid' })
+  sibling_ids!: string[];
+
+  /** This message's position in `sibling_ids`, from 0 (a UI shows "sibling_index + 1 / sibling_count"). */
+  sibling_index!: number;
+
+  sibling_count!: number;
 
   /** `user` or `assistant` */
   role!: MessageRole;
@@ -54,6 +111,10 @@ export class MessageDto {
     return {
       id: message.id,
       session_id: message.sessionId,
+      parent_id: message.parentId,
+      sibling_ids: message.siblingIds,
+      sibling_index: message.siblingIds.indexOf(message.id),
+      sibling_count: message.siblingIds.length,
       role: message.role,
       content: message.content,
       status: message.status,
