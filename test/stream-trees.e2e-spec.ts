@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { sleep } from './utils/chat-helpers.js';
+import { type MessageBody, sleep } from './utils/chat-helpers.js';
 import { dataOf, eventNames, requestSse } from './utils/sse-client.js';
-import { expectSiblings, ids, said, type TreeMessage, user } from './utils/tree-helpers.js';
+import { expectSiblings, ids, said, user } from './utils/tree-helpers.js';
 import { treeBehaviours, treeFixture } from './utils/tree-behaviours.js';
 
 /**
@@ -28,7 +28,7 @@ describe('conversation trees, streamed answers', () => {
       expect(eventNames(sse!)).toEqual(['message.created', 'delta', 'error']);
       // message.created carries the existing question, as stored.
       const shown = await reads.path(me.auth, session.id);
-      expect(dataOf<TreeMessage>(sse!.events[0])).toEqual(shown[2]);
+      expect(dataOf<MessageBody>(sse!.events[0])).toEqual(shown[2]);
       const partial = shown[3];
       expect(partial).toMatchObject({
         id: dataOf(sse!.events[1]).message_id,
@@ -59,10 +59,10 @@ describe('conversation trees, streamed answers', () => {
         },
       );
       expect(res.ended).toBe('aborted');
-      const question = dataOf<TreeMessage>(res.events[0]);
+      const question = dataOf<MessageBody>(res.events[0]);
       const answerId = dataOf(res.events[1]).message_id as string;
 
-      let answer: TreeMessage | undefined;
+      let answer: MessageBody | undefined;
       for (const deadline = Date.now() + 5_000; Date.now() < deadline; await sleep(100)) {
         answer = (await reads.path(me.auth, session.id)).at(-1);
         if (answer?.id === answerId && answer.status !== 'streaming') break;

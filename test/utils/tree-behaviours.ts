@@ -4,6 +4,7 @@ import { OpenAiFake } from '../fakes/openai-fake.js';
 import {
   bearer,
   type ChatUser,
+  type MessageBody,
   createSession,
   echoAnswer,
   expectFieldProblem,
@@ -11,6 +12,8 @@ import {
   newUser,
   quickChatToken,
   seedAccessToken,
+  type SessionBody,
+  type Turn,
   UNKNOWN_ID,
 } from './chat-helpers.js';
 import { startTestApp, type TestApp } from './test-app.js';
@@ -24,10 +27,7 @@ import {
   type Reply,
   said,
   TreeChat,
-  type TreeMessage,
   TreeReads,
-  type TreeSession,
-  type TreeTurn,
   user,
   Wire,
 } from './tree-helpers.js';
@@ -53,7 +53,7 @@ export interface TreeContext {
    * A new session of `owner` (`me` by default). It has a title, so that no title call reaches the model
    * and each turn is exactly one request at the wire.
    */
-  newSession(owner?: ChatUser, body?: object): Promise<TreeSession>;
+  newSession(owner?: ChatUser, body?: object): Promise<SessionBody>;
 }
 
 /** Starts the fakes and a server on them for the enclosing describe; the context is ready in the tests. */
@@ -80,7 +80,7 @@ export function treeFixture(mode: Mode): TreeContext {
     ctx.me = await newUser(ctx.app.http, 'tree');
     ctx.other = await newUser(ctx.app.http, 'tree_other');
     ctx.newSession = async (owner = ctx.me, body = {}) =>
-      (await createSession(ctx.app.http, owner.auth, { title: 'A tree', ...body })) as TreeSession;
+      await createSession(ctx.app.http, owner.auth, { title: 'A tree', ...body });
   });
   afterAll(async () => {
     await ctx.app?.close();
@@ -110,14 +110,14 @@ export function treeBehaviours(ctx: TreeContext): void {
     return ids(await ctx.reads.path(ctx.me.auth, sessionId, leaf));
   }
 
-  const turnIds = (...turns: TreeTurn[]) => turns.flatMap((t) => [t.user_message.id, t.assistant_message.id]);
+  const turnIds = (...turns: Turn[]) => turns.flatMap((t) => [t.user_message.id, t.assistant_message.id]);
 
   /** A session of `me` with one turn, and one of `other` with one turn: targets that must be refused. */
   async function foreignTurns(): Promise<{
-    mine: TreeSession;
-    mineTurn: TreeTurn;
-    theirs: TreeSession;
-    theirTurn: TreeTurn;
+    mine: SessionBody;
+    mineTurn: Turn;
+    theirs: SessionBody;
+    theirTurn: Turn;
   }> {
     const mine = await ctx.newSession();
     const mineTurn = await ctx.chat.turn(ctx.me.auth, mine.id, 'in my other session');
@@ -156,6 +156,7 @@ export function treeBehaviours(ctx: TreeContext): void {
     it('links each question to the answer before it and each answer to its question; each message is its only sibling; the session shows its active leaf', async () => {
       const { chat, wire, me } = ctx;
       const session = await ctx.newSession();
+      expect(session).toMatchObject({ active_leaf_id: null, message_count: 0 });
       await expectSession(session.id, null, 0);
 
       const t1 = await wire.expectOne([user('first question')], () =>
@@ -614,7 +615,7 @@ export function treeBehaviours(ctx: TreeContext): void {
         await wire.expectOne([...said(t1), user('doomed')], () => chat.send(me.auth, session.id, 'doomed')),
       );
       const shown = await reads.path(me.auth, session.id);
-      const [doomed, failed] = shown.slice(2) as [TreeMessage, TreeMessage];
+      const [doomed, failed] = shown.slice(2) as [MessageBody, MessageBody];
       expect(shown.map((m) => [m.role, m.status])).toEqual([
         ['user', 'complete'],
         ['assistant', 'complete'],

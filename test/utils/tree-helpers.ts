@@ -1,13 +1,13 @@
 import { expect } from '@jest/globals';
 import type { OpenAiFake, OpenAiMessage } from '../fakes/openai-fake.js';
 import {
+  expectMessageShape,
   type MessageBody,
   messagesUrl,
   type Page,
   type SessionBody,
   SESSIONS,
   type Turn,
-  UUID,
 } from './chat-helpers.js';
 import { dataOf, eventNames, eventShape, requestSse, type SseResult } from './sse-client.js';
 import type { TestApp } from './test-app.js';
@@ -20,23 +20,6 @@ import type { TestApp } from './test-app.js';
 
 /** How a turn is asked for: a plain JSON answer, or the answer streamed as Server-Sent Events. */
 export type Mode = 'plain' | 'streamed';
-
-/** A native message with its place in the tree. */
-export interface TreeMessage extends MessageBody {
-  parent_id: string | null;
-  sibling_ids: string[];
-  sibling_index: number;
-  sibling_count: number;
-}
-
-export interface TreeTurn extends Turn {
-  user_message: TreeMessage;
-  assistant_message: TreeMessage;
-}
-
-export interface TreeSession extends SessionBody {
-  active_leaf_id: string | null;
-}
 
 /** One answer of the chat API, plain or streamed. */
 export interface Reply {
@@ -90,13 +73,13 @@ export class TreeChat {
   }
 
   /** Sends `content` and expects a complete turn. */
-  async turn(auth: string, sessionId: string, content: string, parentId?: string | null): Promise<TreeTurn> {
+  async turn(auth: string, sessionId: string, content: string, parentId?: string | null): Promise<Turn> {
     return this.expectTurn(await this.send(auth, sessionId, content, parentId));
   }
 
   /** Sends the questions one after the other; returns their turns. */
-  async conversation(auth: string, sessionId: string, questions: string[]): Promise<TreeTurn[]> {
-    const turns: TreeTurn[] = [];
+  async conversation(auth: string, sessionId: string, questions: string[]): Promise<Turn[]> {
+    const turns: Turn[] = [];
     for (const question of questions) turns.push(await this.turn(auth, sessionId, question));
     return turns;
   }
@@ -106,9 +89,9 @@ export class TreeChat {
    * `{user_message, assistant_message}`; streamed, `message.created` (the question), the deltas of the
    * answer, then `message.completed` (the answer).
    */
-  expectTurn(reply: Reply): TreeTurn {
+  expectTurn(reply: Reply): Turn {
     const where = `${reply.status} ${reply.text.slice(0, 300)}`;
-    let turn: TreeTurn;
+    let turn: Turn;
     if (this.mode === 'plain') {
       expect({ where, status: reply.status, contentType: reply.contentType }).toEqual({
         where,
@@ -116,7 +99,7 @@ export class TreeChat {
         contentType: expect.stringMatching(/^application\/json/),
       });
       expect(Object.keys(reply.body as object).sort()).toEqual(['assistant_message', 'user_message']);
-      turn = reply.body as TreeTurn;
+      turn = reply.body as Turn;
     } else {
       const sse = reply.sse;
       expect({ where, status: reply.status, contentType: reply.contentType, ended: sse?.ended }).toEqual({
@@ -131,15 +114,15 @@ export class TreeChat {
         events: ['message.created', 'delta…', 'message.completed'],
       });
       turn = {
-        user_message: dataOf<TreeMessage>(result.events[0]),
-        assistant_message: dataOf<TreeMessage>(result.events.at(-1)),
+        user_message: dataOf<MessageBody>(result.events[0]),
+        assistant_message: dataOf<MessageBody>(result.events.at(-1)),
       };
       const deltas = result.events.filter((e) => e.event === 'delta').map((e) => dataOf(e));
       for (const delta of deltas) expect(delta.message_id).toBe(turn.assistant_message.id);
       expect(deltas.map((d) => d.text).join('')).toBe(turn.assistant_message.content);
     }
-    expectTreeMessageShape(turn.user_message);
-    expectTreeMessageShape(turn.assistant_message);
+    expectMessageShape(turn.user_message);
+    expectMessageShape(turn.assistant_message);
     expect(turn.user_message).toMatchObject({ role: 'user', status: 'complete' });
     expect(turn.assistant_message).toMatchObject({
       role: 'assistant',
@@ -218,41 +201,8 @@ export function expectFieldReply(reply: Reply, field: string): void {
   });
 }
 
-/** The exact key set and types of a native message with its place in the tree. */
-export function expectTreeMessageShape(message: TreeMessage): void {
-  expect(Object.keys(message).sort()).toEqual(
-    [
-      'content',
-      'created_at',
-      'error',
-      'id',
-      'model',
-      'parent_id',
-      'provider',
-      'role',
-      'session_id',
-      'sibling_count',
-      'sibling_ids',
-      'sibling_index',
-      'status',
-      'usage',
-    ].sort(),
-  );
-  expect(message.id).toMatch(UUID);
-  if (message.parent_id !== null) expect(message.parent_id).toMatch(UUID);
-  expect(Array.isArray(message.sibling_ids)).toBe(true);
-  for (const id of message.sibling_ids) expect(id).toMatch(UUID);
-  expect({
-    index: message.sibling_index,
-    count: message.sibling_count,
-  }).toEqual({
-    index: message.sibling_ids.indexOf(message.id),
-    count: message.sibling_ids.length,
-  });
-}
-
 /** Expects a message to be the `index`-th (0-based) of exactly these siblings, oldest first. */
-export function expectSiblings(message: TreeMessage, siblings: string[], index: number): void {
+export function expectSiblings(message: MessageBody, siblings: string[], index: number): void {
   expect({
     id: message.id,
     sibling_ids: message.sibling_ids,
@@ -309,10 +259,10 @@ export class Wire {
 export class TreeReads {
   constructor(private readonly app: TestApp) {}
 
-  async session(auth: string, sessionId: string): Promise<TreeSession> {
+  async session(auth: string, sessionId: string): Promise<SessionBody> {
     const res = await this.app.http.get(`${SESSIONS}/${sessionId}`).set('Authorization', auth);
     expect(res.status).toBe(200);
-    return res.body as TreeSession;
+    return res.body as SessionBody;
   }
 
   /** One page of `GET …/messages`, with `leaf` when given. */
@@ -320,15 +270,15 @@ export class TreeReads {
     auth: string,
     sessionId: string,
     query: { leaf?: string; limit?: number; cursor?: string },
-  ): Promise<Page<TreeMessage>> {
+  ): Promise<Page<MessageBody>> {
     const res = await this.app.http.get(messagesUrl(sessionId)).set('Authorization', auth).query(query);
     expect({ status: res.status, body: res.body as unknown }).toMatchObject({ status: 200 });
-    return res.body as Page<TreeMessage>;
+    return res.body as Page<MessageBody>;
   }
 
   /** The whole path shown (the active one, or the one ending at `leaf`), following `next_cursor`. */
-  async path(auth: string, sessionId: string, leaf?: string, limit = 100): Promise<TreeMessage[]> {
-    const messages: TreeMessage[] = [];
+  async path(auth: string, sessionId: string, leaf?: string, limit = 100): Promise<MessageBody[]> {
+    const messages: MessageBody[] = [];
     let cursor: string | undefined;
     for (let pages = 0; pages < 50; pages += 1) {
       const page = await this.page(auth, sessionId, {
@@ -336,7 +286,7 @@ export class TreeReads {
         ...(leaf ? { leaf } : {}),
         ...(cursor ? { cursor } : {}),
       });
-      for (const message of page.data) expectTreeMessageShape(message);
+      for (const message of page.data) expectMessageShape(message);
       messages.push(...page.data);
       if (!page.next_cursor) return messages;
       cursor = page.next_cursor;
@@ -353,9 +303,9 @@ export class TreeReads {
   }
 
   /** Selects the branch through `messageId`; expects 200 and returns the session. */
-  async switchTo(auth: string, sessionId: string, messageId: string): Promise<TreeSession> {
+  async switchTo(auth: string, sessionId: string, messageId: string): Promise<SessionBody> {
     const res = await this.patchLeaf(auth, sessionId, messageId);
     expect({ status: res.status, body: res.body as unknown }).toMatchObject({ status: 200 });
-    return res.body as TreeSession;
+    return res.body as SessionBody;
   }
 }
