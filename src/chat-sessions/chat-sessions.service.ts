@@ -56,7 +56,7 @@ function toRecord(session: ChatSession): ChatSessionRecord {
     messageCount: session.messageCount,
     createdAt: session.createdAt.toISOString(),
     updatedAt: session.updatedAt.toISOString(),
-    activeLeafId: session.activeLeafId,
+    activeLeafId: session.activeLeafId ?? null, // undefined on a session just inserted
   };
 }
 
