@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { TurnChars1795500000000 } from './1795500000000-TurnChars.js';
 
 /**
  * Conversations become trees of messages (edit, regenerate, branches):
@@ -75,26 +76,7 @@ export class ConversationTrees1795700000000 implements MigrationInterface {
     );
     await q.query(`ALTER TABLE chat_sessions DROP COLUMN active_leaf_id`);
     await q.query(`ALTER TABLE messages DROP COLUMN parent_id, DROP COLUMN depth`);
-    // TurnChars' running totals, computed again as its migration did.
-    const turnChars = 'length(q.content) + length(a.content) + 32';
-    await q.query(`ALTER TABLE chat_sessions ADD COLUMN context_chars bigint NOT NULL DEFAULT 0`);
-    await q.query(`ALTER TABLE messages ADD COLUMN turn_start bigint`);
-    await q.query(`
-      UPDATE messages m SET turn_start = t.turn_end - t.chars
-        FROM (SELECT a.id, ${turnChars} AS chars,
-                     sum(${turnChars}) OVER (PARTITION BY a.session_id ORDER BY a.seq) AS turn_end
-                FROM messages a JOIN messages q ON q.id = a.reply_to
-               WHERE a.status = 'complete') t
-       WHERE m.id = t.id`);
-    await q.query(`
-      UPDATE chat_sessions c SET context_chars = t.total
-        FROM (SELECT a.session_id, sum(${turnChars}) AS total
-                FROM messages a JOIN messages q ON q.id = a.reply_to
-               WHERE a.status = 'complete'
-               GROUP BY a.session_id) t
-       WHERE c.id = t.session_id`);
-    await q.query(
-      `CREATE INDEX messages_session_turn_idx ON messages (session_id, turn_start) WHERE turn_start IS NOT NULL`,
-    );
+    // TurnChars' running totals, computed again by its own migration.
+    await new TurnChars1795500000000().up(q);
   }
 }
