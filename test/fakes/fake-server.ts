@@ -19,6 +19,8 @@ export interface RecordedRequest<Body = unknown> {
   rawBody: string;
   /** Set when the connection closed before the fake finished answering: a client abort or a cut stream. */
   closedEarly: boolean;
+  /** The client's port: requests over one kept-alive connection share it. */
+  clientPort: number | undefined;
 }
 
 export interface ReplyOptions {
@@ -170,6 +172,7 @@ export class FakeServer<Body> {
       body: undefined,
       rawBody: raw,
       closedEarly: false,
+      clientPort: req.socket.remotePort,
     };
     this.requests.push(record);
     res.on('close', () => {
