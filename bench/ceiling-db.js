@@ -13,8 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
-// The app's own lean fetch for the SDK (built by `npm run bench`), so that the ceiling pays no more for it.
-import { createUndiciFetch } from '../dist/llm/openai/undici-fetch.js';
 
 const USER_ID = '11111111-1111-4111-8111-111111111111';
 const QUERY = {
@@ -136,11 +134,11 @@ async function main() {
   await pool.query(
     `CREATE INDEX IF NOT EXISTS ceiling_messages_session_idx ON ceiling_messages (session_id, created_at)`,
   );
+  // on the SDK's own fetch (Node's), as the app's provider is
   const openai = new OpenAI({
     apiKey: 'not-needed',
     baseURL: `${process.env.FAKE_URL}/v1`,
     maxRetries: 0,
-    fetch: createUndiciFetch(),
   });
   process.on('message', (m) => m?.context && setContext(m.context));
 

@@ -21,6 +21,8 @@ export interface RecordedRequest<Body = unknown> {
   closedEarly: boolean;
   /** Set once the answer is over (sent, or cut). */
   closed: boolean;
+  /** The client's port: requests over one kept-alive connection share it. */
+  clientPort: number | undefined;
 }
 
 export interface ReplyOptions {
@@ -210,6 +212,7 @@ export class FakeServer<Body> {
       rawBody: raw,
       closedEarly: false,
       closed: false,
+      clientPort: req.socket.remotePort,
     };
     res.on('close', () => {
       record.closedEarly = !res.writableFinished;

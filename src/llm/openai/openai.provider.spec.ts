@@ -88,6 +88,19 @@ describe('OpenAiProvider against the fake OpenAI API', () => {
     expect(fake.lastRequest?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
+  it("keeps its connections to the API alive (the SDK's own fetch: Node's)", async () => {
+    const openai = provider();
+    for (let i = 0; i < 5; i += 1) {
+      await openai.complete(hello, signal());
+      await collectStream(openai.stream(hello, signal()));
+    }
+
+    // A call made the moment the one before resolves can find its connection not yet back in the pool
+    // and open a second one; without keep-alive there would be one per call.
+    expect(fake.requests).toHaveLength(10);
+    expect(new Set(fake.requests.map((r) => r.clientPort)).size).toBeLessThanOrEqual(2);
+  });
+
   it('maps HTTP 429 to rate_limited', async () => {
     fake.fail(429);
 

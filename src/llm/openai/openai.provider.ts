@@ -3,7 +3,6 @@ import type { ChatCompletionMessageParam, CompletionUsage } from 'openai/resourc
 import { Deadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { LlmErrorFactory } from '../provider-errors.js';
-import { createUndiciFetch } from './undici-fetch.js';
 
 export interface OpenAiProviderOptions {
   /** Optional for OpenAI-compatible servers that need none. */
@@ -16,8 +15,8 @@ export interface OpenAiProviderOptions {
 }
 
 /**
- * OpenAI (and OpenAI-compatible) chat completions through the official SDK, which retries 429, 5xx
- * and connection errors itself. `timeoutMs` bounds the wait for an answer (retries included) and,
+ * OpenAI (and OpenAI-compatible) chat completions through the official SDK, on its own fetch (Node's,
+ * which keeps connections alive), which retries 429, 5xx and connection errors itself. `timeoutMs` bounds the wait for an answer (retries included) and,
  * while streaming, the silence between two chunks.
  * A caller's abort is rethrown as the signal's reason; every other failure becomes an LlmError.
  */
@@ -35,9 +34,6 @@ export class OpenAiProvider implements LlmProvider {
       baseURL: options.baseUrl,
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
-      // Kept (issue 22): in the bench's realistic-model scenario (300 ms to the first token, 20 ms a
-      // token) the app's CPU per streamed turn was 14.4–16.4 ms with it, 14.8–18.2 without (bench/README.md).
-      fetch: createUndiciFetch(),
     });
   }
 
