@@ -22,6 +22,8 @@ import type { MessageRole, MessageStatus } from './message.js';
 @Index('messages_session_seq_idx', ['sessionId', 'seq'], { unique: true })
 // A message's children, oldest first (siblings, branch switching; the parent foreign key's cascade).
 @Index('messages_parent_idx', ['parentId', 'seq'])
+// A session's messages by depth: the pages of a session without branches.
+@Index('messages_session_depth_idx', ['sessionId', 'depth'])
 // A session's first questions (the siblings of a root).
 @Index('messages_session_roots_idx', ['sessionId', 'seq'], { where: 'parent_id IS NULL' })
 export class Message {

@@ -30,6 +30,8 @@ export class ConversationTrees1795700000000 implements MigrationInterface {
         FOREIGN KEY (parent_id) REFERENCES messages (id) ON DELETE CASCADE`);
     // A message's children, oldest first (siblings, branch switching; the foreign key's cascade).
     await q.query(`CREATE INDEX messages_parent_idx ON messages (parent_id, seq)`);
+    // A session's messages by depth: the pages of a session without branches.
+    await q.query(`CREATE INDEX messages_session_depth_idx ON messages (session_id, depth)`);
     // A session's first questions (the siblings of a root).
     await q.query(
       `CREATE INDEX messages_session_roots_idx ON messages (session_id, seq) WHERE parent_id IS NULL`,
