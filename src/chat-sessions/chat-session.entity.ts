@@ -17,13 +17,13 @@ import { User } from '../users/user.entity.js';
 /**
  * Table `chat_sessions` exactly as the migrations create it (`npm run migration:check` compares them).
  */
-@Entity({ name: 'chat_sessions' })
 @Check('chat_sessions_provider_check', `provider IN ('openai', 'gemini', 'echo')`)
 // A user's sessions by activity (the list, keyset on updated_at, id). The migration makes the last two
 // columns DESC, which @Index cannot say; TypeORM compares an index by name, columns and uniqueness only.
 @Index('chat_sessions_user_activity_idx', ['userId', 'updatedAt', 'id'])
 // The active leaf's foreign key (ON DELETE SET NULL) looks sessions up by it.
 @Index('chat_sessions_active_leaf_idx', ['activeLeafId'])
+@Entity('chat_sessions')
 export class ChatSession {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -15,7 +15,6 @@ import type { MessageRole, MessageStatus } from './message.js';
  * Table `messages` exactly as the migrations create it (`npm run migration:check` compares them).
  * Partial indexes: TypeORM compares an index by name, columns and uniqueness, not its WHERE.
  */
-@Entity({ name: 'messages' })
 @Check('messages_role_check', `role IN ('user', 'assistant')`)
 @Check('messages_status_check', `status IN ('complete', 'streaming', 'failed')`)
 // A session's messages in insertion order.
@@ -26,6 +25,7 @@ import type { MessageRole, MessageStatus } from './message.js';
 @Index('messages_session_depth_idx', ['sessionId', 'depth'])
 // A session's first questions (the siblings of a root).
 @Index('messages_session_roots_idx', ['sessionId', 'seq'], { where: 'parent_id IS NULL' })
+@Entity('messages')
 export class Message {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -12,12 +12,12 @@ import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 
 export type UserRole = 'user' | 'admin';
 
-@Entity({ name: 'users' })
 @Check('users_role_check', `role IN ('user', 'admin')`)
 // Usernames are unique case-insensitively: the migration's index is on lower(username). TypeORM 1.x's @Index
 // takes columns only and its schema reader skips expression indexes, so it is named here with
 // synchronize: false, which keeps migration:generate from creating or dropping it.
 @Index('users_username_lower_key', { synchronize: false })
+@Entity('users')
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
