@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type SelectQueryBuilder } from 'typeorm';
-import { RequestValidationException } from '../common/exceptions.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, UUID_PATTERN } from '../common/keyset-cursor.js';
 import { isoFromTimestamptz } from '../database/timestamps.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
+import { notAMessageOf } from '../messages/message.errors.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
 import type { ChatSessionRecord } from './chat-session.js';
 import { ChatSession } from './chat-session.entity.js';
@@ -180,11 +180,7 @@ export class ChatSessionsService {
     const [leaf] = UUID_PATTERN.test(messageId)
       ? await this.sessions.manager.query<{ id: string }[]>(NEWEST_LEAF_THROUGH, [messageId, sessionId])
       : [];
-    if (!leaf) {
-      throw new RequestValidationException([
-        { field: 'active_leaf_id', message: 'active_leaf_id must be a message of this session' },
-      ]);
-    }
+    if (!leaf) throw notAMessageOf('active_leaf_id');
     return leaf.id;
   }
 

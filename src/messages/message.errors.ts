@@ -1,4 +1,5 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { RequestValidationException } from '../common/exceptions.js';
 
 /** 404 for an unknown or malformed message id, or one of another session. */
 export class MessageNotFoundException extends NotFoundException {
@@ -16,4 +17,9 @@ export class WrongRoleException extends BadRequestException {
         : 'Only an answer (an assistant message) can be regenerated; edit a question instead.',
     );
   }
+}
+
+/** A 400 naming a field that should have named a message of the session. */
+export function notAMessageOf(field: string): RequestValidationException {
+  return new RequestValidationException([{ field, message: `${field} must be a message of this session` }]);
 }

@@ -4,12 +4,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In, IsNull, Repository } from 'typeorm';
 import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
-import { RequestValidationException } from '../common/exceptions.js';
 import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
 import type { LlmMessage, LlmResult } from '../llm/llm-provider.js';
 import { Message } from './message.entity.js';
 import type { ListedMessage, MessageRecord, MessageRole, MessageStatus } from './message.js';
-import { MessageNotFoundException } from './message.errors.js';
+import { MessageNotFoundException, notAMessageOf } from './message.errors.js';
 
 export interface MessagePage {
   messages: ListedMessage[];
@@ -155,7 +154,8 @@ interface PathRow {
   latency_ms: number | null;
   error: string | null;
   created_at: Date;
-  sibling_ids: string[] | string | null;
+  /** Null for a message of a session without branches: its own id only. */
+  sibling_ids: string[] | null;
 }
 
 type DepthKey = [number];
@@ -310,34 +310,33 @@ export class MessagesService {
 
   /** Completes (or fails) an answer stored as `streaming`; names an untitled session as {@link addTurn} does. */
   async finishAnswer(id: string, answer: Omit<NewAnswer, 'provider'>): Promise<MessageRecord> {
-    return this.dataSource.transaction(async (manager) => {
-      const updated = await manager
+    const updated = await this.messages
+      .createQueryBuilder()
+      .update()
+      .set({
+        content: answer.content,
+        status: answer.status,
+        model: answer.model,
+        promptTokens: answer.result?.usage?.promptTokens ?? null,
+        completionTokens: answer.result?.usage?.completionTokens ?? null,
+        latencyMs: answer.latencyMs ?? null,
+        error: answer.error ?? null,
+      })
+      .where('id = :id AND status = :streaming', { id, streaming: 'streaming' })
+      .returning('*')
+      .execute();
+    const [row] = updated.raw as PathRow[];
+    if (!row) throw new SessionNotFoundException(); // the session (and its messages) was deleted meanwhile
+    // No transaction: the title only fills an untitled session, whenever it comes.
+    if (answer.sessionTitle) {
+      await this.sessions
         .createQueryBuilder()
-        .update(Message)
-        .set({
-          content: answer.content,
-          status: answer.status,
-          model: answer.model,
-          promptTokens: answer.result?.usage?.promptTokens ?? null,
-          completionTokens: answer.result?.usage?.completionTokens ?? null,
-          latencyMs: answer.latencyMs ?? null,
-          error: answer.error ?? null,
-        })
-        .where('id = :id AND status = :streaming', { id, streaming: 'streaming' })
-        .returning('*')
+        .update()
+        .set({ title: () => 'COALESCE(title, :title)' })
+        .where('id = :sessionId', { sessionId: row.session_id, title: answer.sessionTitle })
         .execute();
-      const [row] = updated.raw as PathRow[];
-      if (!row) throw new SessionNotFoundException(); // the session (and its messages) was deleted meanwhile
-      if (answer.sessionTitle) {
-        await manager
-          .createQueryBuilder()
-          .update(ChatSession)
-          .set({ title: () => 'COALESCE(title, :title)' })
-          .where('id = :sessionId', { sessionId: row.session_id, title: answer.sessionTitle })
-          .execute();
-      }
-      return fromRow(row);
-    });
+    }
+    return fromRow(row);
   }
 
   /**
@@ -486,11 +485,6 @@ export class MessagesService {
   }
 }
 
-/** A 400 naming a field that should have named a message of the session. */
-export function notAMessageOf(field: string): RequestValidationException {
-  return new RequestValidationException([{ field, message: `${field} must be a message of this session` }]);
-}
-
 function toRecord(message: Message): MessageRecord {
   return {
     id: message.id,
@@ -529,12 +523,6 @@ function fromRow(row: PathRow): MessageRecord {
   };
 }
 
-/**
- * No sibling ids: a message of a session without branches, its own only. `pg` parses uuid[] only when it
- * knows the array type; otherwise it is PostgreSQL's `{a,b}` text.
- */
 function listed(row: PathRow): ListedMessage {
-  const ids = row.sibling_ids;
-  const siblingIds = Array.isArray(ids) ? ids : ids ? ids.slice(1, -1).split(',') : [row.id];
-  return { ...fromRow(row), siblingIds };
+  return { ...fromRow(row), siblingIds: row.sibling_ids ?? [row.id] };
 }
