@@ -28,6 +28,16 @@ export type DatabaseConfig =
       queryTimeoutMs: number;
     };
 
+/** How answers being generated are tracked (see src/generations and GenerationLeasesService). */
+export interface GenerationSettings {
+  /** How long an instance's claim on an answer it generates lasts unless renewed (renewed every third of it). */
+  leaseMs: number;
+  /** How long an ended answer's events stay for a resume. */
+  retainMs: number;
+  /** The most events kept per answer (the oldest dropped first). */
+  maxEvents: number;
+}
+
 /** Typed, validated configuration: built once at start-up and injected by class. */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
@@ -64,6 +74,7 @@ export class AppConfig {
   };
   readonly loginLimit!: { maxFailures: number; windowSeconds: number };
   readonly redisUrl?: string;
+  readonly generations!: GenerationSettings;
 }
 
 export class ConfigValidationError extends Error {}
@@ -147,6 +158,8 @@ const KNOWN_KEYS = [
   'TRUST_PROXY',
   'LOGIN_MAX_FAILURES',
   'LOGIN_FAILURE_WINDOW',
+  'GENERATION_LEASE_MS',
+  'GENERATION_RETAIN_MS',
 ] as const;
 
 function usesDatabaseServer(env: EnvironmentVariables): boolean {
@@ -216,5 +229,10 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       windowSeconds: parseDuration(env.LOGIN_FAILURE_WINDOW),
     },
     redisUrl: env.REDIS_URL,
+    generations: {
+      leaseMs: env.GENERATION_LEASE_MS,
+      retainMs: env.GENERATION_RETAIN_MS,
+      maxEvents: 10_000,
+    },
   };
 }
