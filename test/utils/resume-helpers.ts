@@ -1,0 +1,60 @@
+import { expect } from '@jest/globals';
+import { messagesUrl } from './chat-helpers.js';
+import { createdQuestion, dataOf, requestSse, type SseRequestOptions, type SseResult } from './sse-client.js';
+
+/** The resume route of an answer. */
+export const streamUrl = (baseUrl: string, sessionId: string, answerId: string): string =>
+  `${baseUrl}${messagesUrl(sessionId)}/${answerId}/stream`;
+
+/** `GET …/messages/:answerId/stream`, with `Last-Event-ID` when given, read to its end. */
+export function resumeStream(
+  baseUrl: string,
+  auth: string,
+  sessionId: string,
+  answerId: string,
+  lastEventId?: number,
+  options: Omit<SseRequestOptions, 'method' | 'body'> = {},
+): Promise<SseResult> {
+  return requestSse(streamUrl(baseUrl, sessionId, answerId), {
+    ...options,
+    method: 'GET',
+    headers: {
+      authorization: auth,
+      ...(lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) }),
+      ...options.headers,
+    },
+  });
+}
+
+/** The answer id a streamed turn's first event carries. */
+export function answerIdOf(res: SseResult): string {
+  expect(res.events[0]?.event).toBe('message.created');
+  createdQuestion(res.events[0]);
+  return dataOf<{ assistant_message_id: string }>(res.events[0]).assistant_message_id;
+}
+
+/** The numeric ids of a result's events. */
+export const idsOf = (res: SseResult): number[] => res.events.map((e) => Number(e.id));
+
+/** The delta texts of a result, joined. */
+export const deltaText = (res: SseResult): string =>
+  res.events
+    .filter((e) => e.event === 'delta')
+    .map((e) => dataOf<{ text: string }>(e).text)
+    .join('');
+
+/**
+ * Expects `resumed` to carry exactly the events after the last one of `first`: ids contiguous from there,
+ * none repeated, none missing, ending with `final`. Returns the whole answer's delta text.
+ */
+export function expectExactlyOnce(first: SseResult, resumed: SseResult, final = 'message.completed'): string {
+  const before = idsOf(first);
+  const after = idsOf(resumed);
+  const last = before.at(-1) ?? 0;
+  expect({ before, after }).toEqual({
+    before: before.map((_, i) => i + 1),
+    after: after.map((_, i) => last + i + 1),
+  });
+  expect(resumed.events.at(-1)?.event).toBe(final);
+  return deltaText(first) + deltaText(resumed);
+}
