@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import { OpenAiFake } from './fakes/openai-fake.js';
+import { waitUntil } from './fakes/helpers.js';
+import {
+  allMessages,
+  ChatUser,
+  createSession,
+  MessageBody,
+  messagesUrl,
+  newUser,
+} from './utils/chat-helpers.js';
+import { answerIdOf, deltaText, expectExactlyOnce, idsOf, resumeStream } from './utils/resume-helpers.js';
+import { dataOf, deferred, eventShape, streamMessage } from './utils/sse-client.js';
+import { RunningServer, startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
+
+/** Forty words in twenty chunks 150 ms apart: three seconds of answer. */
+const SLOW_ANSWER = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(' ');
+const LEASE_MS = 1_500;
+
+/**
+ * Two server processes, A and B, on one PostgreSQL database and one Redis (a database number of its
+ * own), as behind a load balancer: a stream, its resume and its stop need not meet on one instance.
+ * PostgreSQL only: the embedded database lives inside one process.
+ */
+(usingPostgresServer ? describe : describe.skip)('two instances sharing PostgreSQL and Redis', () => {
+  const openai = new OpenAiFake();
+  let a: TestApp;
+  let b: RunningServer;
+  let httpB: TestAgent;
+  let user: ChatUser;
+
+  beforeAll(async () => {
+    await openai.start();
+    a = await startTestApp({
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
+      LLM_PROVIDER: 'openai',
+      LLM_MAX_RETRIES: '0',
+      LLM_TIMEOUT_MS: '10000',
+      LOGIN_MAX_FAILURES: '1000',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      REDIS_URL: 'redis://127.0.0.1:6379/11',
+      GENERATION_LEASE_MS: String(LEASE_MS),
+    });
+    b = await startServer(a.env);
+    httpB = request(b.baseUrl);
+    user = await newUser(a.http, 'multi');
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.close();
+    await openai.stop();
+  });
+  beforeEach(() => openai.reset());
+
+  it('a stream started on A and dropped after 5 deltas resumes on B with Last-Event-ID: the rest exactly once, the text is the stored answer', async () => {
+    const session = await createSession(a.http, user.auth);
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 150 });
+    let deltas = 0;
+    const first = await streamMessage(a.baseUrl, user.auth, session.id, 'a long answer please', {
+      abortWhen: (e) => e.event === 'delta' && ++deltas === 5,
+    });
+    const answerId = answerIdOf(first);
+    const resumed = await resumeStream(b.baseUrl, user.auth, session.id, answerId, idsOf(first).at(-1));
+    expect({ status: resumed.status, ended: resumed.ended }).toEqual({ status: 200, ended: 'end' });
+    const text = expectExactlyOnce(first, resumed);
+    expect(text).toBe(SLOW_ANSWER);
+    const stored = (await allMessages(httpB, user.auth, session.id))[1];
+    expect(stored).toMatchObject({ id: answerId, status: 'complete', content: text });
+    expect(dataOf(resumed.events.at(-1))).toEqual(stored);
+  });
+
+  it("a stop sent to B aborts A's provider call: the model's server sees the connection closed, the partial text is stored as `stopped`", async () => {
+    const session = await createSession(a.http, user.auth);
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 150 });
+    const third = deferred<string>();
+    let deltas = 0;
+    const streaming = streamMessage(a.baseUrl, user.auth, session.id, 'stop me elsewhere', {
+      onEvent: (e) => {
+        if (e.event === 'delta' && ++deltas === 3)
+          third.resolve(dataOf<{ message_id: string }>(e).message_id);
+      },
+    });
+    const answerId = await third.promise;
+    const stopped = await httpB
+      .post(`${messagesUrl(session.id)}/${answerId}/stop`)
+      .set('Authorization', user.auth);
+    expect(stopped.status).toBe(200);
+    expect(stopped.body).toMatchObject({ id: answerId, status: 'stopped' });
+    await waitUntil(() => openai.requests[0]?.closed === true, 5_000);
+    expect(openai.requests[0].closedEarly).toBe(true);
+
+    const res = await streaming;
+    expect(eventShape(res)).toEqual(['message.created', 'delta…', 'message.completed']);
+    expect(dataOf(res.events.at(-1))).toEqual(stopped.body);
+    expect(deltaText(res)).toBe(stopped.body.content);
+    expect(SLOW_ANSWER.startsWith(stopped.body.content as string)).toBe(true);
+    expect((await allMessages(httpB, user.auth, session.id))[1]).toEqual(stopped.body);
+  });
+
+  it('SIGKILL A mid-answer: B marks the answer `interrupted` within the lease time, and a resume on B ends with `error`', async () => {
+    const session = await createSession(a.http, user.auth);
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 300 });
+    const first = await streamMessage(a.baseUrl, user.auth, session.id, 'about to crash', {
+      abortWhen: (e) => e.event === 'delta',
+    });
+    const answerId = answerIdOf(first);
+    const follower = resumeStream(b.baseUrl, user.auth, session.id, answerId, idsOf(first).at(-1));
+    process.kill(a.pid, 'SIGKILL');
+    const killedAt = Date.now();
+
+    let answer: MessageBody | undefined;
+    await waitUntil(() => {
+      void allMessages(httpB, user.auth, session.id).then((m) => (answer = m[1]));
+      return answer?.status === 'failed';
+    }, 4 * LEASE_MS);
+    // The lease ran out at most LEASE_MS after the kill; B sweeps every half lease.
+    expect(Date.now() - killedAt).toBeLessThan(2 * LEASE_MS + 1_000);
+    expect(answer).toMatchObject({ id: answerId, status: 'failed', error: 'interrupted' });
+
+    const resumed = await follower;
+    expect(resumed.events.at(-1)?.event).toBe('error');
+    expect(dataOf(resumed.events.at(-1))).toMatchObject({ status: 503, message_id: answerId });
+    const late = await resumeStream(b.baseUrl, user.auth, session.id, answerId);
+    expect(late.events.at(-1)?.event).toBe('error');
+  });
+});
