@@ -10,12 +10,9 @@ import {
   SESSIONS,
   UNKNOWN_ID,
 } from './utils/chat-helpers.js';
-import { answerIdOf, expectExactlyOnce, idsOf } from './utils/resume-helpers.js';
+import { answerIdOf, expectExactlyOnce, idsOf, openAiEnv, SLOW_ANSWER } from './utils/resume-helpers.js';
 import { eventShape, requestSse, streamMessage } from './utils/sse-client.js';
 import { startTestApp, TestApp } from './utils/test-app.js';
-
-/** Forty words in twenty chunks 100 ms apart. */
-const SLOW_ANSWER = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(' ');
 
 describe('Idempotency-Key on turn-creating POSTs', () => {
   const openai = new OpenAiFake();
@@ -24,14 +21,7 @@ describe('Idempotency-Key on turn-creating POSTs', () => {
 
   beforeAll(async () => {
     await openai.start();
-    t = await startTestApp({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
-      LLM_TIMEOUT_MS: '10000',
-      LOGIN_MAX_FAILURES: '1000',
-    });
+    t = await startTestApp(openAiEnv(openai));
     user = await newUser(t.http, 'idem');
   });
   afterAll(async () => {

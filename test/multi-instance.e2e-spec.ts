@@ -12,12 +12,18 @@ import {
   messagesUrl,
   newUser,
 } from './utils/chat-helpers.js';
-import { answerIdOf, deltaText, expectExactlyOnce, idsOf, resumeStream } from './utils/resume-helpers.js';
+import {
+  answerIdOf,
+  deltaText,
+  expectExactlyOnce,
+  idsOf,
+  openAiEnv,
+  resumeStream,
+  SLOW_ANSWER,
+} from './utils/resume-helpers.js';
 import { dataOf, deferred, eventShape, streamMessage } from './utils/sse-client.js';
 import { RunningServer, startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 
-/** Forty words in twenty chunks 150 ms apart: three seconds of answer. */
-const SLOW_ANSWER = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(' ');
 const LEASE_MS = 1_500;
 
 /**
@@ -34,17 +40,13 @@ const LEASE_MS = 1_500;
 
   beforeAll(async () => {
     await openai.start();
-    a = await startTestApp({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
-      LLM_TIMEOUT_MS: '10000',
-      LOGIN_MAX_FAILURES: '1000',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      REDIS_URL: 'redis://127.0.0.1:6379/11',
-      GENERATION_LEASE_MS: String(LEASE_MS),
-    });
+    a = await startTestApp(
+      openAiEnv(openai, {
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        REDIS_URL: 'redis://127.0.0.1:6379/11',
+        GENERATION_LEASE_MS: String(LEASE_MS),
+      }),
+    );
     b = await startServer(a.env);
     httpB = request(b.baseUrl);
     user = await newUser(a.http, 'multi');

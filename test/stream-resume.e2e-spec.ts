@@ -16,12 +16,18 @@ import {
   STRONG_PASSWORD,
   UNKNOWN_ID,
 } from './utils/chat-helpers.js';
-import { answerIdOf, deltaText, expectExactlyOnce, idsOf, resumeStream } from './utils/resume-helpers.js';
+import {
+  answerIdOf,
+  deltaText,
+  expectExactlyOnce,
+  idsOf,
+  openAiEnv,
+  resumeStream,
+  SLOW_ANSWER,
+} from './utils/resume-helpers.js';
 import { dataOf, eventNames, eventShape, requestSse, streamMessage } from './utils/sse-client.js';
 import { RunningServer, startServer, startTestApp, TestApp } from './utils/test-app.js';
 
-/** Forty words in twenty chunks 100 ms apart: two seconds of answer. */
-const SLOW_ANSWER = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(' ');
 const LEASE_MS = 1_500;
 
 describe('resuming a streamed answer (GET …/messages/:messageId/stream)', () => {
@@ -31,16 +37,12 @@ describe('resuming a streamed answer (GET …/messages/:messageId/stream)', () =
 
   beforeAll(async () => {
     await openai.start();
-    t = await startTestApp({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
-      LLM_TIMEOUT_MS: '10000',
-      LOGIN_MAX_FAILURES: '1000',
-      GENERATION_RETAIN_MS: '1500',
-      GENERATION_LEASE_MS: String(LEASE_MS),
-    });
+    t = await startTestApp(
+      openAiEnv(openai, {
+        GENERATION_RETAIN_MS: '1500',
+        GENERATION_LEASE_MS: String(LEASE_MS),
+      }),
+    );
     user = await newUser(t.http, 'resume');
   });
   afterAll(async () => {

@@ -12,12 +12,9 @@ import {
   sendMessage,
   UNKNOWN_ID,
 } from './utils/chat-helpers.js';
-import { answerIdOf, deltaText, resumeStream } from './utils/resume-helpers.js';
+import { answerIdOf, deltaText, openAiEnv, resumeStream, SLOW_ANSWER } from './utils/resume-helpers.js';
 import { dataOf, deferred, eventShape, streamMessage } from './utils/sse-client.js';
 import { startTestApp, TestApp } from './utils/test-app.js';
-
-/** Forty words in twenty chunks 150 ms apart: three seconds of answer. */
-const SLOW_ANSWER = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(' ');
 
 describe('stopping an answer (POST …/messages/:messageId/stop)', () => {
   const openai = new OpenAiFake();
@@ -26,14 +23,7 @@ describe('stopping an answer (POST …/messages/:messageId/stop)', () => {
 
   beforeAll(async () => {
     await openai.start();
-    t = await startTestApp({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
-      LLM_TIMEOUT_MS: '10000',
-      LOGIN_MAX_FAILURES: '1000',
-    });
+    t = await startTestApp(openAiEnv(openai));
     user = await newUser(t.http, 'stop');
   });
   afterAll(async () => {

@@ -34,8 +34,8 @@ const message = (
   ...more,
 });
 
-/** A whole stream as the server writes it, for the document's example. */
-const STREAM_EXAMPLE = [
+/** A whole stream's events as the server writes them, for the document's examples. */
+const STREAM_EVENTS = [
   event(1, 'message.created', {
     ...(message(QUESTION, null, 'user', 'Hello!') as object),
     assistant_message_id: ANSWER,
@@ -52,7 +52,10 @@ const STREAM_EXAMPLE = [
       created_at: '2025-01-31T09:30:01.000Z',
     }),
   ),
-].join('');
+];
+const STREAM_EXAMPLE = STREAM_EVENTS.join('');
+/** A resume after `Last-Event-ID: 2`. */
+const RESUME_EXAMPLE = STREAM_EVENTS.slice(2).join('');
 
 const STREAM_DESCRIPTION = [
   'With `Accept: text/event-stream`: the answer as Server-Sent Events, each with an `id:` that increases',
@@ -86,20 +89,6 @@ export const ApiChatTurnResponses = (): MethodDecorator & ClassDecorator =>
       content: { 'text/event-stream': { schema: { type: 'string', example: STREAM_EXAMPLE } } },
     }),
   );
-
-const RESUME_EXAMPLE = [
-  event(3, 'delta', { message_id: ANSWER, text: 'I help you today?' }),
-  event(
-    4,
-    'message.completed',
-    message(ANSWER, QUESTION, 'assistant', 'Hello! How can I help you today?', {
-      provider: 'openai',
-      model: 'gpt-4o',
-      usage: { prompt_tokens: 12, completion_tokens: 9 },
-      created_at: '2025-01-31T09:30:01.000Z',
-    }),
-  ),
-].join('');
 
 /** The answer of `GET …/messages/{messageId}/stream`. */
 export const ApiResumeResponses = (): MethodDecorator & ClassDecorator =>

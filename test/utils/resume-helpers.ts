@@ -1,4 +1,5 @@
 import { expect } from '@jest/globals';
+import type { OpenAiFake } from '../fakes/openai-fake.js';
 import { messagesUrl } from './chat-helpers.js';
 import { createdQuestion, dataOf, requestSse, type SseRequestOptions, type SseResult } from './sse-client.js';
 
@@ -57,4 +58,20 @@ export function expectExactlyOnce(first: SseResult, resumed: SseResult, final = 
   });
   expect(resumed.events.at(-1)?.event).toBe(final);
   return deltaText(first) + deltaText(resumed);
+}
+
+/** Forty words in twenty chunks: an answer slow enough to resume, stop or interrupt (with `delayMs`). */
+export const SLOW_ANSWER = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(' ');
+
+/** A server answering through the OpenAI wire fake: no retries, a 10 s timeout, logins unthrottled. */
+export function openAiEnv(openai: OpenAiFake, more: Record<string, string> = {}): Record<string, string> {
+  return {
+    OPENAI_API_KEY: 'test-key',
+    OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
+    LLM_PROVIDER: 'openai',
+    LLM_MAX_RETRIES: '0',
+    LLM_TIMEOUT_MS: '10000',
+    LOGIN_MAX_FAILURES: '1000',
+    ...more,
+  };
 }
