@@ -53,11 +53,13 @@ export class RedisGenerationEvents extends GenerationEvents implements OnModuleD
     return {
       append: (event, data) => {
         const stored = local.append(event, data);
-        const add = this.redis
-          .multi()
-          .xadd(key, 'MAXLEN', '~', this.settings.maxEvents, `0-${stored.id}`, 'e', event, 'd', stored.data);
-        if (stored.id === 1) add.pexpire(key, UNFINISHED_TTL_MS);
-        add.exec().catch((error: unknown) => this.warn(error));
+        // Commands on one connection run in order: no MULTI needed (it tripled the commands a delta).
+        const id = `0-${stored.id}`;
+        this.redis
+          .xadd(key, 'MAXLEN', '~', this.settings.maxEvents, id, 'e', event, 'd', stored.data)
+          .catch((error: unknown) => this.warn(error));
+        if (stored.id === 1)
+          this.redis.pexpire(key, UNFINISHED_TTL_MS).catch((error: unknown) => this.warn(error));
         return stored;
       },
       end: () => {
