@@ -116,7 +116,7 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) SHUTDOWN_TIMEOUT_MS = 15000;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(300) @Max(600000) GENERATION_LEASE_MS = 30000;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(86400000) GENERATION_RETAIN_MS = 300000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(86400000) GENERATION_RETAIN_MS = 60000;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) LOGIN_MAX_FAILURES = 10;
   @IsOptional()

@@ -13,6 +13,8 @@ const STOP_CHANNEL = 'chatbot:generation-stop';
 const keyOf = (answerId: string): string => `chatbot:generation:${answerId}`;
 /** How long the log of an answer whose instance died stays in Redis (no answer takes this long). */
 const UNFINISHED_TTL_MS = 60 * 60 * 1000;
+/** How long an ended answer's events stay in this instance's memory as well (see the constructor). */
+const LOCAL_RETAIN_MS = 5_000;
 /** How long a reader blocks on XREAD before checking that the log still exists. */
 const READ_BLOCK_MS = 2_000;
 
@@ -36,7 +38,12 @@ export class RedisGenerationEvents extends GenerationEvents implements OnModuleD
     private readonly settings: GenerationSettings,
   ) {
     super();
-    this.memory = new InMemoryGenerationEvents(settings);
+    // Once an answer ends, its Redis Stream serves resumes: the copy in memory need not outlive the last
+    // live reader by much, and memory is the scarcer of the two on a busy instance.
+    this.memory = new InMemoryGenerationEvents({
+      ...settings,
+      retainMs: Math.min(settings.retainMs, LOCAL_RETAIN_MS),
+    });
     this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
     this.redis.on('error', (error: Error) => this.warn(error));
     this.subscriber = this.redis.duplicate();
