@@ -1,5 +1,6 @@
 import { Injectable, InternalServerErrorException, Logger } from '@nestjs/common';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
+import { LinkedAbort } from '../common/linked-abort.js';
 import { GenerationEvents, type GenerationWriter } from '../generations/generation-events.js';
 import type { LlmResult } from '../llm/llm-provider.js';
 import { ChatTurnService, type PreparedTurn, sessionTitleFor } from './chat-turn.service.js';
@@ -36,27 +37,26 @@ export class AnswerGeneratorService {
 
   /** Opens the answer's log with `message.created` (the question, and the answer's id), then generates it. */
   start(turn: PreparedTurn, question: ListedMessage, answer: ListedMessage, requestId: string): void {
-    const stop = new AbortController();
-    const abort = () => stop.abort(STOPPED);
-    const writer = this.generations.open(answer.id, abort);
-    this.leases.hold(answer.id, abort);
+    const abort = new LinkedAbort([this.shutdown.signal]);
+    const stop = () => abort.abort(STOPPED);
+    const writer = this.generations.open(answer.id, stop);
+    this.leases.hold(answer.id, stop);
     writer.append('message.created', { ...MessageDto.from(question), assistant_message_id: answer.id });
-    void this.shutdown.track(this.generate(turn, answer, writer, stop.signal, requestId));
+    void this.shutdown.track(this.generate(turn, answer, writer, abort, requestId));
   }
 
   private async generate(
     turn: PreparedTurn,
     placeholder: ListedMessage,
     writer: GenerationWriter,
-    stopped: AbortSignal,
+    abort: LinkedAbort,
     requestId: string,
   ): Promise<void> {
     const answerId = placeholder.id;
     let text = '';
     try {
       let result: LlmResult | undefined;
-      const signal = AbortSignal.any([this.shutdown.signal, stopped]);
-      for await (const event of turn.provider.stream(turn.request, signal)) {
+      for await (const event of turn.provider.stream(turn.request, abort.signal)) {
         if (event.type === 'delta') {
           text += event.text;
           writer.append('delta', { message_id: answerId, text: event.text });
@@ -79,7 +79,7 @@ export class AnswerGeneratorService {
       );
       this.titles.nameAfterFirstAnswer(turn, text);
     } catch (error) {
-      if (stopped.aborted && !this.shutdown.signal.aborted) {
+      if (abort.signal.reason === STOPPED && !this.shutdown.signal.aborted) {
         await this.recordStop(turn, placeholder, text, writer, requestId);
       } else {
         const failure = await this.turns.fail(turn, error, text, answerId).catch((storeError: unknown) => {
@@ -90,6 +90,7 @@ export class AnswerGeneratorService {
         writer.append('error', errorEvent(failure.getStatus(), failure.message, answerId, requestId));
       }
     } finally {
+      abort.release();
       this.leases.release(answerId);
       writer.end();
     }

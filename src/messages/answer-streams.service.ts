@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthUser } from '../auth/auth-user.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
+import { LinkedAbort } from '../common/linked-abort.js';
 import type { SseStream } from '../common/sse-stream.js';
 import { FINAL_EVENTS, GenerationEvents } from '../generations/generation-events.js';
 import { MessageDto } from './dto/message.dto.js';
@@ -48,7 +49,8 @@ export class AnswerStreamsService {
    * rebuilt from the stored answer once it has finished; on shutdown the stream ends with a 503 `error`.
    */
   async relay(answerId: string, afterId: number, sse: SseStream, requestId: string): Promise<void> {
-    const signal = AbortSignal.any([sse.closed, this.shutdown.signal]);
+    const linked = new LinkedAbort([sse.closed, this.shutdown.signal]);
+    const signal = linked.signal;
     let last = afterId;
     try {
       const events = await this.generations.follow(answerId, afterId, signal);
@@ -65,6 +67,7 @@ export class AnswerStreamsService {
         sse.sendNumbered(last + 1, 'error', JSON.stringify(errorEvent(503, detail, answerId, requestId)));
       }
     } finally {
+      linked.release();
       sse.end();
     }
   }
@@ -73,16 +76,22 @@ export class AnswerStreamsService {
   async stop(caller: AuthUser, sessionId: string, messageId: string): Promise<MessageDto> {
     const answer = await this.messages.answerOf(caller.id, sessionId, messageId);
     if (answer.status !== 'streaming') throw new AnswerFinishedException();
-    const waited = AbortSignal.any([AbortSignal.timeout(STOP_WAIT_MS), this.shutdown.signal]);
-    // Following before asking, so that the stopped answer's event cannot pass unseen.
-    const events = await this.generations.follow(answer.id, 0, waited);
-    await this.generations.requestStop([answer.id]);
+    const waited = new LinkedAbort([this.shutdown.signal]);
+    const timer = setTimeout(() => waited.abort(), STOP_WAIT_MS);
     let partial = '';
-    for await (const event of events ?? []) {
-      if (event.event === 'delta') partial += (JSON.parse(event.data) as { text: string }).text;
-      if (event.event === 'error') throw new AnswerFinishedException();
-      if (event.event === 'message.completed')
-        return this.stoppedOrConflict(JSON.parse(event.data) as MessageDto);
+    try {
+      // Following before asking, so that the stopped answer's event cannot pass unseen.
+      const events = await this.generations.follow(answer.id, 0, waited.signal);
+      await this.generations.requestStop([answer.id]);
+      for await (const event of events ?? []) {
+        if (event.event === 'delta') partial += (JSON.parse(event.data) as { text: string }).text;
+        if (event.event === 'error') throw new AnswerFinishedException();
+        if (event.event === 'message.completed')
+          return this.stoppedOrConflict(JSON.parse(event.data) as MessageDto);
+      }
+    } finally {
+      clearTimeout(timer);
+      waited.release();
     }
     // No instance recorded the stop in time (the one generating it is out of reach or dead): record it here.
     return this.stopHere(answer, partial);
