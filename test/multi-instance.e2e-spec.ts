@@ -20,8 +20,9 @@ import {
   openAiEnv,
   resumeStream,
   SLOW_ANSWER,
+  streamPastDeltas,
 } from './utils/resume-helpers.js';
-import { dataOf, deferred, eventShape, streamMessage } from './utils/sse-client.js';
+import { dataOf, eventShape, streamMessage } from './utils/sse-client.js';
 import { RunningServer, startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 
 const LEASE_MS = 1_500;
@@ -78,15 +79,14 @@ const LEASE_MS = 1_500;
   it("a stop sent to B aborts A's provider call: the model's server sees the connection closed, the partial text is stored as `stopped`", async () => {
     const session = await createSession(a.http, user.auth);
     openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 150 });
-    const third = deferred<string>();
-    let deltas = 0;
-    const streaming = streamMessage(a.baseUrl, user.auth, session.id, 'stop me elsewhere', {
-      onEvent: (e) => {
-        if (e.event === 'delta' && ++deltas === 3)
-          third.resolve(dataOf<{ message_id: string }>(e).message_id);
-      },
-    });
-    const answerId = await third.promise;
+    const { answerId: third, done: streaming } = streamPastDeltas(
+      a.baseUrl,
+      user.auth,
+      session.id,
+      'stop me elsewhere',
+      3,
+    );
+    const answerId = await third;
     const stopped = await httpB
       .post(`${messagesUrl(session.id)}/${answerId}/stop`)
       .set('Authorization', user.auth);

@@ -12,8 +12,15 @@ import {
   sendMessage,
   UNKNOWN_ID,
 } from './utils/chat-helpers.js';
-import { answerIdOf, deltaText, openAiEnv, resumeStream, SLOW_ANSWER } from './utils/resume-helpers.js';
-import { dataOf, deferred, eventShape, streamMessage } from './utils/sse-client.js';
+import {
+  answerIdOf,
+  deltaText,
+  openAiEnv,
+  resumeStream,
+  SLOW_ANSWER,
+  streamPastDeltas,
+} from './utils/resume-helpers.js';
+import { dataOf, eventShape, streamMessage } from './utils/sse-client.js';
 import { startTestApp, TestApp } from './utils/test-app.js';
 
 describe('stopping an answer (POST …/messages/:messageId/stop)', () => {
@@ -38,15 +45,14 @@ describe('stopping an answer (POST …/messages/:messageId/stop)', () => {
   it('aborts the provider call, stores the partial text as `stopped`, ends the open streams with it; 200 with the message, then 409', async () => {
     const session = await createSession(t.http, user.auth);
     openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 150 });
-    const third = deferred<string>();
-    let deltas = 0;
-    const streaming = streamMessage(t.baseUrl, user.auth, session.id, 'a long answer please', {
-      onEvent: (e) => {
-        if (e.event === 'delta' && ++deltas === 3)
-          third.resolve(dataOf<{ message_id: string }>(e).message_id);
-      },
-    });
-    const answerId = await third.promise;
+    const { answerId: third, done: streaming } = streamPastDeltas(
+      t.baseUrl,
+      user.auth,
+      session.id,
+      'a long answer please',
+      3,
+    );
+    const answerId = await third;
     const follower = resumeStream(t.baseUrl, user.auth, session.id, answerId, 0);
 
     const stopped = await stop(session.id, answerId);

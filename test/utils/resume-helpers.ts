@@ -1,7 +1,15 @@
 import { expect } from '@jest/globals';
 import type { OpenAiFake } from '../fakes/openai-fake.js';
 import { messagesUrl } from './chat-helpers.js';
-import { createdQuestion, dataOf, requestSse, type SseRequestOptions, type SseResult } from './sse-client.js';
+import {
+  createdQuestion,
+  dataOf,
+  deferred,
+  requestSse,
+  streamMessage,
+  type SseRequestOptions,
+  type SseResult,
+} from './sse-client.js';
 
 /** The resume route of an answer. */
 export const streamUrl = (baseUrl: string, sessionId: string, answerId: string): string =>
@@ -74,4 +82,26 @@ export function openAiEnv(openai: OpenAiFake, more: Record<string, string> = {})
     LOGIN_MAX_FAILURES: '1000',
     ...more,
   };
+}
+
+/**
+ * Starts a streamed turn and reads it to its end (`done`); `answerId` resolves once `deltas` deltas have
+ * arrived, for a stop or a resume while the answer is being generated.
+ */
+export function streamPastDeltas(
+  baseUrl: string,
+  auth: string,
+  sessionId: string,
+  content: string,
+  deltas: number,
+): { answerId: Promise<string>; done: Promise<SseResult> } {
+  const answerId = deferred<string>();
+  let seen = 0;
+  const done = streamMessage(baseUrl, auth, sessionId, content, {
+    onEvent: (e) => {
+      if (e.event === 'delta' && ++seen === deltas)
+        answerId.resolve(dataOf<{ message_id: string }>(e).message_id);
+    },
+  });
+  return { answerId: answerId.promise, done };
 }
