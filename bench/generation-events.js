@@ -48,4 +48,4 @@ const redis = new RedisGenerationEvents(process.argv[2] ?? 'redis://127.0.0.1:63
 await measure(redis, 'redis (warm-up)');
 await measure(redis, 'redis');
 await setTimeout(500); // the last XADDs and expiries
-redis.onModuleDestroy();
+await redis.onApplicationShutdown();

@@ -11,6 +11,7 @@ import {
   MessageBody,
   messagesUrl,
   newUser,
+  sleep,
 } from './utils/chat-helpers.js';
 import {
   answerIdOf,
@@ -36,6 +37,8 @@ const LEASE_MS = 1_500;
   const openai = new OpenAiFake();
   let a: TestApp;
   let b: RunningServer;
+  /** A, restarted after the SIGTERM test. */
+  let aAgain: RunningServer | undefined;
   let httpB: TestAgent;
   let user: ChatUser;
 
@@ -53,6 +56,7 @@ const LEASE_MS = 1_500;
     user = await newUser(a.http, 'multi');
   });
   afterAll(async () => {
+    await aAgain?.stop();
     await b?.stop();
     await a?.close();
     await openai.stop();
@@ -101,6 +105,34 @@ const LEASE_MS = 1_500;
     expect(deltaText(res)).toBe(stopped.body.content);
     expect(SLOW_ANSWER.startsWith(stopped.body.content as string)).toBe(true);
     expect((await allMessages(httpB, user.auth, session.id))[1]).toEqual(stopped.body);
+  });
+
+  it('SIGTERM A mid-answer: A stores the partial answer `failed` as before, and a resume following it on B ends with a 503 `error`', async () => {
+    const session = await createSession(httpB, user.auth);
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 300 });
+    const first = await streamMessage(a.baseUrl, user.auth, session.id, 'about to shut down', {
+      abortWhen: (e) => e.event === 'delta',
+    });
+    const answerId = answerIdOf(first);
+    const follower = resumeStream(b.baseUrl, user.auth, session.id, answerId, idsOf(first).at(-1));
+    await sleep(400); // the follower is reading on B
+    expect(await a.stop()).toBe(0);
+    const resumed = await follower;
+    expect(resumed.events.at(-1)?.event).toBe('error');
+    expect(dataOf(resumed.events.at(-1))).toMatchObject({ status: 503, message_id: answerId });
+    const stored = (await allMessages(httpB, user.auth, session.id))[1];
+    expect(stored).toMatchObject({ id: answerId, status: 'failed' });
+    expect(stored.error).not.toBe('interrupted');
+    expect(deltaText(first) + deltaText(resumed)).toBe(stored.content);
+    // A again, on the same database, for what follows.
+    const restarted = await startServer(a.env);
+    a = {
+      ...a,
+      baseUrl: restarted.baseUrl,
+      http: request(restarted.baseUrl),
+      pid: restarted.process.pid as number,
+    };
+    aAgain = restarted;
   });
 
   it('SIGKILL A mid-answer: B marks the answer `interrupted` within the lease time, and a resume on B ends with `error`', async () => {

@@ -1,4 +1,4 @@
-import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { GenerationSettings } from '../config/app-config.js';
 import {
@@ -25,7 +25,7 @@ const READ_BLOCK_MS = 2_000;
  * subscribes to, and the instance generating the answer aborts it. The instance that generates an answer
  * also keeps its log in memory, so that its own streams never wait on Redis.
  */
-export class RedisGenerationEvents extends GenerationEvents implements OnModuleDestroy {
+export class RedisGenerationEvents extends GenerationEvents implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisGenerationEvents.name);
   private readonly memory: InMemoryGenerationEvents;
   private readonly redis: Redis;
@@ -106,10 +106,15 @@ export class RedisGenerationEvents extends GenerationEvents implements OnModuleD
       .exec();
   }
 
-  onModuleDestroy(): void {
+  /**
+   * After `beforeApplicationShutdown`, when the answers in flight have ended (ShutdownSignal), not in
+   * `onModuleDestroy`, which runs before it. QUIT, not a disconnect: their final events may still be on
+   * their way, and resumes on other instances wait for them.
+   */
+  async onApplicationShutdown(): Promise<void> {
     for (const reader of this.readers) reader.disconnect();
     this.subscriber.disconnect();
-    this.redis.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   /** Reads a stream from after `afterId` to its final event on a connection of its own (XREAD BLOCK holds it). */
