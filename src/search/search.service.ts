@@ -39,6 +39,13 @@ const HEADLINE_OPTIONS =
   `MaxFragments=2, FragmentDelimiter=" … "`;
 
 /**
+ * The tsquery of `q`, written where it is used rather than once in a CTE: with the language a `regconfig`
+ * parameter, the planner folds it into a constant, and so can estimate from the column's statistics how
+ * many rows a word matches (the user's messages one by one for a common word, the GIN index for a rare one).
+ */
+const TSQUERY = 'websearch_to_tsquery($1::regconfig, $2)';
+
+/**
  * A page of the caller's hits, best first: the messages of their sessions whose `search_vector` matches,
  * and their sessions whose title does, ranked together by `ts_rank`, then the newest first, then by id
  * (the keyset: rank, created_at, id, all descending). The snippets are made for the page's rows only:
@@ -52,16 +59,15 @@ const HEADLINE_OPTIONS =
  */
 function searchSql(afterCursor: boolean): string {
   return `
-    WITH query AS (SELECT websearch_to_tsquery($1::regconfig, $2) AS q),
-    hits AS (
+    WITH hits AS (
       SELECT m.id, m.session_id, m.id AS message_id, m.role, m.content AS text, m.created_at,
-             ts_rank(m.search_vector, query.q) AS rank
-        FROM query, chat_sessions s JOIN messages m ON m.session_id = s.id
-       WHERE s.user_id = $3 AND m.search_vector @@ query.q
+             ts_rank(m.search_vector, ${TSQUERY}) AS rank
+        FROM chat_sessions s JOIN messages m ON m.session_id = s.id
+       WHERE s.user_id = $3 AND m.search_vector @@ ${TSQUERY}
       UNION ALL
-      SELECT s.id, s.id, NULL, NULL, s.title, s.created_at, ts_rank(s.search_vector, query.q)
-        FROM query, chat_sessions s
-       WHERE s.user_id = $3 AND s.search_vector @@ query.q
+      SELECT s.id, s.id, NULL, NULL, s.title, s.created_at, ts_rank(s.search_vector, ${TSQUERY})
+        FROM chat_sessions s
+       WHERE s.user_id = $3 AND s.search_vector @@ ${TSQUERY}
     ),
     page AS (
       SELECT * FROM hits
@@ -70,9 +76,9 @@ function searchSql(afterCursor: boolean): string {
        LIMIT $4
     )
     SELECT page.id, page.session_id, s.title AS session_title, page.message_id, page.role,
-           ts_headline($1::regconfig, page.text, query.q, $5) AS snippet,
+           ts_headline($1::regconfig, page.text, ${TSQUERY}, $5) AS snippet,
            page.created_at::text AS created_at, page.rank::text AS rank
-      FROM page JOIN chat_sessions s ON s.id = page.session_id, query
+      FROM page JOIN chat_sessions s ON s.id = page.session_id
      ORDER BY page.rank DESC, page.created_at DESC, page.id DESC`;
 }
 
