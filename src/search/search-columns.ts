@@ -39,10 +39,7 @@ export async function buildSearchColumns(q: QueryRunner, language: string): Prom
       `ALTER TABLE ${table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (${expression}) STORED`,
     );
     await q.query(`CREATE INDEX ${index} ON ${table} USING gin (search_vector)`);
-    await q.query(
-      `DELETE FROM typeorm_metadata WHERE type = 'GENERATED_COLUMN' AND "table" = $1 AND name = 'search_vector'`,
-      [table],
-    );
+    await forgetExpression(q, table);
     await q.query(
       `INSERT INTO typeorm_metadata (database, schema, "table", type, name, value)
        VALUES (current_database(), current_schema(), $1, 'GENERATED_COLUMN', 'search_vector', $2)`,
@@ -51,15 +48,21 @@ export async function buildSearchColumns(q: QueryRunner, language: string): Prom
   }
 }
 
+/** Removes a table's `search_vector` expression from `typeorm_metadata`. */
+async function forgetExpression(q: QueryRunner, table: string): Promise<void> {
+  await q.query(
+    `DELETE FROM typeorm_metadata
+      WHERE type = 'GENERATED_COLUMN' AND "table" = $1 AND name = 'search_vector' AND schema = current_schema()`,
+    [table],
+  );
+}
+
 /** Drops what {@link buildSearchColumns} made. */
 export async function dropSearchColumns(q: QueryRunner): Promise<void> {
   for (const { table, index } of SEARCHED_TABLES) {
     await q.query(`DROP INDEX IF EXISTS ${index}`);
     await q.query(`ALTER TABLE ${table} DROP COLUMN IF EXISTS search_vector`);
-    await q.query(
-      `DELETE FROM typeorm_metadata WHERE type = 'GENERATED_COLUMN' AND "table" = $1 AND name = 'search_vector'`,
-      [table],
-    );
+    await forgetExpression(q, table);
   }
 }
 
