@@ -229,8 +229,12 @@ describe('GET /api/v1/search', () => {
     expect(ids).toHaveLength(4);
   });
 
-  it('finds nothing, with a 200, for a query without words', async () => {
+  it('finds nothing, with a 200, for a query without words; tsquery syntax in q is only text', async () => {
     expect(await search(http, alice, { q: '!!! ,,, "' })).toEqual({ data: [], next_cursor: null });
+    for (const q of ['zeph:*', 'zephyr & !fox', '(zephyr', "'", '\\', '""', '-', 'or', '-or -and', '<->'])
+      await search(http, alice, { q }); // 200, whatever it finds
+    expect((await search(http, alice, { q: 'zeph:*' })).data).toEqual([]); // no prefix matching
+    expect((await search(http, alice, { q: '-zephyr' })).data.length).toBeGreaterThan(0); // all but those
   });
 
   it('answers 400 naming the field for a missing, blank or over-long q, a bad limit or cursor; 401 without a caller', async () => {
