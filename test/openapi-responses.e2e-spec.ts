@@ -442,6 +442,29 @@ describe('real responses validate against the served OpenAPI document', () => {
     });
   });
 
+  it('search: 200 with either scheme, 400, 401', async () => {
+    const id = await sessionOf(alice, { title: 'Searchable title' });
+    expectStatus(
+      await api('post', `/api/v1/chat-sessions/${id}/messages`, {
+        auth: alice.bearer,
+        body: { content: 'findable words' },
+      }),
+      201,
+    );
+    for (const auth of [alice.bearer, alice.token]) {
+      const found = await api('get', '/api/v1/search?q=findable%20or%20searchable&limit=1', { auth });
+      expectStatus(found, 200);
+      expect(found.body.data).toHaveLength(1);
+      expectStatus(
+        await api('get', `/api/v1/search?q=findable&cursor=${found.body.next_cursor as string}`, { auth }),
+        200,
+      );
+    }
+    expectStatus(await api('get', '/api/v1/search?q=', { auth: alice.bearer }), 400);
+    expectStatus(await api('get', '/api/v1/search?q=x&cursor=nope', { auth: alice.bearer }), 400);
+    expectStatus(await api('get', '/api/v1/search?q=x'), 401);
+  });
+
   it('admin stats: 200 for an admin with either scheme, 403 for a user, 401 without credentials', async () => {
     for (const auth of [admin.bearer, admin.token])
       expectStatus(await api('get', '/api/v1/admin/stats', { auth }), 200);

@@ -35,6 +35,7 @@ const TAGS = [
   'auth',
   'chat sessions',
   'messages',
+  'search',
   'seed-compatible accounts',
   'seed-compatible chat',
   'admin',
@@ -58,6 +59,7 @@ const ROUTES = [
   'get /api/v1/chat-sessions/{id}/messages',
   'post /api/v1/chat-sessions/{id}/messages',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/edit',
+  'get /api/v1/search',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
   'get /api/v1/admin/stats',
   'post /api/v1/accounts/register',
@@ -104,7 +106,7 @@ const PUBLIC = new Set([
 /** POST/PUT/PATCH routes that take no body. */
 const BODILESS = new Set(['post /api/v1/accounts/logout']);
 
-const NATIVE = /^\/api\/v1\/(auth|chat-sessions|admin)(\/|$)/;
+const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;
 
 describe('OpenAPI document (/docs-json)', () => {

@@ -64,6 +64,8 @@ export class AppConfig {
   };
   readonly loginLimit!: { maxFailures: number; windowSeconds: number };
   readonly redisUrl?: string;
+  /** The text search configuration search parses words with (the search columns are built in it). */
+  readonly searchLanguage!: string;
 }
 
 export class ConfigValidationError extends Error {}
@@ -147,6 +149,7 @@ const KNOWN_KEYS = [
   'TRUST_PROXY',
   'LOGIN_MAX_FAILURES',
   'LOGIN_FAILURE_WINDOW',
+  'SEARCH_LANGUAGE',
 ] as const;
 
 function usesDatabaseServer(env: EnvironmentVariables): boolean {
@@ -216,5 +219,6 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       windowSeconds: parseDuration(env.LOGIN_FAILURE_WINDOW),
     },
     redisUrl: env.REDIS_URL,
+    searchLanguage: env.SEARCH_LANGUAGE,
   };
 }

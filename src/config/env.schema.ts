@@ -14,6 +14,12 @@ import {
 } from 'class-validator';
 import { GEMINI_MODEL_NAME, MODEL_NAME } from '../llm/model-name.js';
 
+/**
+ * A text search configuration's name as SEARCH_LANGUAGE may give it (`simple`, `english`, `german` …):
+ * a plain identifier, since it is written into the search columns' SQL, where no parameter can go.
+ */
+export const SEARCH_LANGUAGE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
 /** A duration such as `900`, `15m`, `12h` or `30d` (seconds when unitless). */
 export const DURATION_PATTERN = /^\d+\s*(ms|s|m|h|d)?$/;
 
@@ -119,4 +125,10 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m' })
   LOGIN_FAILURE_WINDOW = '15m';
+
+  @IsOptional()
+  @Matches(SEARCH_LANGUAGE_NAME, {
+    message: 'SEARCH_LANGUAGE must name a text search configuration, such as simple or english',
+  })
+  SEARCH_LANGUAGE = 'simple';
 }
