@@ -35,6 +35,7 @@ const TAGS = [
   'auth',
   'chat sessions',
   'messages',
+  'api keys',
   'seed-compatible accounts',
   'seed-compatible chat',
   'admin',
@@ -60,6 +61,9 @@ const ROUTES = [
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/edit',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
   'get /api/v1/admin/stats',
+  'post /api/v1/api-keys',
+  'get /api/v1/api-keys',
+  'delete /api/v1/api-keys/{id}',
   'post /api/v1/accounts/register',
   'post /api/v1/accounts/login',
   'post /api/v1/accounts/logout',
@@ -104,7 +108,7 @@ const PUBLIC = new Set([
 /** POST/PUT/PATCH routes that take no body. */
 const BODILESS = new Set(['post /api/v1/accounts/logout']);
 
-const NATIVE = /^\/api\/v1\/(auth|chat-sessions|admin)(\/|$)/;
+const NATIVE = /^\/api\/v1\/(auth|chat-sessions|admin|api-keys)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;
 
 describe('OpenAPI document (/docs-json)', () => {
