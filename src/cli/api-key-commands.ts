@@ -1,5 +1,6 @@
 import { Command, Option } from 'nest-commander';
 import { ApiKeysService } from '../auth/api-keys/api-keys.service.js';
+import { ApiKeyDto } from '../auth/api-keys/dto/api-key.dto.js';
 import { UsersService } from '../users/users.service.js';
 import { CliError, printTable } from './cli-input.js';
 import { DatabaseCommand } from './database-command.js';
@@ -20,12 +21,7 @@ export class ListApiKeysCommand extends DatabaseCommand<{ user: string; json?: b
     const user = await this.users.findByUsername(options.user);
     if (!user) throw new CliError(`No user named "${options.user}".`);
     const rows = (await this.apiKeys.listAll(user.id)).map((key) => ({
-      id: key.id,
-      name: key.name,
-      prefix: key.prefix,
-      created_at: key.createdAt.toISOString(),
-      last_used_at: key.lastUsedAt?.toISOString() ?? null,
-      expires_at: key.expiresAt?.toISOString() ?? null,
+      ...ApiKeyDto.from(key),
       revoked_at: key.revokedAt?.toISOString() ?? null,
     }));
     if (options.json) console.log(JSON.stringify(rows, null, 2));

@@ -22,16 +22,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 const DAY_MS = 86_400_000;
 
 /** A key as its owner and the admins see it: never its secret or digest. */
-export interface ApiKeyRecord {
-  id: string;
-  userId: string;
-  name: string;
-  prefix: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-}
+export type ApiKeyRecord = Omit<ApiKey, 'keyHash' | 'user'>;
 
 export class ApiKeyNotFoundException extends NotFoundException {
   constructor() {
@@ -39,25 +30,8 @@ export class ApiKeyNotFoundException extends NotFoundException {
   }
 }
 
-const toRecord = ({
-  id,
-  userId,
-  name,
-  prefix,
-  createdAt,
-  lastUsedAt,
-  expiresAt,
-  revokedAt,
-}: ApiKey): ApiKeyRecord => ({
-  id,
-  userId,
-  name,
-  prefix,
-  createdAt,
-  lastUsedAt,
-  expiresAt,
-  revokedAt,
-});
+/** A key without its digest. */
+const toRecord = ({ keyHash: _digest, user: _user, ...record }: ApiKey): ApiKeyRecord => record;
 
 /** Personal API keys for the gateway: issued once, stored as a digest, revocable at once, optionally expiring. */
 @Injectable()

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { AnthropicFake } from '../../../test/fakes/anthropic-fake.js';
 import { fakeTokens } from '../../../test/fakes/fake-server.js';
-import { collectStream, waitUntil } from '../../../test/fakes/helpers.js';
+import { collectStream } from '../../../test/fakes/helpers.js';
+import { itHonoursDeadlinesAndAborts } from '../../../test/fakes/provider-behaviours.js';
 import { LlmError, type LlmRequest } from '../llm-provider.js';
 import { AnthropicProvider, type AnthropicProviderOptions } from './anthropic.provider.js';
 
@@ -159,26 +160,6 @@ describe('AnthropicProvider against the fake Messages API', () => {
     expect(error).toMatchObject({ kind: 'upstream' });
   });
 
-  it('maps an unanswered request to timeout', async () => {
-    fake.hang();
-    const started = Date.now();
-
-    await expect(provider({ timeoutMs: 300 }).complete(hello, signal())).rejects.toMatchObject({
-      kind: 'timeout',
-      httpStatus: 504,
-    });
-    expect(Date.now() - started).toBeLessThan(2_000);
-  });
-
-  it('times out a stream whose server goes silent between events', async () => {
-    fake.reply('one two three four', { chunks: 2, delayMs: 1_000 });
-
-    const { deltas, error } = await collectStream(provider({ timeoutMs: 300 }).stream(hello, signal()));
-
-    expect(deltas).toEqual(['one two ']);
-    expect(error).toMatchObject({ kind: 'timeout', provider: 'anthropic' });
-  });
-
   it('never puts the API key in an error message', async () => {
     fake.fail(401, { message: `invalid x-api-key: ${API_KEY}` });
 
@@ -191,34 +172,5 @@ describe('AnthropicProvider against the fake Messages API', () => {
     expect((error as Error).message).not.toContain(API_KEY);
   });
 
-  it('rethrows the caller abort as is and drops the request', async () => {
-    fake.hang();
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-
-    await expect(provider().complete(hello, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
-    await waitUntil(() => fake.lastRequest?.closedEarly === true);
-  });
-
-  it('ends a stream aborted by the caller with the abort, not with done', async () => {
-    fake.reply('one two three four five six', { chunks: 3, delayMs: 200 });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-
-    const { events, error } = await collectStream(provider().stream(hello, controller.signal));
-
-    expect(events).toEqual([{ type: 'delta', text: 'one two ' }]);
-    expect(error).toMatchObject({ name: 'AbortError' });
-  });
-
-  it('drops the upstream request when the consumer stops reading a stream', async () => {
-    fake.reply('one two three four five six', { chunks: 3, delayMs: 200 });
-
-    for await (const event of provider().stream(hello, signal())) {
-      expect(event).toEqual({ type: 'delta', text: 'one two ' });
-      break;
-    }
-
-    await waitUntil(() => fake.lastRequest?.closedEarly === true);
-  });
+  itHonoursDeadlinesAndAborts('anthropic', fake, provider);
 });
