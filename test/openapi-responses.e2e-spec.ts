@@ -595,6 +595,35 @@ describe('real responses validate against the served OpenAPI document', () => {
     });
   });
 
+  describe('API keys', () => {
+    it('create: 201/400/409; list: 200/401 (a key itself refused); revoke: 204/404; with either scheme', async () => {
+      const bob = await newCaller();
+      const created: string[] = [];
+      for (const auth of [bob.bearer, bob.token]) {
+        const res = await api('post', '/api/v1/api-keys', {
+          auth,
+          body: { name: 'laptop', expires_in_days: 30 },
+        });
+        expectStatus(res, 201);
+        created.push(res.body.id as string);
+        expectStatus(await api('get', '/api/v1/api-keys', { auth }), 200);
+      }
+      const key = (await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: 'key' } })).body
+        .key as string;
+      expectStatus(await api('get', '/api/v1/api-keys', { auth: { scheme: 'bearer', value: key } }), 401);
+      expectStatus(await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: ' ' } }), 400);
+      for (const [index, auth] of [bob.bearer, bob.token].entries())
+        expectStatus(await api('delete', `/api/v1/api-keys/${created[index]}`, { auth }), 204);
+      expectStatus(await api('delete', `/api/v1/api-keys/${created[0]}`, { auth: bob.bearer }), 404);
+      for (let i = 0; i < 49; i += 1)
+        await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: `k${i}` } });
+      expectStatus(
+        await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: 'too many' } }),
+        409,
+      );
+    });
+  });
+
   describe('SimpleJWT token routes', () => {
     it('token: 200/400/401/429; refresh: 200/400/401; verify: 200/400/401', async () => {
       const pair = await api('post', '/api/token/', {

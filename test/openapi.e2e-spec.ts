@@ -36,6 +36,7 @@ const TAGS = [
   'chat sessions',
   'messages',
   'search',
+  'api keys',
   'seed-compatible accounts',
   'seed-compatible chat',
   'admin',
@@ -62,6 +63,9 @@ const ROUTES = [
   'get /api/v1/search',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
   'get /api/v1/admin/stats',
+  'post /api/v1/api-keys',
+  'get /api/v1/api-keys',
+  'delete /api/v1/api-keys/{id}',
   'post /api/v1/accounts/register',
   'post /api/v1/accounts/login',
   'post /api/v1/accounts/logout',
@@ -106,7 +110,7 @@ const PUBLIC = new Set([
 /** POST/PUT/PATCH routes that take no body. */
 const BODILESS = new Set(['post /api/v1/accounts/logout']);
 
-const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin)(\/|$)/;
+const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin|api-keys)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;
 
 describe('OpenAPI document (/docs-json)', () => {

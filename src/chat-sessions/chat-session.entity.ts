@@ -18,7 +18,7 @@ import { User } from '../users/user.entity.js';
 /**
  * Table `chat_sessions` exactly as the migrations create it (`npm run migration:check` compares them).
  */
-@Check('chat_sessions_provider_check', `provider IN ('openai', 'gemini', 'echo')`)
+@Check('chat_sessions_provider_check', `provider IN ('openai', 'gemini', 'anthropic', 'echo')`)
 // A user's sessions by activity (the list, keyset on updated_at, id). The migration makes the last two
 // columns DESC, which @Index cannot say; TypeORM compares an index by name, columns and uniqueness only.
 @Index('chat_sessions_user_activity_idx', ['userId', 'updatedAt', 'id'])

@@ -12,7 +12,8 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { GEMINI_MODEL_NAME, MODEL_NAME } from '../llm/model-name.js';
+import { LLM_PROVIDER_NAMES, type LlmProviderName } from './llm-provider-names.js';
+import { ANTHROPIC_MODEL_NAME, GEMINI_MODEL_NAME, MODEL_NAME } from '../llm/model-name.js';
 
 /**
  * A text search configuration's name as SEARCH_LANGUAGE may give it (`simple`, `english`, `german` …):
@@ -82,8 +83,7 @@ export class EnvironmentVariables {
   @Matches(DURATION_PATTERN, { message: 'JWT_REFRESH_TTL must be a duration such as 30d' })
   JWT_REFRESH_TTL = '30d';
 
-  @Transform(emptyToUndefined) @IsOptional() @IsIn(['openai', 'gemini', 'echo']) LLM_PROVIDER?:
-    'openai' | 'gemini' | 'echo';
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(LLM_PROVIDER_NAMES) LLM_PROVIDER?: LlmProviderName;
 
   @Transform(emptyToUndefined) @IsOptional() @IsString() OPENAI_API_KEY?: string;
   @Transform(emptyToUndefined)
@@ -102,6 +102,20 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(GEMINI_MODEL_NAME, { message: 'GEMINI_MODEL may contain only letters, digits and . - _' })
   GEMINI_MODEL = 'gemini-2.0-flash';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() ANTHROPIC_API_KEY?: string;
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  ANTHROPIC_BASE_URL?: string;
+  @IsOptional()
+  @Matches(ANTHROPIC_MODEL_NAME, {
+    message:
+      'ANTHROPIC_MODEL may contain only letters, digits and . : @ - _, starting with a letter or digit',
+  })
+  ANTHROPIC_MODEL = 'claude-sonnet-4-6';
+  /** The Messages API requires max_tokens on every request; 8192 leaves a long answer room on every current model. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(128000) ANTHROPIC_MAX_TOKENS = 8192;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) LLM_TIMEOUT_MS = 60000;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(10) LLM_MAX_RETRIES = 2;
