@@ -10,6 +10,7 @@ import { ChatSessionsModule } from './chat-sessions/chat-sessions.module.js';
 import { CompatModule } from './compat/compat.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { HealthModule } from './health/health.module.js';
+import { SearchModule } from './search/search.module.js';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
         AuthModule,
         ChatSessionsModule,
         MessagesModule,
+        SearchModule,
         CompatModule,
         AdminModule,
       ],

@@ -35,6 +35,8 @@ const TAGS = [
   'auth',
   'chat sessions',
   'messages',
+  'search',
+  'api keys',
   'seed-compatible accounts',
   'seed-compatible chat',
   'admin',
@@ -58,10 +60,14 @@ const ROUTES = [
   'get /api/v1/chat-sessions/{id}/messages',
   'post /api/v1/chat-sessions/{id}/messages',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/edit',
+  'get /api/v1/search',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
   'get /api/v1/chat-sessions/{id}/messages/{messageId}/stream',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/stop',
   'get /api/v1/admin/stats',
+  'post /api/v1/api-keys',
+  'get /api/v1/api-keys',
+  'delete /api/v1/api-keys/{id}',
   'post /api/v1/accounts/register',
   'post /api/v1/accounts/login',
   'post /api/v1/accounts/logout',
@@ -109,7 +115,7 @@ const BODILESS = new Set([
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/stop',
 ]);
 
-const NATIVE = /^\/api\/v1\/(auth|chat-sessions|admin)(\/|$)/;
+const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin|api-keys)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;
 
 describe('OpenAPI document (/docs-json)', () => {

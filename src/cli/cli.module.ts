@@ -7,6 +7,7 @@ import { ChatSessionsModule } from '../chat-sessions/chat-sessions.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { ListApiKeysCommand, RevokeApiKeyCommand } from './api-key-commands.js';
 import { MigrateCommand, PurgeSessionsCommand, StatsCommand } from './maintenance-commands.js';
 import {
   ActivateUserCommand,
@@ -25,6 +26,8 @@ const COMMANDS = [
   ActivateUserCommand,
   PurgeSessionsCommand,
   StatsCommand,
+  ListApiKeysCommand,
+  RevokeApiKeyCommand,
 ];
 
 /** The commands' names, read from their @Command() metadata (nest-commander's `CommandMeta` key). */

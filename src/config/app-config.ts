@@ -5,9 +5,10 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvironmentVariables } from './env.schema.js';
 import { parseDuration } from './duration.js';
+import type { LlmProviderName } from './llm-provider-names.js';
 import { usableCpus } from './usable-cpus.js';
 
-export type LlmProviderName = 'openai' | 'gemini' | 'echo';
+export { LLM_PROVIDER_NAMES, type LlmProviderName } from './llm-provider-names.js';
 
 export type DatabaseConfig =
   | { kind: 'embedded'; dataDir: string }
@@ -71,10 +72,14 @@ export class AppConfig {
     titles: 'model' | 'question';
     openai: { apiKey?: string; baseUrl?: string; model: string };
     gemini: { apiKey?: string; baseUrl?: string; model: string };
+    /** `maxTokens`: the answer's length cap, which the Messages API requires on every request. */
+    anthropic: { apiKey?: string; baseUrl?: string; model: string; maxTokens: number };
   };
   readonly loginLimit!: { maxFailures: number; windowSeconds: number };
   readonly redisUrl?: string;
   readonly generations!: GenerationSettings;
+  /** The text search configuration search parses words with (the search columns are built in it). */
+  readonly searchLanguage!: string;
 }
 
 export class ConfigValidationError extends Error {}
@@ -110,6 +115,9 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
   }
   if (env.LLM_PROVIDER === 'gemini' && !env.GEMINI_API_KEY) {
     problems.push('  LLM_PROVIDER: gemini needs GEMINI_API_KEY (or GOOGLE_GEMINI_API_KEY)');
+  }
+  if (env.LLM_PROVIDER === 'anthropic' && !env.ANTHROPIC_API_KEY) {
+    problems.push('  LLM_PROVIDER: anthropic needs ANTHROPIC_API_KEY');
   }
   if (workersOf(env) > 1 && !usesDatabaseServer(env)) {
     problems.push(
@@ -147,6 +155,10 @@ const KNOWN_KEYS = [
   'GEMINI_API_KEY',
   'GEMINI_BASE_URL',
   'GEMINI_MODEL',
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_BASE_URL',
+  'ANTHROPIC_MODEL',
+  'ANTHROPIC_MAX_TOKENS',
   'LLM_TIMEOUT_MS',
   'LLM_MAX_RETRIES',
   'LLM_CONTEXT_TOKENS',
@@ -160,6 +172,7 @@ const KNOWN_KEYS = [
   'LOGIN_FAILURE_WINDOW',
   'GENERATION_LEASE_MS',
   'GENERATION_RETAIN_MS',
+  'SEARCH_LANGUAGE',
 ] as const;
 
 function usesDatabaseServer(env: EnvironmentVariables): boolean {
@@ -191,6 +204,7 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
   const configured: LlmProviderName[] = [];
   if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) configured.push('openai');
   if (env.GEMINI_API_KEY) configured.push('gemini');
+  if (env.ANTHROPIC_API_KEY) configured.push('anthropic');
   return {
     env: env.NODE_ENV,
     http: {
@@ -223,6 +237,12 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       titles: env.LLM_TITLES,
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
       gemini: { apiKey: env.GEMINI_API_KEY, baseUrl: env.GEMINI_BASE_URL, model: env.GEMINI_MODEL },
+      anthropic: {
+        apiKey: env.ANTHROPIC_API_KEY,
+        baseUrl: env.ANTHROPIC_BASE_URL,
+        model: env.ANTHROPIC_MODEL,
+        maxTokens: env.ANTHROPIC_MAX_TOKENS,
+      },
     },
     loginLimit: {
       maxFailures: env.LOGIN_MAX_FAILURES,
@@ -234,5 +254,6 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       retainMs: env.GENERATION_RETAIN_MS,
       maxEvents: 10_000,
     },
+    searchLanguage: env.SEARCH_LANGUAGE,
   };
 }
