@@ -10,7 +10,14 @@ import {
   SESSIONS,
   UNKNOWN_ID,
 } from './utils/chat-helpers.js';
-import { answerIdOf, expectExactlyOnce, idsOf, openAiEnv, SLOW_ANSWER } from './utils/resume-helpers.js';
+import {
+  answerIdOf,
+  expectExactlyOnce,
+  idsOf,
+  openAiEnv,
+  SLOW_ANSWER,
+  dropAfterDeltas,
+} from './utils/resume-helpers.js';
 import { eventShape, requestSse, streamMessage } from './utils/sse-client.js';
 import { startTestApp, TestApp } from './utils/test-app.js';
 
@@ -66,11 +73,7 @@ describe('Idempotency-Key on turn-creating POSTs', () => {
     const session = await createSession(t.http, user.auth);
     openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 100 });
     const headers = { 'idempotency-key': 'key-stream-1' };
-    let deltas = 0;
-    const first = await streamMessage(t.baseUrl, user.auth, session.id, 'stream once', {
-      headers,
-      abortWhen: (e) => e.event === 'delta' && ++deltas === 5,
-    });
+    const first = await dropAfterDeltas(t.baseUrl, user.auth, session.id, 'stream once', 5, headers);
     const resumed = await streamMessage(t.baseUrl, user.auth, session.id, 'stream once', {
       headers: { ...headers, 'last-event-id': String(idsOf(first).at(-1)) },
     });

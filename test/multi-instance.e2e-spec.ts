@@ -22,6 +22,7 @@ import {
   resumeStream,
   SLOW_ANSWER,
   streamPastDeltas,
+  dropAfterDeltas,
 } from './utils/resume-helpers.js';
 import { dataOf, eventShape, streamMessage } from './utils/sse-client.js';
 import { RunningServer, startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
@@ -66,10 +67,7 @@ const LEASE_MS = 1_500;
   it('a stream started on A and dropped after 5 deltas resumes on B with Last-Event-ID: the rest exactly once, the text is the stored answer', async () => {
     const session = await createSession(a.http, user.auth);
     openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 150 });
-    let deltas = 0;
-    const first = await streamMessage(a.baseUrl, user.auth, session.id, 'a long answer please', {
-      abortWhen: (e) => e.event === 'delta' && ++deltas === 5,
-    });
+    const first = await dropAfterDeltas(a.baseUrl, user.auth, session.id, 'a long answer please', 5);
     const answerId = answerIdOf(first);
     const resumed = await resumeStream(b.baseUrl, user.auth, session.id, answerId, idsOf(first).at(-1));
     expect({ status: resumed.status, ended: resumed.ended }).toEqual({ status: 200, ended: 'end' });

@@ -24,6 +24,7 @@ import {
   openAiEnv,
   resumeStream,
   SLOW_ANSWER,
+  dropAfterDeltas,
 } from './utils/resume-helpers.js';
 import { dataOf, eventNames, eventShape, requestSse, streamMessage } from './utils/sse-client.js';
 import { RunningServer, startServer, startTestApp, TestApp } from './utils/test-app.js';
@@ -54,10 +55,7 @@ describe('resuming a streamed answer (GET …/messages/:messageId/stream)', () =
   it('the first event names the answer; a client that drops after 5 deltas resumes with Last-Event-ID: the rest exactly once, the text is the stored answer', async () => {
     const session = await createSession(t.http, user.auth);
     openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 100 });
-    let deltas = 0;
-    const first = await streamMessage(t.baseUrl, user.auth, session.id, 'a long answer please', {
-      abortWhen: (e) => e.event === 'delta' && ++deltas === 5,
-    });
+    const first = await dropAfterDeltas(t.baseUrl, user.auth, session.id, 'a long answer please', 5);
     expect({ ended: first.ended, shape: eventShape(first) }).toEqual({
       ended: 'aborted',
       shape: ['message.created', 'delta…'],

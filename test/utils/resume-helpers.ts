@@ -105,3 +105,19 @@ export function streamPastDeltas(
   });
   return { answerId: answerId.promise, done };
 }
+
+/** A streamed turn whose client drops the connection after its `deltas`-th delta, as a phone that changes network. */
+export function dropAfterDeltas(
+  baseUrl: string,
+  auth: string,
+  sessionId: string,
+  content: string,
+  deltas: number,
+  headers: Record<string, string> = {},
+): Promise<SseResult> {
+  let seen = 0;
+  return streamMessage(baseUrl, auth, sessionId, content, {
+    headers,
+    abortWhen: (e) => e.event === 'delta' && ++seen === deltas,
+  });
+}
