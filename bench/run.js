@@ -1081,6 +1081,7 @@ async function main() {
       if (rss !== null && rss > peak) peak = rss;
     }, 100);
     const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+    const cpuBefore = cpuMs(app.pid);
     log(`streaming ${CFG.streams} answers at once (${CFG.streamTokens} tokens × ${CFG.tokenDelayMs} ms) …`);
     const started = performance.now();
     const outcomes = await profiled(app, 'stream', () =>
@@ -1097,6 +1098,8 @@ async function main() {
       ),
     );
     const totalMs = performance.now() - started;
+    // The app's CPU over the whole scenario (turns stored, provider calls, deltas relayed), per delta sent.
+    const appCpuMs = cpuMs(app.pid) - cpuBefore;
     clearInterval(sampler);
     agent.destroy();
     fake.options.tokenDelayMs = 0;
@@ -1126,10 +1129,14 @@ async function main() {
       peakRssMiB: peak / 1024,
       vmHwmMiB: hwm / 1024,
       fakeCalls: fake.stats.requests,
+      appCpuMs,
+      cpuMsPerDelta: appCpuMs / Math.max(1, ok.reduce((n, o) => n + o.deltas, 0)),
+      redis: Boolean(appOverrides().REDIS_URL),
     };
     const s = results.scenarios.stream;
     log(
-      `  ${s.completed}/${s.streams} streams completed in ${s.totalS.toFixed(1)} s; peak RSS ${s.peakRssMiB.toFixed(0)} MiB (VmHWM ${s.vmHwmMiB.toFixed(0)} MiB)`,
+      `  ${s.completed}/${s.streams} streams completed in ${s.totalS.toFixed(1)} s; peak RSS ${s.peakRssMiB.toFixed(0)} MiB (VmHWM ${s.vmHwmMiB.toFixed(0)} MiB); ` +
+        `app CPU ${s.appCpuMs.toFixed(0)} ms, ${(s.cpuMsPerDelta * 1000).toFixed(0)} µs a delta${s.redis ? ' (Redis)' : ''}`,
     );
   }
 

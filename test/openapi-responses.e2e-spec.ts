@@ -5,6 +5,7 @@ import type { Response } from 'supertest';
 import { OpenAiFake } from './fakes/openai-fake.js';
 import { STRONG_PASSWORD, uniqueUsername } from './utils/auth-helpers.js';
 import { CliTestApp, expectSuccess } from './utils/cli-helpers.js';
+import { dataOf, deferred, requestSse } from './utils/sse-client.js';
 
 // ajv-formats is CommonJS: under ESM its default import is module.exports, the plugin is `.default`.
 const addFormats = addFormatsModule.default;
@@ -440,6 +441,43 @@ describe('real responses validate against the served OpenAPI document', () => {
         400,
       );
     });
+  });
+
+  it('resume and stop: stream 200 with either scheme, 400, 404, 401; stop 200 with either scheme, 409, 404, 401; an idempotent replay 201', async () => {
+    const id = await sessionOf(alice, { provider: 'openai' });
+    const url = `/api/v1/chat-sessions/${id}/messages`;
+    const slow = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');
+    const answerIds: string[] = [];
+    for (const auth of [alice.bearer, alice.token]) {
+      openai.reply(slow, { chunks: 20, delayMs: 200 });
+      const created = deferred<string>();
+      const streaming = requestSse(`${app.baseUrl}${url}`, {
+        headers: { authorization: `${auth.scheme === 'bearer' ? 'Bearer' : 'Token'} ${auth.value}` },
+        body: { content: 'long' },
+        onEvent: (e) => {
+          if (e.event === 'message.created')
+            created.resolve(dataOf<{ assistant_message_id: string }>(e).assistant_message_id);
+        },
+      });
+      const answerId = await created.promise;
+      answerIds.push(answerId);
+      expectStatus(await api('post', `${url}/${answerId}/stop`, { auth }), 200);
+      await streaming;
+      expectStatus(
+        await api('get', `${url}/${answerId}/stream`, { auth, headers: { 'Last-Event-ID': '1' } }),
+        200,
+      );
+    }
+    const answer = answerIds[0];
+    expectStatus(await api('post', `${url}/${answer}/stop`, { auth: alice.bearer }), 409);
+    expectStatus(await api('post', `${url}/${UNKNOWN_ID}/stop`, { auth: alice.bearer }), 404);
+    expectStatus(await api('post', `${url}/${answer}/stop`), 401);
+    expectStatus(await api('get', `${url}/${answer}/stream?last_event_id=x`, { auth: alice.bearer }), 400);
+    expectStatus(await api('get', `${url}/${UNKNOWN_ID}/stream`, { auth: alice.bearer }), 404);
+    expectStatus(await api('get', `${url}/${answer}/stream`), 401);
+    const keyed = { auth: alice.bearer, body: { content: 'once' }, headers: { 'Idempotency-Key': 'oa-1' } };
+    expectStatus(await api('post', url, keyed), 201);
+    expectStatus(await api('post', url, keyed), 201);
   });
 
   it('search: 200 with either scheme, 400, 401', async () => {

@@ -62,6 +62,8 @@ const ROUTES = [
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/edit',
   'get /api/v1/search',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
+  'get /api/v1/chat-sessions/{id}/messages/{messageId}/stream',
+  'post /api/v1/chat-sessions/{id}/messages/{messageId}/stop',
   'get /api/v1/admin/stats',
   'post /api/v1/api-keys',
   'get /api/v1/api-keys',
@@ -108,7 +110,10 @@ const PUBLIC = new Set([
 ]);
 
 /** POST/PUT/PATCH routes that take no body. */
-const BODILESS = new Set(['post /api/v1/accounts/logout']);
+const BODILESS = new Set([
+  'post /api/v1/accounts/logout',
+  'post /api/v1/chat-sessions/{id}/messages/{messageId}/stop',
+]);
 
 const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin|api-keys)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;

@@ -29,6 +29,16 @@ export type DatabaseConfig =
       queryTimeoutMs: number;
     };
 
+/** How answers being generated are tracked (see src/generations and GenerationLeasesService). */
+export interface GenerationSettings {
+  /** How long an instance's claim on an answer it generates lasts unless renewed (renewed every third of it). */
+  leaseMs: number;
+  /** How long an ended answer's events stay for a resume. */
+  retainMs: number;
+  /** The most events kept per answer (the oldest dropped first). */
+  maxEvents: number;
+}
+
 /** Typed, validated configuration: built once at start-up and injected by class. */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
@@ -67,6 +77,7 @@ export class AppConfig {
   };
   readonly loginLimit!: { maxFailures: number; windowSeconds: number };
   readonly redisUrl?: string;
+  readonly generations!: GenerationSettings;
   /** The text search configuration search parses words with (the search columns are built in it). */
   readonly searchLanguage!: string;
 }
@@ -159,6 +170,8 @@ const KNOWN_KEYS = [
   'TRUST_PROXY',
   'LOGIN_MAX_FAILURES',
   'LOGIN_FAILURE_WINDOW',
+  'GENERATION_LEASE_MS',
+  'GENERATION_RETAIN_MS',
   'SEARCH_LANGUAGE',
 ] as const;
 
@@ -236,6 +249,11 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       windowSeconds: parseDuration(env.LOGIN_FAILURE_WINDOW),
     },
     redisUrl: env.REDIS_URL,
+    generations: {
+      leaseMs: env.GENERATION_LEASE_MS,
+      retainMs: env.GENERATION_RETAIN_MS,
+      maxEvents: 10_000,
+    },
     searchLanguage: env.SEARCH_LANGUAGE,
   };
 }

@@ -135,6 +135,9 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean() TRUST_PROXY = false;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) SHUTDOWN_TIMEOUT_MS = 15000;
 
+  @IsOptional() @Type(() => Number) @IsInt() @Min(300) @Max(600000) GENERATION_LEASE_MS = 30000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(86400000) GENERATION_RETAIN_MS = 60000;
+
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) LOGIN_MAX_FAILURES = 10;
   @IsOptional()
   @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m' })

@@ -1,6 +1,7 @@
 import { ApiKey } from '../auth/api-keys/api-key.entity.js';
 import { ApiToken, RefreshToken, RefreshTokenFamily } from '../auth/tokens/token-entities.js';
 import { ChatSession } from '../chat-sessions/chat-session.entity.js';
+import { IdempotencyKey } from '../messages/idempotency-key.entity.js';
 import { Message } from '../messages/message.entity.js';
 import { User } from '../users/user.entity.js';
 
@@ -16,4 +17,5 @@ export const ENTITIES: Function[] = [
   ApiKey,
   ChatSession,
   Message,
+  IdempotencyKey,
 ];

@@ -71,13 +71,16 @@ export interface NewAnswer {
   error?: string | null;
   /** The session's title if it has none yet (a complete answer names an untitled session). */
   sessionTitle?: string | null;
+  /** A `streaming` answer: until when its instance holds it (see GenerationLeasesService). */
+  leaseUntil?: Date;
 }
 
 /**
  * The walk up a path from its newest message (`$1`), newest first: the messages a context may draw on.
  * It stops once the complete turns already read take more than `$2` characters (so a long history is
  * not read past what can fit), or after `$3` messages. `child_status` is the status of the message
- * below on the path: a question counts only when its answer is complete.
+ * below on the path: a question counts only when its answer is complete (or stopped by the user, whose
+ * partial text stays in later contexts, as ChatGPT keeps it).
  * Hand-written (one of the two hot reads the design allows): TypeORM's query builder has no recursive
  * walk of a self-reference, and reading a 3,000-message path to build one context is what a tree must
  * not do.
@@ -88,7 +91,8 @@ const CONTEXT_WALK = `
       FROM messages WHERE id = $1
     UNION ALL
     SELECT m.id, m.parent_id, m.role, m.status, m.content, p.steps + 1,
-           p.newer_chars + CASE WHEN p.status = 'complete' AND (p.role = 'assistant' OR p.child_status = 'complete')
+           p.newer_chars + CASE WHEN p.status IN ('complete', 'stopped')
+                                 AND (p.role = 'assistant' OR p.child_status IN ('complete', 'stopped'))
                                 THEN length(p.content) + ${MESSAGE_ALLOWANCE} ELSE 0 END,
            p.status
       FROM path p JOIN messages m ON m.id = p.parent_id
@@ -209,9 +213,28 @@ export class MessagesService {
     return message;
   }
 
+  /** An answer (an assistant message) of one of the caller's sessions, or MessageNotFoundException. */
+  async answerOf(userId: string, sessionId: string, messageId: string): Promise<MessageRecord> {
+    if (!UUID_PATTERN.test(sessionId) || !UUID_PATTERN.test(messageId)) throw new MessageNotFoundException();
+    const message = await this.messages
+      .createQueryBuilder('m')
+      .innerJoin('m.session', 's', 's.userId = :userId', { userId })
+      .where('m.id = :messageId AND m.sessionId = :sessionId', { messageId, sessionId })
+      .getOne();
+    if (!message || message.role !== 'assistant') throw new MessageNotFoundException();
+    return toRecord(message);
+  }
+
+  /** An answer by id alone, with its siblings (null when it is gone): for streams that outlive their request. */
+  async answerById(id: string): Promise<ListedMessage | null> {
+    const message = await this.messages.findOneBy({ id });
+    return message && (await this.withSiblings([toRecord(message)]))[0];
+  }
+
   /**
    * The complete turns, oldest first, on the path that ends at `tipId`, newest kept first while they fit
-   * `budgetChars` (at most MAX_CONTEXT_TURNS). Failed or unfinished answers are left out with their questions.
+   * `budgetChars` (at most MAX_CONTEXT_TURNS). Failed, unfinished or empty stopped answers are left out with
+   * their questions.
    */
   async contextTurns(tipId: string | null, budgetChars: number): Promise<EarlierTurn[]> {
     if (tipId === null) return [];
@@ -225,7 +248,7 @@ export class MessagesService {
     for (let i = 0; i + 1 < rows.length && turns.length < MAX_CONTEXT_TURNS; i += 2) {
       const [answer, question] = [rows[i], rows[i + 1]];
       if (answer.role !== 'assistant' || question.role !== 'user') break; // not a path of turns
-      if (answer.status !== 'complete') continue;
+      if (!usableInContext(answer)) continue;
       const turn: EarlierTurn = {
         question: { role: 'user', content: question.content },
         answer: { role: 'assistant', content: answer.content },
@@ -321,6 +344,7 @@ export class MessagesService {
         completionTokens: answer.result?.usage?.completionTokens ?? null,
         latencyMs: answer.latencyMs ?? null,
         error: answer.error ?? null,
+        leaseUntil: null,
       })
       .where('id = :id AND status = :streaming', { id, streaming: 'streaming' })
       .returning('*')
@@ -447,6 +471,7 @@ export class MessagesService {
       completionTokens: answer.result?.usage?.completionTokens ?? null,
       latencyMs: answer.latencyMs ?? null,
       error: answer.error ?? null,
+      leaseUntil: answer.leaseUntil ?? null,
       createdAt: new Date(),
     });
   }
@@ -483,6 +508,11 @@ export class MessagesService {
     if (!affected && !expected) throw new SessionNotFoundException();
     return Boolean(affected);
   }
+}
+
+/** Whether an answer is sent to the model in later contexts: complete, or stopped with some text. */
+function usableInContext(answer: { status: MessageStatus; content: string }): boolean {
+  return answer.status === 'complete' || (answer.status === 'stopped' && answer.content !== '');
 }
 
 function toRecord(message: Message): MessageRecord {

@@ -37,7 +37,7 @@ export interface MessageBody {
   session_id: string;
   role: 'user' | 'assistant';
   content: string;
-  status: 'complete' | 'streaming' | 'failed';
+  status: 'complete' | 'streaming' | 'failed' | 'stopped';
   provider: string | null;
   model: string | null;
   usage: { prompt_tokens: number | null; completion_tokens: number | null } | null;
@@ -227,7 +227,7 @@ export function expectMessageShape(message: unknown): void {
   expect(m.sibling_ids[m.sibling_index]).toBe(m.id);
   expect(['user', 'assistant']).toContain(m.role);
   expect(typeof m.content).toBe('string');
-  expect(['complete', 'streaming', 'failed']).toContain(m.status);
+  expect(['complete', 'streaming', 'failed', 'stopped']).toContain(m.status);
   expect(m.provider === null || typeof m.provider === 'string').toBe(true);
   expect(m.model === null || typeof m.model === 'string').toBe(true);
   if (m.usage !== null) {
