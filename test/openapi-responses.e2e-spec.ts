@@ -33,6 +33,8 @@ interface Call {
   auth?: { scheme: Scheme; value: string };
   body?: unknown;
   headers?: Record<string, string>;
+  /** Read the answer as text whatever its type (JSON Lines, which supertest does not buffer). */
+  text?: boolean;
 }
 
 /** A caller with both kinds of credentials the guard accepts. */
@@ -147,7 +149,15 @@ describe('real responses validate against the served OpenAPI document', () => {
         documented: expect.arrayContaining([mediaType]),
       });
       const stream = mediaType === 'text/event-stream';
-      expectValid(where, media?.schema ?? {}, stream ? res.text : (res.body as unknown));
+      if (mediaType === 'application/x-ndjson')
+        for (const line of res.text.split('\n').filter(Boolean))
+          expectValid(`${where} line`, media?.schema ?? {}, JSON.parse(line) as unknown);
+      else
+        expectValid(
+          where,
+          media?.schema ?? {},
+          stream || mediaType.startsWith('text/') ? res.text : (res.body as unknown),
+        );
       if (stream)
         for (const [, event, data] of res.text.matchAll(MESSAGE_EVENTS))
           expectValid(`${where} ${event}`, MESSAGE, JSON.parse(data) as unknown);
@@ -184,6 +194,13 @@ describe('real responses validate against the served OpenAPI document', () => {
       req = req.set('Authorization', `${prefix} ${call.auth.value}`);
     }
     for (const [name, value] of Object.entries(call.headers ?? {})) req = req.set(name, value);
+    if (call.text)
+      req = req.buffer(true).parse((stream, done) => {
+        let text = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => done(null, text));
+      });
     const res = await (call.body === undefined ? req : req.send(call.body as object));
     check(method, url, call, res);
     return res;
@@ -569,6 +586,72 @@ describe('real responses validate against the served OpenAPI document', () => {
       );
       expectStatus(await api('get', `${base}/`), 401);
       expectStatus(await api('get', `${url}/`, { auth: { scheme: 'bearer', value: 'forged' } }), 401);
+    });
+  });
+
+  describe('export and import', () => {
+    it('export one (json, markdown) and all (JSON Lines): 200 with either scheme, 400, 404, 401', async () => {
+      const id = await sessionOf(alice, { title: 'Exported', provider: 'openai' });
+      const url = `/api/v1/chat-sessions/${id}/export`;
+      expectStatus(
+        await api('post', `/api/v1/chat-sessions/${id}/messages`, {
+          auth: alice.bearer,
+          body: { content: 'Hi' },
+        }),
+        201,
+      );
+      for (const auth of [alice.bearer, alice.token]) {
+        const json = await api('get', url, { auth });
+        expectStatus(json, 200);
+        expect(json.body.messages).toHaveLength(2);
+        expectStatus(await api('get', `${url}?format=markdown`, { auth }), 200);
+        const all = await api('get', '/api/v1/export', { auth, text: true });
+        expectStatus(all, 200);
+        expect(all.text).toContain(id);
+      }
+      expectStatus(await api('get', `${url}?format=xml`, { auth: alice.bearer }), 400);
+      expectStatus(
+        await api('get', `/api/v1/chat-sessions/${UNKNOWN_ID}/export`, { auth: alice.bearer }),
+        404,
+      );
+      expectStatus(await api('get', url), 401);
+      expectStatus(await api('get', '/api/v1/export'), 401);
+    });
+
+    it('import: 200 with either scheme, 400, 415, 401', async () => {
+      const bob = await newCaller();
+      const id = await sessionOf(alice, { title: 'To import' });
+      const exported = (await api('get', `/api/v1/chat-sessions/${id}/export`, { auth: alice.bearer })).text;
+      const json = { 'Content-Type': 'application/json' };
+      for (const auth of [bob.bearer, bob.token]) {
+        const res = await api('post', '/api/v1/import', { auth, body: exported, headers: json });
+        expectStatus(res, 200);
+      }
+      const broken = {
+        title: 'Cycle',
+        mapping: { a: { parent: 'b', message: null }, b: { parent: 'a', message: null } },
+      };
+      expectStatus(
+        await api('post', '/api/v1/import', {
+          auth: bob.bearer,
+          body: JSON.stringify([broken]),
+          headers: json,
+        }),
+        400,
+      );
+      expectStatus(
+        await api('post', '/api/v1/import', { auth: bob.bearer, body: 'nope', headers: json }),
+        400,
+      );
+      expectStatus(
+        await api('post', '/api/v1/import', {
+          auth: bob.bearer,
+          body: '[]',
+          headers: { 'Content-Type': 'text/plain' },
+        }),
+        415,
+      );
+      expectStatus(await api('post', '/api/v1/import', { body: '[]', headers: json }), 401);
     });
   });
 

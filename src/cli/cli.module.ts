@@ -7,6 +7,8 @@ import { ChatSessionsModule } from '../chat-sessions/chat-sessions.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { TransferModule } from '../transfer/transfer.module.js';
+import { ImportCommand } from './import-command.js';
 import { MigrateCommand, PurgeSessionsCommand, StatsCommand } from './maintenance-commands.js';
 import {
   ActivateUserCommand,
@@ -25,6 +27,7 @@ const COMMANDS = [
   ActivateUserCommand,
   PurgeSessionsCommand,
   StatsCommand,
+  ImportCommand,
 ];
 
 /** The commands' names, read from their @Command() metadata (nest-commander's `CommandMeta` key). */
@@ -45,6 +48,7 @@ export class CliModule {
         AuthModule,
         ChatSessionsModule,
         AdminModule,
+        TransferModule,
       ],
       providers: COMMANDS,
     };

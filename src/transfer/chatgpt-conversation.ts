@@ -97,7 +97,7 @@ export function fromChatGpt(conversation: Json): ImportedConversation {
     nodes.push({ key, parentKey: parent, message: body });
   }
   const current = conversation.current_node;
-  const { messages, activeLeafKey } = placeTree(nodes, typeof current === 'string' ? current : null);
+  const { messages, activeLeafKey } = placeTree(nodes, typeof current === 'string' ? current : null, 'time');
   const newest = messages.reduce((time, m) => Math.max(time, m.createdAt.getTime()), createdAt.getTime());
   const title = typeof conversation.title === 'string' ? conversation.title.slice(0, MAX_TITLE) : null;
   return {

@@ -17,11 +17,16 @@ export interface PlacedTree {
 
 /**
  * Places the kept messages of a tree given by parent links: each under its nearest kept ancestor, with its
- * depth; parents before children and siblings oldest first. `currentKey` (the node the file shows) becomes
+ * depth, in the order they are to be stored (their `seq`): the file's (`file`, our own export, written in
+ * `seq` order) or by time (`time`, ChatGPT's mapping, in no particular order), parents before children. `currentKey` (the node the file shows) becomes
  * the nearest kept message at or above it; when absent, the newest message. ConversationError on a key
  * used twice, a parent that is not a node, or a cycle.
  */
-export function placeTree(nodes: TreeNodeInput[], currentKey: string | null): PlacedTree {
+export function placeTree(
+  nodes: TreeNodeInput[],
+  currentKey: string | null,
+  order: 'file' | 'time',
+): PlacedTree {
   const byKey = new Map<string, TreeNodeInput>();
   for (const node of nodes) {
     if (byKey.has(node.key)) throw new ConversationError(`node ${node.key} appears twice`);
@@ -64,12 +69,13 @@ export function placeTree(nodes: TreeNodeInput[], currentKey: string | null): Pl
     };
     return [{ message, index }];
   });
-  kept.sort(
-    (a, b) =>
-      a.message.depth - b.message.depth ||
-      a.message.createdAt.getTime() - b.message.createdAt.getTime() ||
-      a.index - b.index,
-  );
+  type Kept = (typeof kept)[number];
+  const byTime = (a: Kept, b: Kept) =>
+    a.message.createdAt.getTime() - b.message.createdAt.getTime() || a.index - b.index;
+  kept.sort(order === 'time' ? byTime : (a, b) => a.index - b.index);
+  // Clocks may disagree with the tree (a child stamped before its parent): then level by level.
+  if (!parentsFirst(kept.map((k) => k.message)))
+    kept.sort((a, b) => a.message.depth - b.message.depth || byTime(a, b));
   const messages = kept.map(({ message }) => message);
   return { messages, activeLeafKey: activeLeaf(messages, currentKey, anchorOf) };
 }
@@ -89,4 +95,14 @@ function activeLeaf(
   for (const message of messages)
     if (!newest || message.createdAt.getTime() >= newest.createdAt.getTime()) newest = message;
   return newest?.key ?? null;
+}
+
+/** Whether every message comes after its parent. */
+function parentsFirst(messages: ImportedMessage[]): boolean {
+  const seen = new Set<string>();
+  for (const message of messages) {
+    if (message.parentKey !== null && !seen.has(message.parentKey)) return false;
+    seen.add(message.key);
+  }
+  return true;
 }

@@ -155,6 +155,7 @@ export function fromExport(value: Json): ImportedConversation {
   const placed = placeTree(
     messages.map((m, i) => messageOf(m, i)),
     field(value, 'active_leaf_id', nullableId, 'a message id or null'),
+    'file',
   );
   const sourceId = value.source_id ?? null;
   return {

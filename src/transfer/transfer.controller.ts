@@ -156,9 +156,11 @@ export class TransferController {
     ],
   )
   async import(@CurrentUser() caller: AuthUser, @Req() request: FastifyRequest): Promise<ImportReportDto> {
-    const file = await importFileOf(request.raw, contentTypeOf(request));
     try {
-      return await this.imports.importFile(caller.id, file);
+      return await this.imports.importFile(
+        caller.id,
+        await importFileOf(request.raw, contentTypeOf(request)),
+      );
     } finally {
       request.raw.resume(); // what is left of a refused body is read and dropped, so the answer reaches the client
     }
