@@ -26,6 +26,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('chat sessions', 'Native chat sessions of the caller, keyset-paginated.')
     .addTag('messages', 'Messages of a session; answers as JSON or streamed as Server-Sent Events.')
     .addTag(
+      'export and import',
+      "Sessions out (`chatbot-export/1`, Markdown, JSON Lines) and in (ours, or ChatGPT's `conversations.json`).",
+    )
+    .addTag(
       'seed-compatible accounts',
       "The two seed contracts' accounts: quick-chat `/api/v1/accounts/*` (personal `Token`), and the " +
         "sessions seed's `/register/`, `/login/`, `/api/token/*` (SimpleJWT). Errors in their shapes.",

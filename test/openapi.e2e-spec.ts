@@ -35,6 +35,7 @@ const TAGS = [
   'auth',
   'chat sessions',
   'messages',
+  'export and import',
   'seed-compatible accounts',
   'seed-compatible chat',
   'admin',
@@ -59,6 +60,9 @@ const ROUTES = [
   'post /api/v1/chat-sessions/{id}/messages',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/edit',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
+  'get /api/v1/chat-sessions/{id}/export',
+  'get /api/v1/export',
+  'post /api/v1/import',
   'get /api/v1/admin/stats',
   'post /api/v1/accounts/register',
   'post /api/v1/accounts/login',
@@ -104,7 +108,7 @@ const PUBLIC = new Set([
 /** POST/PUT/PATCH routes that take no body. */
 const BODILESS = new Set(['post /api/v1/accounts/logout']);
 
-const NATIVE = /^\/api\/v1\/(auth|chat-sessions|admin)(\/|$)/;
+const NATIVE = /^\/api\/v1\/(auth|chat-sessions|admin|export|import)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;
 
 describe('OpenAPI document (/docs-json)', () => {
