@@ -1,22 +1,19 @@
 import type { LlmProviderName } from '../llm/llm-provider.js';
-import type { MessageRole, MessageStatus } from '../messages/message.js';
+import type { MessageRecord } from '../messages/message.js';
 
 /** A message to import, placed in its tree: `key` is its id in the file, `parentKey` its kept parent's. */
-export interface ImportedMessage {
-  key: string;
-  parentKey: string | null;
-  /** Its position on its path from the root (0 for a first question), as the tree code reads it. */
-  depth: number;
-  role: MessageRole;
-  content: string;
-  status: MessageStatus;
-  provider: string | null;
-  model: string | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  error: string | null;
-  createdAt: Date;
-}
+export type ImportedMessage = Pick<
+  MessageRecord,
+  | 'depth'
+  | 'role'
+  | 'content'
+  | 'status'
+  | 'provider'
+  | 'model'
+  | 'promptTokens'
+  | 'completionTokens'
+  | 'error'
+> & { key: string; parentKey: string | null; createdAt: Date };
 
 /** A conversation of an import file, whatever its format, ready to store as one session. */
 export interface ImportedConversation {

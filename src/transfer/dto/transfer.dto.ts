@@ -1,9 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
-import type { MessageRole, MessageStatus } from '../../messages/message.js';
-import { UsageDto } from '../../messages/dto/message.dto.js';
+import { MessageDto } from '../../messages/dto/message.dto.js';
 
 /** The version of the export format: an import reads this one. */
 export const EXPORT_FORMAT = 'chatbot-export/1';
@@ -15,28 +14,22 @@ export class ExportQueryDto {
   format?: 'json' | 'markdown';
 }
 
-/** A message of an exported session. */
-export class ExportedMessageDto {
-  @ApiUuid()
-  id!: string;
-
-  /** The message this one follows (another message of `messages`); null for a first question. */
-  @ApiProperty({ format: 'uuid', nullable: true, type: String })
-  parent_id!: string | null;
-
-  /** `user` or `assistant` */
-  role!: MessageRole;
-  content!: string;
-  /** `complete`, `failed`, or `streaming` (an answer being generated when exported; imported as `failed`). */
-  status!: MessageStatus;
-  provider!: string | null;
-  model!: string | null;
-  usage!: UsageDto | null;
-  error!: string | null;
-
-  @ApiDateTime()
-  created_at!: string;
-}
+/**
+ * A message of an exported session: a message as the API shows it, without its siblings (the tree says
+ * them). A `streaming` answer (being generated when exported) is imported as `failed`.
+ */
+export class ExportedMessageDto extends PickType(MessageDto, [
+  'id',
+  'parent_id',
+  'role',
+  'content',
+  'status',
+  'provider',
+  'model',
+  'usage',
+  'error',
+  'created_at',
+] as const) {}
 
 /**
  * One chat session with its whole tree of messages: `GET /api/v1/chat-sessions/{id}/export`, one line of
