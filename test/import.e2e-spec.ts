@@ -284,6 +284,15 @@ describe('POST /api/v1/import', () => {
       expect(wrongFormat.body.errors).toEqual([
         { field: '[0]', message: 'format must be "chatbot-export/1"' },
       ]);
+      const badModel = { ...exported, id: '0c0c0c0c-0000-4000-8000-000000000000', source_id: null };
+      const refused = await postImport(
+        app.http,
+        eve.auth,
+        JSON.stringify({ ...badModel, provider: 'gemini', model: 'x/../y' }),
+      );
+      expect(refused.body.errors).toEqual([
+        { field: '[0]', message: expect.stringMatching(/Gemini model name/) },
+      ]);
     });
 
     it('another content type is a 415; a body over 50 MiB a 413', async () => {

@@ -1,6 +1,7 @@
 import { unstorableTextReason } from '../common/validation.js';
 import type { ChatSession } from '../chat-sessions/chat-session.entity.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
+import { modelNameProblem } from '../llm/model-name.js';
 import type { Message } from '../messages/message.entity.js';
 import type { MessageStatus } from '../messages/message.js';
 import { type MessageBody, placeTree, type TreeNodeInput } from './conversation-tree.js';
@@ -148,6 +149,14 @@ function messageOf(value: unknown, index: number): TreeNodeInput {
   };
 }
 
+/** The session's model, a name its provider takes (as the session routes check it). */
+function sessionModel(value: Json, sessionProvider: LlmProviderName | null): string | null {
+  const model = field(value, 'model', text(100), 'null or up to 100 characters');
+  const problem = model === null ? undefined : modelNameProblem(sessionProvider ?? 'openai', model);
+  if (problem) throw new ConversationError(problem);
+  return model;
+}
+
 /** A session of our export format as one to import. ConversationError naming the field that is wrong. */
 export function fromExport(value: Json): ImportedConversation {
   if (value.format !== EXPORT_FORMAT) throw new ConversationError(`format must be "${EXPORT_FORMAT}"`);
@@ -158,6 +167,7 @@ export function fromExport(value: Json): ImportedConversation {
     'file',
   );
   const sourceId = value.source_id ?? null;
+  const sessionProvider = field(value, 'provider', provider, 'null, openai, gemini or echo');
   return {
     sourceId:
       typeof sourceId === 'string' && id(sourceId.slice(0, 100)) && sourceId.length <= 200
@@ -165,8 +175,8 @@ export function fromExport(value: Json): ImportedConversation {
         : `chatbot:${field(value, 'id', id, 'an id')}`,
     title: field(value, 'title', text(MAX_TITLE), `null or up to ${MAX_TITLE} characters`),
     systemPrompt: field(value, 'system_prompt', text(20_000), 'null or up to 20,000 characters'),
-    provider: field(value, 'provider', provider, 'null, openai, gemini or echo'),
-    model: field(value, 'model', text(100), 'null or up to 100 characters'),
+    provider: sessionProvider,
+    model: sessionModel(value, sessionProvider),
     createdAt: new Date(field(value, 'created_at', timestamp, 'an ISO 8601 time')),
     updatedAt: new Date(field(value, 'updated_at', timestamp, 'an ISO 8601 time')),
     messages: placed.messages,
