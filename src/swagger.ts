@@ -6,7 +6,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Chatbot backend')
     .setDescription(
-      'Accounts (JWT), chat sessions with memory, and answers from OpenAI, Gemini or any OpenAI-compatible server. ' +
+      'Accounts (JWT), chat sessions with memory, and answers from OpenAI, Gemini, Anthropic or any ' +
+        'OpenAI-compatible server. ' +
         'Native API under /api/v1; the two seed contracts (quick-chat and /chatsessions) are served unchanged.',
     )
     .setVersion('1')
@@ -25,6 +26,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('auth', 'Native accounts: register, log in, rotating refresh tokens (JWT bearer).')
     .addTag('chat sessions', 'Native chat sessions of the caller, keyset-paginated.')
     .addTag('messages', 'Messages of a session; answers as JSON or streamed as Server-Sent Events.')
+    .addTag('search', "Full-text search over the caller's messages and session titles.")
+    .addTag(
+      'api keys',
+      'Personal API keys (`cbk_…`) for the OpenAI-compatible gateway: shown once, stored as a digest, ' +
+        'revocable. A key is refused on every other route.',
+    )
     .addTag(
       'export and import',
       "Sessions out (`chatbot-export/1`, Markdown, JSON Lines) and in (ours, or ChatGPT's `conversations.json`).",

@@ -140,6 +140,16 @@ describe('POST /api/v1/import', () => {
         'What should I eat?',
       ]);
 
+      // Ordinary messages: searchable like any other.
+      const found = await app.http
+        .get('/api/v1/search')
+        .query({ q: 'Belém Tower' })
+        .set('Authorization', ada.auth);
+      expect(found.status).toBe(200);
+      expect(found.body.data).toEqual([
+        expect.objectContaining({ session_id: trip.id, message_id: path[3].id }),
+      ]);
+
       const hidden = await sessionTitled(ada, 'Hidden context');
       expect(hidden.message_count).toBe(2);
       expect((await allMessages(app.http, ada.auth, hidden.id)).map((m) => m.content)).toEqual([

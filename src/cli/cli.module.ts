@@ -9,6 +9,7 @@ import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { TransferModule } from '../transfer/transfer.module.js';
 import { ImportCommand } from './import-command.js';
+import { ListApiKeysCommand, RevokeApiKeyCommand } from './api-key-commands.js';
 import { MigrateCommand, PurgeSessionsCommand, StatsCommand } from './maintenance-commands.js';
 import {
   ActivateUserCommand,
@@ -28,6 +29,8 @@ const COMMANDS = [
   PurgeSessionsCommand,
   StatsCommand,
   ImportCommand,
+  ListApiKeysCommand,
+  RevokeApiKeyCommand,
 ];
 
 /** The commands' names, read from their @Command() metadata (nest-commander's `CommandMeta` key). */

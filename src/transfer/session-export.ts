@@ -1,5 +1,6 @@
 import { unstorableTextReason } from '../common/validation.js';
 import type { ChatSession } from '../chat-sessions/chat-session.entity.js';
+import { LLM_PROVIDER_NAMES } from '../config/llm-provider-names.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
 import { modelNameProblem } from '../llm/model-name.js';
 import type { Message } from '../messages/message.entity.js';
@@ -89,9 +90,8 @@ const id = (value: unknown): value is string =>
 const nullableId = (value: unknown): value is string | null => value === null || id(value);
 const tokens = (value: unknown): value is number | null =>
   value === null || value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0);
-const PROVIDERS = ['openai', 'gemini', 'echo'];
 const provider = (value: unknown): value is LlmProviderName | null =>
-  value === null || PROVIDERS.includes(value as string);
+  value === null || (LLM_PROVIDER_NAMES as readonly unknown[]).includes(value);
 const timestamp = (value: unknown): value is string =>
   typeof value === 'string' && !Number.isNaN(Date.parse(value));
 const STATUSES: MessageStatus[] = ['complete', 'failed', 'streaming'];
@@ -167,7 +167,12 @@ export function fromExport(value: Json): ImportedConversation {
     'file',
   );
   const sourceId = value.source_id ?? null;
-  const sessionProvider = field(value, 'provider', provider, 'null, openai, gemini or echo');
+  const sessionProvider = field(
+    value,
+    'provider',
+    provider,
+    `null or one of ${LLM_PROVIDER_NAMES.join(', ')}`,
+  );
   return {
     sourceId:
       typeof sourceId === 'string' && id(sourceId.slice(0, 100)) && sourceId.length <= 200

@@ -5,7 +5,9 @@ import { TurnChars1795500000000 } from './1795500000000-TurnChars.js';
 import { TokenVersion1795600000000 } from './1795600000000-TokenVersion.js';
 import { NormalizedUsernames1795610000000 } from './1795610000000-NormalizedUsernames.js';
 import { ConversationTrees1795700000000 } from './1795700000000-ConversationTrees.js';
+import { Search1795810000000 } from './1795810000000-Search.js';
 import { ImportSources1795820000000 } from './1795820000000-ImportSources.js';
+import { ApiKeysAnthropic1795840000000 } from './1795840000000-ApiKeysAnthropic.js';
 
 /** Every migration in order. `npm run migration:generate` writes a new file here: add its class to this list. */
 export const MIGRATIONS: Function[] = [
@@ -16,5 +18,7 @@ export const MIGRATIONS: Function[] = [
   TokenVersion1795600000000,
   NormalizedUsernames1795610000000,
   ConversationTrees1795700000000,
+  Search1795810000000,
   ImportSources1795820000000,
+  ApiKeysAnthropic1795840000000,
 ];

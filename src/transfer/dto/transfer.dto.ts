@@ -1,6 +1,7 @@
 import { ApiProperty, PickType } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
+import { LLM_PROVIDER_NAMES } from '../../config/llm-provider-names.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
 import { MessageDto } from '../../messages/dto/message.dto.js';
 
@@ -45,7 +46,7 @@ export class SessionExportDto {
 
   title!: string | null;
   system_prompt!: string | null;
-  @ApiProperty({ enum: ['openai', 'gemini', 'echo'], nullable: true, type: String })
+  @ApiProperty({ enum: LLM_PROVIDER_NAMES, nullable: true, type: String })
   provider!: LlmProviderName | null;
   model!: string | null;
 
