@@ -33,6 +33,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'revocable. A key is refused on every other route.',
     )
     .addTag(
+      'export and import',
+      "Sessions out (`chatbot-export/1`, Markdown, JSON Lines) and in (ours, or ChatGPT's `conversations.json`).",
+    )
+    .addTag(
       'seed-compatible accounts',
       "The two seed contracts' accounts: quick-chat `/api/v1/accounts/*` (personal `Token`), and the " +
         "sessions seed's `/register/`, `/login/`, `/api/token/*` (SimpleJWT). Errors in their shapes.",

@@ -34,6 +34,8 @@ interface Call {
   auth?: { scheme: Scheme; value: string };
   body?: unknown;
   headers?: Record<string, string>;
+  /** Read the answer as text whatever its type (JSON Lines, which supertest does not buffer). */
+  text?: boolean;
 }
 
 /** A caller with both kinds of credentials the guard accepts. */
@@ -127,19 +129,20 @@ describe('real responses validate against the served OpenAPI document', () => {
 
   /** Checks one real answer against the document and records what it exercised. */
   function check(method: Method, url: string, call: Call, res: Response): void {
+    const text = typeof res.body === 'string' ? res.body : res.text; // `call.text` parses into the body
     const found = operationOf(method, url);
     const where = `${method.toUpperCase()} ${url} → ${res.status}`;
     expect({ where, documented: Boolean(found) }).toEqual({ where, documented: true });
     const [key, operation] = found as [string, Operation];
     const documented = operation.responses[String(res.status)];
-    expect({ where, statusDocumented: Boolean(documented), body: res.text.slice(0, 300) }).toEqual({
+    expect({ where, statusDocumented: Boolean(documented), body: text.slice(0, 300) }).toEqual({
       where,
       statusDocumented: true,
-      body: res.text.slice(0, 300),
+      body: text.slice(0, 300),
     });
     const mediaType = (res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!documented.content) {
-      expect({ where, body: res.text }).toEqual({ where, body: '' });
+      expect({ where, body: text }).toEqual({ where, body: '' });
     } else {
       const media = documented.content[mediaType];
       expect({ where, mediaType, documented: Object.keys(documented.content) }).toEqual({
@@ -148,9 +151,17 @@ describe('real responses validate against the served OpenAPI document', () => {
         documented: expect.arrayContaining([mediaType]),
       });
       const stream = mediaType === 'text/event-stream';
-      expectValid(where, media?.schema ?? {}, stream ? res.text : (res.body as unknown));
+      if (mediaType === 'application/x-ndjson')
+        for (const line of text.split('\n').filter(Boolean))
+          expectValid(`${where} line`, media?.schema ?? {}, JSON.parse(line) as unknown);
+      else
+        expectValid(
+          where,
+          media?.schema ?? {},
+          stream || mediaType.startsWith('text/') ? text : (res.body as unknown),
+        );
       if (stream)
-        for (const [, event, data] of res.text.matchAll(MESSAGE_EVENTS))
+        for (const [, event, data] of text.matchAll(MESSAGE_EVENTS))
           expectValid(`${where} ${event}`, MESSAGE, JSON.parse(data) as unknown);
     }
     for (const [name, header] of Object.entries(documented.headers ?? {})) {
@@ -185,6 +196,13 @@ describe('real responses validate against the served OpenAPI document', () => {
       req = req.set('Authorization', `${prefix} ${call.auth.value}`);
     }
     for (const [name, value] of Object.entries(call.headers ?? {})) req = req.set(name, value);
+    if (call.text)
+      req = req.buffer(true).parse((stream, done) => {
+        let text = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => done(null, text));
+      });
     const res = await (call.body === undefined ? req : req.send(call.body as object));
     check(method, url, call, res);
     return res;
@@ -659,6 +677,74 @@ describe('real responses validate against the served OpenAPI document', () => {
         await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: 'too many' } }),
         409,
       );
+    });
+  });
+
+  describe('export and import', () => {
+    it('export one (json, markdown) and all (JSON Lines): 200 with either scheme, 400, 404, 401', async () => {
+      const id = await sessionOf(alice, { title: 'Exported', provider: 'openai' });
+      const url = `/api/v1/chat-sessions/${id}/export`;
+      expectStatus(
+        await api('post', `/api/v1/chat-sessions/${id}/messages`, {
+          auth: alice.bearer,
+          body: { content: 'Hi' },
+        }),
+        201,
+      );
+      for (const auth of [alice.bearer, alice.token]) {
+        const json = await api('get', url, { auth });
+        expectStatus(json, 200);
+        expect(json.body.messages).toHaveLength(2);
+        expectStatus(await api('get', `${url}?format=markdown`, { auth }), 200);
+        const all = await api('get', '/api/v1/export', { auth, text: true });
+        expect({ status: all.status, text: all.body as unknown }).toEqual({
+          status: 200,
+          text: expect.stringContaining(id),
+        });
+      }
+      expectStatus(await api('get', `${url}?format=xml`, { auth: alice.bearer }), 400);
+      expectStatus(
+        await api('get', `/api/v1/chat-sessions/${UNKNOWN_ID}/export`, { auth: alice.bearer }),
+        404,
+      );
+      expectStatus(await api('get', url), 401);
+      expectStatus(await api('get', '/api/v1/export'), 401);
+    });
+
+    it('import: 200 with either scheme, 400, 415, 401', async () => {
+      const bob = await newCaller();
+      const id = await sessionOf(alice, { title: 'To import' });
+      const exported = (await api('get', `/api/v1/chat-sessions/${id}/export`, { auth: alice.bearer })).text;
+      const json = { 'Content-Type': 'application/json' };
+      for (const auth of [bob.bearer, bob.token]) {
+        const res = await api('post', '/api/v1/import', { auth, body: exported, headers: json });
+        expectStatus(res, 200);
+      }
+      const broken = {
+        title: 'Cycle',
+        mapping: { a: { parent: 'b', message: null }, b: { parent: 'a', message: null } },
+      };
+      expectStatus(
+        await api('post', '/api/v1/import', {
+          auth: bob.bearer,
+          body: JSON.stringify([broken]),
+          headers: json,
+        }),
+        400,
+      );
+      expectStatus(
+        await api('post', '/api/v1/import', { auth: bob.bearer, body: 'nope', headers: json }),
+        400,
+      );
+      expectStatus(
+        await api('post', '/api/v1/import', {
+          auth: bob.bearer,
+          body: '[]',
+          headers: { 'Content-Type': 'text/plain' },
+        }),
+        415,
+      );
+      expectStatus(await api('post', '/api/v1/import', { body: '[]', headers: json }), 401);
     });
   });
 

@@ -37,6 +37,7 @@ const TAGS = [
   'messages',
   'search',
   'api keys',
+  'export and import',
   'seed-compatible accounts',
   'seed-compatible chat',
   'admin',
@@ -64,6 +65,9 @@ const ROUTES = [
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
   'get /api/v1/chat-sessions/{id}/messages/{messageId}/stream',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/stop',
+  'get /api/v1/chat-sessions/{id}/export',
+  'get /api/v1/export',
+  'post /api/v1/import',
   'get /api/v1/admin/stats',
   'post /api/v1/api-keys',
   'get /api/v1/api-keys',
@@ -115,7 +119,7 @@ const BODILESS = new Set([
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/stop',
 ]);
 
-const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin|api-keys)(\/|$)/;
+const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin|api-keys|export|import)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;
 
 describe('OpenAPI document (/docs-json)', () => {

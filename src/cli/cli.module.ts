@@ -7,6 +7,8 @@ import { ChatSessionsModule } from '../chat-sessions/chat-sessions.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { TransferModule } from '../transfer/transfer.module.js';
+import { ImportCommand } from './import-command.js';
 import { ListApiKeysCommand, RevokeApiKeyCommand } from './api-key-commands.js';
 import { MigrateCommand, PurgeSessionsCommand, StatsCommand } from './maintenance-commands.js';
 import {
@@ -26,6 +28,7 @@ const COMMANDS = [
   ActivateUserCommand,
   PurgeSessionsCommand,
   StatsCommand,
+  ImportCommand,
   ListApiKeysCommand,
   RevokeApiKeyCommand,
 ];
@@ -48,6 +51,7 @@ export class CliModule {
         AuthModule,
         ChatSessionsModule,
         AdminModule,
+        TransferModule,
       ],
       providers: COMMANDS,
     };

@@ -6,6 +6,7 @@ import { TokenVersion1795600000000 } from './1795600000000-TokenVersion.js';
 import { NormalizedUsernames1795610000000 } from './1795610000000-NormalizedUsernames.js';
 import { ConversationTrees1795700000000 } from './1795700000000-ConversationTrees.js';
 import { Search1795810000000 } from './1795810000000-Search.js';
+import { ImportSources1795820000000 } from './1795820000000-ImportSources.js';
 import { ResumableGenerations1795830000000 } from './1795830000000-ResumableGenerations.js';
 import { ApiKeysAnthropic1795840000000 } from './1795840000000-ApiKeysAnthropic.js';
 
@@ -19,6 +20,7 @@ export const MIGRATIONS: Function[] = [
   NormalizedUsernames1795610000000,
   ConversationTrees1795700000000,
   Search1795810000000,
+  ImportSources1795820000000,
   ResumableGenerations1795830000000,
   ApiKeysAnthropic1795840000000,
 ];
