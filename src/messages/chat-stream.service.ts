@@ -55,8 +55,8 @@ export class ChatStreamService {
   ): Promise<void> {
     const answerId = placeholder.id;
     let text = '';
+    let result: LlmResult | undefined;
     try {
-      let result: LlmResult | undefined;
       for await (const event of turn.provider.stream(turn.request, this.shutdown.signal)) {
         if (event.type === 'delta') {
           text += event.text;
@@ -77,11 +77,13 @@ export class ChatStreamService {
       sse.send('message.completed', MessageDto.from({ ...finished, siblingIds: placeholder.siblingIds }));
       this.titles.nameAfterFirstAnswer(turn, text);
     } catch (error) {
-      const failure = await this.turns.fail(turn, error, text, answerId).catch((storeError: unknown) => {
-        // The stream is open: no filter will answer for it, so log here and still end with `error`.
-        this.logger.error({ err: storeError, message_id: answerId }, 'could not record a failed answer');
-        return new InternalServerErrorException('An unexpected error occurred.');
-      });
+      const failure = await this.turns
+        .fail(turn, error, text, answerId, result)
+        .catch((storeError: unknown) => {
+          // The stream is open: no filter will answer for it, so log here and still end with `error`.
+          this.logger.error({ err: storeError, message_id: answerId }, 'could not record a failed answer');
+          return new InternalServerErrorException('An unexpected error occurred.');
+        });
       const status = failure.getStatus();
       sse.send('error', {
         type: 'about:blank',

@@ -5,6 +5,7 @@ import { TurnChars1795500000000 } from './1795500000000-TurnChars.js';
 import { TokenVersion1795600000000 } from './1795600000000-TokenVersion.js';
 import { NormalizedUsernames1795610000000 } from './1795610000000-NormalizedUsernames.js';
 import { ConversationTrees1795700000000 } from './1795700000000-ConversationTrees.js';
+import { Usage1795800000000 } from './1795800000000-Usage.js';
 
 /** Every migration in order. `npm run migration:generate` writes a new file here: add its class to this list. */
 export const MIGRATIONS: Function[] = [
@@ -15,4 +16,5 @@ export const MIGRATIONS: Function[] = [
   TokenVersion1795600000000,
   NormalizedUsernames1795610000000,
   ConversationTrees1795700000000,
+  Usage1795800000000,
 ];
