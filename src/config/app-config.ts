@@ -63,6 +63,10 @@ export class AppConfig {
     gemini: { apiKey?: string; baseUrl?: string; model: string };
   };
   readonly loginLimit!: { maxFailures: number; windowSeconds: number };
+  /** Default token budgets of every user (null: unlimited); a user's own override wins. */
+  readonly quotas!: { dailyTokens: number | null; monthlyTokens: number | null };
+  /** Turns a user may start per minute (0: no limit); admins are exempt. */
+  readonly chatRateLimit!: number;
   readonly redisUrl?: string;
 }
 
@@ -147,6 +151,9 @@ const KNOWN_KEYS = [
   'TRUST_PROXY',
   'LOGIN_MAX_FAILURES',
   'LOGIN_FAILURE_WINDOW',
+  'QUOTA_DAILY_TOKENS',
+  'QUOTA_MONTHLY_TOKENS',
+  'CHAT_RATE_LIMIT',
 ] as const;
 
 function usesDatabaseServer(env: EnvironmentVariables): boolean {
@@ -215,6 +222,8 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       maxFailures: env.LOGIN_MAX_FAILURES,
       windowSeconds: parseDuration(env.LOGIN_FAILURE_WINDOW),
     },
+    quotas: { dailyTokens: env.QUOTA_DAILY_TOKENS ?? null, monthlyTokens: env.QUOTA_MONTHLY_TOKENS ?? null },
+    chatRateLimit: env.CHAT_RATE_LIMIT,
     redisUrl: env.REDIS_URL,
   };
 }

@@ -119,4 +119,23 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m' })
   LOGIN_FAILURE_WINDOW = '15m';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  QUOTA_DAILY_TOKENS?: number;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  QUOTA_MONTHLY_TOKENS?: number;
+
+  /** Turns a user may start per minute (admins exempt); 0 turns the limit off. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1000000) CHAT_RATE_LIMIT = 30;
 }
