@@ -10,6 +10,7 @@ import { ChatSessionsModule } from './chat-sessions/chat-sessions.module.js';
 import { CompatModule } from './compat/compat.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { HealthModule } from './health/health.module.js';
+import { UsageModule } from './usage/usage.module.js';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,7 @@ export class AppModule {
         MessagesModule,
         CompatModule,
         AdminModule,
+        UsageModule,
       ],
     };
   }

@@ -7,7 +7,9 @@ import { ChatSessionsModule } from '../chat-sessions/chat-sessions.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { UsageModule } from '../usage/usage.module.js';
 import { MigrateCommand, PurgeSessionsCommand, StatsCommand } from './maintenance-commands.js';
+import { SetQuotaCommand, UsageCommand } from './usage-commands.js';
 import {
   ActivateUserCommand,
   CreateUserCommand,
@@ -25,6 +27,8 @@ const COMMANDS = [
   ActivateUserCommand,
   PurgeSessionsCommand,
   StatsCommand,
+  UsageCommand,
+  SetQuotaCommand,
 ];
 
 /** The commands' names, read from their @Command() metadata (nest-commander's `CommandMeta` key). */
@@ -45,6 +49,7 @@ export class CliModule {
         AuthModule,
         ChatSessionsModule,
         AdminModule,
+        UsageModule,
       ],
       providers: COMMANDS,
     };

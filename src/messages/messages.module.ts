@@ -3,6 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 import { ChatSessionsModule } from '../chat-sessions/chat-sessions.module.js';
 import { LlmModule } from '../llm/llm.module.js';
+import { ChatRateLimiter } from '../usage/chat-rate-limiter.js';
+import { TurnAdmission } from '../usage/turn-admission.service.js';
+import { UsageModule } from '../usage/usage.module.js';
 import { ChatContextService } from './chat-context.service.js';
 import { ChatStreamService } from './chat-stream.service.js';
 import { ChatTurnService } from './chat-turn.service.js';
@@ -13,7 +16,7 @@ import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 
 @Module({
-  imports: [ChatSessionsModule, LlmModule, TypeOrmModule.forFeature([Message, ChatSession])],
+  imports: [ChatSessionsModule, LlmModule, UsageModule, TypeOrmModule.forFeature([Message, ChatSession])],
   controllers: [MessagesController],
   providers: [
     MessagesService,
@@ -22,6 +25,8 @@ import { ShutdownSignal } from './shutdown-signal.js';
     ChatStreamService,
     SessionTitlesService,
     ShutdownSignal,
+    ChatRateLimiter,
+    TurnAdmission,
   ],
   exports: [MessagesService, ChatTurnService, ChatSessionsModule],
 })

@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { NO_QUOTA, User } from '../users/user.entity.js';
+import { type BudgetName, QuotaExceededException } from './quota-exceeded.exception.js';
+import { UsageDay } from './usage-day.entity.js';
+import { monthStart, nextDayStart, nextMonthStart, utcDay } from './usage-period.js';
+
+/** A user's own budget: a number of tokens, `none` (no limit) or `default` (the default limit again). */
+export type QuotaSetting = number | 'none' | 'default';
+
+/** One of a user's token budgets as it stands now. */
+export interface Budget {
+  name: BudgetName;
+  /** Null: unlimited. */
+  limit: number | null;
+  used: number;
+  /** Null: unlimited. */
+  remaining: number | null;
+  resetsAt: Date;
+}
+
+interface BudgetRow {
+  daily_quota: string | null;
+  monthly_quota: string | null;
+  used_today: string;
+  used_month: string;
+}
+
+/**
+ * Token budgets per UTC day and calendar month: the user's own (`set-quota`) or the defaults
+ * (QUOTA_DAILY_TOKENS, QUOTA_MONTHLY_TOKENS). A turn is refused once a budget is used up; the answers
+ * in flight when it was reached still count, so a budget is overrun by at most their tokens.
+ */
+@Injectable()
+export class BudgetsService {
+  constructor(
+    private readonly config: AppConfig,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  /**
+   * The user's budgets now, in one query: the user's row by primary key and the month's usage rows of the
+   * user, a range of the usage table's primary key (at most 31 days × the models used).
+   */
+  async budgetsOf(userId: string, now = new Date()): Promise<Budget[]> {
+    const today = utcDay(now);
+    const row = await this.users
+      .createQueryBuilder('u')
+      .leftJoin(UsageDay, 'd', 'd.user_id = u.id AND d.day >= :monthStart', { monthStart: monthStart(today) })
+      .select('u.quota_daily_tokens', 'daily_quota')
+      .addSelect('u.quota_monthly_tokens', 'monthly_quota')
+      .addSelect(
+        'COALESCE(SUM(d.prompt_tokens + d.completion_tokens) FILTER (WHERE d.day = :today), 0)',
+        'used_today',
+      )
+      .addSelect('COALESCE(SUM(d.prompt_tokens + d.completion_tokens), 0)', 'used_month')
+      .where('u.id = :userId', { userId, today })
+      .groupBy('u.id')
+      .getRawOne<BudgetRow>();
+    const { dailyTokens, monthlyTokens } = this.config.quotas;
+    return [
+      budget(
+        'daily',
+        limitOf(row?.daily_quota, dailyTokens),
+        Number(row?.used_today ?? 0),
+        nextDayStart(now),
+      ),
+      budget(
+        'monthly',
+        limitOf(row?.monthly_quota, monthlyTokens),
+        Number(row?.used_month ?? 0),
+        nextMonthStart(now),
+      ),
+    ];
+  }
+
+  /** Sets a user's own budgets (those given). */
+  async setQuotas(userId: string, quotas: { daily?: QuotaSetting; monthly?: QuotaSetting }): Promise<void> {
+    const column = (setting: QuotaSetting): string | null =>
+      setting === 'default' ? null : String(setting === 'none' ? NO_QUOTA : setting);
+    await this.users.update(userId, {
+      ...(quotas.daily === undefined ? {} : { quotaDailyTokens: column(quotas.daily) }),
+      ...(quotas.monthly === undefined ? {} : { quotaMonthlyTokens: column(quotas.monthly) }),
+    });
+  }
+
+  /** Throws QuotaExceededException (429) when a budget is used up: the one that resets last. */
+  async assertWithinBudgets(userId: string): Promise<void> {
+    const spent = (await this.budgetsOf(userId))
+      .filter((b) => b.remaining === 0)
+      .sort((a, b) => b.resetsAt.getTime() - a.resetsAt.getTime())[0];
+    if (spent) throw new QuotaExceededException(spent.name, spent.limit ?? 0, spent.used, spent.resetsAt);
+  }
+}
+
+/** The limit in force: the user's own (null: the default; {@link NO_QUOTA}: none), or the default. */
+function limitOf(own: string | null | undefined, fallback: number | null): number | null {
+  if (own === null || own === undefined) return fallback;
+  const limit = Number(own);
+  return limit === NO_QUOTA ? null : limit;
+}
+
+function budget(name: BudgetName, limit: number | null, used: number, resetsAt: Date): Budget {
+  return { name, limit, used, remaining: limit === null ? null : Math.max(0, limit - used), resetsAt };
+}
