@@ -19,6 +19,7 @@ import {
 } from './dto/message.dto.js';
 import { ApiChatTurnResponses } from './messages.api-docs.js';
 import { MessagesService } from './messages.service.js';
+import { ApiTurnRefused } from '../usage/usage.api-docs.js';
 
 @ApiTags('messages')
 @ApiCallerAuth()
@@ -61,6 +62,7 @@ export class MessagesController {
    */
   @Post()
   @ApiChatTurnResponses()
+  @ApiTurnRefused()
   @ApiProblemResponses(
     [
       400,
@@ -92,6 +94,7 @@ export class MessagesController {
   @Post(':messageId/edit')
   @ApiParam({ name: 'messageId', format: 'uuid', description: 'The question (a user message) to edit.' })
   @ApiChatTurnResponses()
+  @ApiTurnRefused()
   @ApiProblemResponses(
     [
       400,
@@ -128,6 +131,7 @@ export class MessagesController {
     description: 'The answer (an assistant message) to regenerate.',
   })
   @ApiChatTurnResponses()
+  @ApiTurnRefused()
   @ApiProblemResponses(
     [
       400,
