@@ -25,6 +25,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('auth', 'Native accounts: register, log in, rotating refresh tokens (JWT bearer).')
     .addTag('chat sessions', 'Native chat sessions of the caller, keyset-paginated.')
     .addTag('messages', 'Messages of a session; answers as JSON or streamed as Server-Sent Events.')
+    .addTag('usage', "The caller's account, token budgets and usage (UTC days).")
     .addTag(
       'seed-compatible accounts',
       "The two seed contracts' accounts: quick-chat `/api/v1/accounts/*` (personal `Token`), and the " +

@@ -35,6 +35,7 @@ const TAGS = [
   'auth',
   'chat sessions',
   'messages',
+  'usage',
   'seed-compatible accounts',
   'seed-compatible chat',
   'admin',
@@ -60,6 +61,9 @@ const ROUTES = [
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/edit',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
   'get /api/v1/admin/stats',
+  'get /api/v1/admin/usage',
+  'get /api/v1/me',
+  'get /api/v1/me/usage',
   'post /api/v1/accounts/register',
   'post /api/v1/accounts/login',
   'post /api/v1/accounts/logout',
@@ -104,7 +108,7 @@ const PUBLIC = new Set([
 /** POST/PUT/PATCH routes that take no body. */
 const BODILESS = new Set(['post /api/v1/accounts/logout']);
 
-const NATIVE = /^\/api\/v1\/(auth|chat-sessions|admin)(\/|$)/;
+const NATIVE = /^\/api\/v1\/(auth|chat-sessions|admin|me)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;
 
 describe('OpenAPI document (/docs-json)', () => {
@@ -196,8 +200,11 @@ describe('OpenAPI document (/docs-json)', () => {
         const types = Object.keys(response.content ?? {});
         if (NATIVE.test(path)) {
           expect({ where, types }).toEqual({ where, types: ['application/problem+json'] });
+          // A refused chat turn's 429 extends problem details with the budget's members.
+          const schema =
+            status === '429' && /\/messages/.test(path) ? 'TurnRefusedProblemDto' : 'ProblemDetailsDto';
           expect(response.content?.['application/problem+json'].schema).toEqual({
-            $ref: '#/components/schemas/ProblemDetailsDto',
+            $ref: `#/components/schemas/${schema}`,
           });
         } else {
           expect({ where, types }).toEqual({ where, types: ['application/json'] });

@@ -8,4 +8,12 @@ import { User } from '../users/user.entity.js';
  * Every entity, listed explicitly (no globbing: works the same under ts-jest, the build and the TypeORM CLI).
  * They describe the schema the migrations make (`npm run migration:check`).
  */
-export const ENTITIES: Function[] = [User, RefreshTokenFamily, RefreshToken, ApiToken, ChatSession, Message, UsageDay];
+export const ENTITIES: Function[] = [
+  User,
+  RefreshTokenFamily,
+  RefreshToken,
+  ApiToken,
+  ChatSession,
+  Message,
+  UsageDay,
+];
