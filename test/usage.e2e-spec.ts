@@ -7,6 +7,7 @@ import {
   createSession,
   expectFieldProblem,
   expectProblem,
+  type MessageBody,
   messagesUrl,
   newUser,
   quickChatToken,
@@ -20,13 +21,13 @@ const ME_USAGE = '/api/v1/me/usage';
 const ADMIN_USAGE = '/api/v1/admin/usage';
 const today = (): string => new Date().toISOString().slice(0, 10);
 
-interface Totals {
+type Totals = {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
   answers: number;
   failures: number;
-}
+};
 
 /** The totals of a user's stored answers: the tokens the wire fake reported for each, as stored. */
 function totalsOf(
@@ -121,7 +122,7 @@ describe('usage: GET /api/v1/me/usage, GET /api/v1/admin/usage, CLI usage', () =
       ).status,
     ).toBe(201);
 
-    const answers = [];
+    const answers: MessageBody[] = [];
     for (const id of [session.id, quick.body.session_id as string, seed.body.id as string])
       answers.push(...(await allMessages(app.http, ada.auth, id)).filter((m) => m.role === 'assistant'));
     // Every answer of every branch: the active path goes through the regenerated answer; the streamed

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config/app-config.js';
 import { NO_QUOTA, User } from '../users/user.entity.js';
 import { type BudgetName, QuotaExceededException } from './quota-exceeded.exception.js';
@@ -86,9 +87,17 @@ export class BudgetsService {
     });
   }
 
-  /** Throws QuotaExceededException (429) when a budget is used up: the one that resets last. */
-  async assertWithinBudgets(userId: string): Promise<void> {
-    const spent = (await this.budgetsOf(userId))
+  /**
+   * Throws QuotaExceededException (429) when a budget of the caller is used up: the one that resets last.
+   * A caller without any budget (their own settings, read with their account on this request, and the
+   * defaults) costs no query.
+   */
+  async assertWithinBudgets(caller: AuthUser): Promise<void> {
+    const own = caller.quotas;
+    const { dailyTokens, monthlyTokens } = this.config.quotas;
+    if (own && limitOf(own.daily, dailyTokens) === null && limitOf(own.monthly, monthlyTokens) === null)
+      return;
+    const spent = (await this.budgetsOf(caller.id))
       .filter((b) => b.remaining === 0)
       .sort((a, b) => b.resetsAt.getTime() - a.resetsAt.getTime())[0];
     if (spent) throw new QuotaExceededException(spent.name, spent.limit ?? 0, spent.used, spent.resetsAt);

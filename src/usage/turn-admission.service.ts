@@ -13,6 +13,6 @@ export class TurnAdmission {
 
   async admit(caller: AuthUser): Promise<void> {
     await this.rateLimiter.consume(caller);
-    await this.budgets.assertWithinBudgets(caller.id);
+    await this.budgets.assertWithinBudgets(caller);
   }
 }
