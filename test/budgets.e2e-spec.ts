@@ -7,11 +7,11 @@ import {
   expectProblem,
   messagesUrl,
   newUser,
-  quickChatToken,
+  openAiFakeEnv,
   sendMessage,
 } from './utils/chat-helpers.js';
 import { CLI_TEST_TIMEOUT, CliTestApp, expectOneLineFailure, expectSuccess } from './utils/cli-helpers.js';
-import { requestSse } from './utils/sse-client.js';
+import { turnOnEachFamily } from './utils/turn-families.js';
 
 const DAILY_DEFAULT = 50;
 
@@ -51,10 +51,7 @@ describe('token budgets', () => {
   beforeAll(async () => {
     const { baseUrl } = await openai.start();
     app = await CliTestApp.start({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
+      ...openAiFakeEnv(baseUrl),
       LLM_TITLES: 'question',
       QUOTA_DAILY_TOKENS: String(DAILY_DEFAULT),
     });
@@ -110,10 +107,12 @@ describe('token budgets', () => {
       expect((await budgets(ada)).daily).toMatchObject({ limit: DAILY_DEFAULT, used, remaining: 0 });
 
       const calls = openai.requests.length;
-      const plain = await app.http
-        .post(messagesUrl(session.id))
-        .set('Authorization', ada.auth)
-        .send({ content: 'More' });
+      const { plain, streamed, quick, seed, token } = await turnOnEachFamily(
+        app.http,
+        app.baseUrl,
+        ada,
+        session.id,
+      );
       expectProblem(plain, 429);
       expectRetryUntil(plain, nextMidnight());
       expect(plain.body).toEqual({
@@ -128,35 +127,17 @@ describe('token budgets', () => {
         request_id: plain.headers['x-request-id'],
       });
 
-      const streamed = await requestSse(`${app.baseUrl}${messagesUrl(session.id)}`, {
-        headers: { authorization: ada.auth },
-        body: { content: 'Stream more' },
-      });
       expect(streamed.status).toBe(429);
       expect(streamed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(streamed.events).toEqual([]);
       expect(JSON.parse(streamed.text)).toMatchObject({ type: '/problems/quota-exceeded', budget: 'daily' });
       expect(Number(streamed.headers.get('retry-after'))).toBeGreaterThan(0);
 
-      const token = await quickChatToken(app.http, ada.username);
-      const quick = await app.http
-        .post('/api/v1/chat/')
-        .set('Authorization', `Token ${token}`)
-        .send({ message: 'Quick' });
-      expectRetryUntil(quick, nextMidnight());
-      expect(quick.headers['content-type']).toMatch(/^application\/json/);
-      expect(quick.body).toEqual({ error: plain.body.detail });
-
-      const seedSession = await app.http
-        .post('/chatsessions/')
-        .set('Authorization', ada.auth)
-        .send({ title: 'Seed' });
-      const seed = await app.http
-        .post(`/chatsessions/${seedSession.body.id}/messages/`)
-        .set('Authorization', ada.auth)
-        .send({ prompt: 'Seed' });
-      expectRetryUntil(seed, nextMidnight());
-      expect(seed.body).toEqual({ error: plain.body.detail });
+      for (const res of [quick, seed]) {
+        expectRetryUntil(res, nextMidnight());
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        expect(res.body).toEqual({ error: plain.body.detail });
+      }
 
       // Refused before the provider was called, and nothing stored (no new session for the quick chat).
       expect(openai.requests.length).toBe(calls);

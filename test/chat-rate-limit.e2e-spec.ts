@@ -7,12 +7,11 @@ import {
   expectProblem,
   messagesUrl,
   newUser,
-  quickChatToken,
   STRONG_PASSWORD,
 } from './utils/chat-helpers.js';
 import { CLI_TEST_TIMEOUT, CliTestApp, expectSuccess } from './utils/cli-helpers.js';
 import { redisReachable, TEST_REDIS_URL } from './utils/redis.js';
-import { requestSse } from './utils/sse-client.js';
+import { turnOnEachFamily } from './utils/turn-families.js';
 import { startServer, startTestApp, usingPostgresServer } from './utils/test-app.js';
 
 const DEFAULT_LIMIT = 30;
@@ -55,29 +54,15 @@ describe('chat rate limit', () => {
       detail: `Too many messages: at most ${DEFAULT_LIMIT} a minute. Try again in ${retryAfter} s.`,
     });
 
-    const streamed = await requestSse(`${app.baseUrl}${messagesUrl(session.id)}`, {
-      headers: { authorization: ada.auth },
-      body: { content: 'Streamed one too many' },
-    });
+    const { streamed, quick, seed } = await turnOnEachFamily(app.http, app.baseUrl, ada, session.id);
     expect(streamed.status).toBe(429);
     expect(streamed.events).toEqual([]);
     expect(Number(streamed.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-
-    const token = await quickChatToken(app.http, ada.username);
-    const quick = await app.http
-      .post('/api/v1/chat/')
-      .set('Authorization', `Token ${token}`)
-      .send({ message: 'Hi' });
-    expect(quick.status).toBe(429);
-    expect(quick.body).toEqual({ detail: expect.stringMatching(THROTTLED) });
-    expect(Number(quick.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    const seedSession = await app.http.post('/chatsessions/').set('Authorization', ada.auth).send({});
-    const seed = await app.http
-      .post(`/chatsessions/${seedSession.body.id}/messages/`)
-      .set('Authorization', ada.auth)
-      .send({ prompt: 'Hi' });
-    expect(seed.status).toBe(429);
-    expect(seed.body).toEqual({ detail: expect.stringMatching(THROTTLED) });
+    for (const res of [quick, seed]) {
+      expect(res.status).toBe(429);
+      expect(res.body).toEqual({ detail: expect.stringMatching(THROTTLED) });
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
 
     // Another user has a count of their own.
     const bob = await newUser(app.http, 'rate_bob');

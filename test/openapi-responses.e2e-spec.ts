@@ -4,6 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import type { Response } from 'supertest';
 import { OpenAiFake } from './fakes/openai-fake.js';
 import { STRONG_PASSWORD, uniqueUsername } from './utils/auth-helpers.js';
+import { openAiFakeEnv } from './utils/chat-helpers.js';
 import { CliTestApp, expectSuccess } from './utils/cli-helpers.js';
 
 // ajv-formats is CommonJS: under ESM its default import is module.exports, the plugin is `.default`.
@@ -73,10 +74,7 @@ describe('real responses validate against the served OpenAPI document', () => {
   beforeAll(async () => {
     const { baseUrl } = await openai.start();
     app = await CliTestApp.start({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
+      ...openAiFakeEnv(baseUrl),
       LLM_TIMEOUT_MS: '1500',
       LOGIN_MAX_FAILURES: String(MAX_FAILURES),
       TRUST_PROXY: 'true',

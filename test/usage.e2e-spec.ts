@@ -10,6 +10,7 @@ import {
   type MessageBody,
   messagesUrl,
   newUser,
+  openAiFakeEnv,
   quickChatToken,
   sendMessage,
   STRONG_PASSWORD,
@@ -63,10 +64,7 @@ describe('usage: GET /api/v1/me/usage, GET /api/v1/admin/usage, CLI usage', () =
   beforeAll(async () => {
     const { baseUrl } = await openai.start();
     app = await CliTestApp.start({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
+      ...openAiFakeEnv(baseUrl),
       LLM_TITLES: 'question',
     });
     const adminName = uniqueUsername('usage_admin');

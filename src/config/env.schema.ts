@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -25,6 +26,17 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
     : value;
 
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
+
+/** A number of tokens, or unset. */
+const OptionalTokens = (): PropertyDecorator =>
+  applyDecorators(
+    Transform(emptyToUndefined),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(0),
+    Max(Number.MAX_SAFE_INTEGER),
+  );
 
 /** The environment the service accepts. Every property is one variable of README's configuration table. */
 export class EnvironmentVariables {
@@ -120,21 +132,8 @@ export class EnvironmentVariables {
   @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m' })
   LOGIN_FAILURE_WINDOW = '15m';
 
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
-  QUOTA_DAILY_TOKENS?: number;
-
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
-  QUOTA_MONTHLY_TOKENS?: number;
+  @OptionalTokens() QUOTA_DAILY_TOKENS?: number;
+  @OptionalTokens() QUOTA_MONTHLY_TOKENS?: number;
 
   /** Turns a user may start per minute (admins exempt); 0 turns the limit off. */
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1000000) CHAT_RATE_LIMIT = 30;

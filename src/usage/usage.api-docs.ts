@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { ApiSeedError } from '../common/api-errors.decorator.js';
+import { ApiSeedError, type ProblemResponse } from '../common/api-errors.decorator.js';
 import { ApiDateTime } from '../common/api-property-formats.js';
 import { ProblemDetailsDto } from '../common/dto/problem-details.dto.js';
 import { QUOTA_EXCEEDED_TYPE } from './quota-exceeded.exception.js';
@@ -84,3 +84,13 @@ export const ApiSeedTurnRefused = (): MethodDecorator & ClassDecorator =>
     { error: QUOTA_DETAIL },
     { detail: 'Request was throttled. Expected available in 42 seconds.' },
   );
+
+/** The 400 of a usage report's period. */
+export const BAD_PERIOD: ProblemResponse = [
+  400,
+  '`from` or `to` is not a date written YYYY-MM-DD, `from` is after `to`, or they are more than 366 days apart.',
+  {
+    detail: 'Invalid from.',
+    errors: [{ field: 'from', message: 'from must be a date written YYYY-MM-DD (UTC)' }],
+  },
+];

@@ -1,31 +1,15 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Roles, RolesGuard } from '../admin/roles.guard.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuthenticationFailedException } from '../auth/auth.exceptions.js';
 import { UserDto } from '../auth/dto/auth.dto.js';
-import { ApiProblemResponses, type ProblemResponse } from '../common/api-errors.decorator.js';
+import { ApiProblemResponses } from '../common/api-errors.decorator.js';
+import { BAD_PERIOD } from './usage.api-docs.js';
 import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
 import { UsersService } from '../users/users.service.js';
 import { BudgetsService } from './budgets.service.js';
-import {
-  AdminUsageQueryDto,
-  AdminUsageReportDto,
-  BudgetDto,
-  MeDto,
-  MyUsageQueryDto,
-  UsageReportDto,
-} from './dto/usage.dto.js';
+import { BudgetDto, MeDto, MyUsageQueryDto, UsageReportDto } from './dto/usage.dto.js';
 import { UsageService, type UsageReport } from './usage.service.js';
-
-const BAD_PERIOD: ProblemResponse = [
-  400,
-  '`from` or `to` is not a date written YYYY-MM-DD, `from` is after `to`, or they are more than 366 days apart.',
-  {
-    detail: 'Invalid from.',
-    errors: [{ field: 'from', message: 'from must be a date written YYYY-MM-DD (UTC)' }],
-  },
-];
 
 @ApiTags('usage')
 @ApiCallerAuth()
@@ -62,26 +46,5 @@ export class MeController {
   @ApiOkResponse({ type: UsageReportDto, description: 'The usage.' })
   myUsage(@CurrentUser() caller: AuthUser, @Query() query: MyUsageQueryDto): Promise<UsageReport> {
     return this.usage.ofUser(caller.id, this.usage.period(query.from, query.to), query.group ?? 'day');
-  }
-}
-
-@ApiTags('admin')
-@ApiCallerAuth()
-@ApiProblemResponses(401, 403)
-@Roles('admin')
-@UseGuards(RolesGuard)
-@Controller('api/v1/admin')
-export class AdminUsageController {
-  constructor(private readonly usage: UsageService) {}
-
-  /**
-   * Token usage per user.
-   * @remarks Days are UTC. By default from the first of this month to today; at most 366 days. 403 for non-admins.
-   */
-  @Get('usage')
-  @ApiProblemResponses(BAD_PERIOD)
-  @ApiOkResponse({ type: AdminUsageReportDto, description: 'The usage per user.' })
-  perUser(@Query() query: AdminUsageQueryDto): Promise<UsageReport> {
-    return this.usage.perUser(this.usage.period(query.from, query.to), query.user);
   }
 }

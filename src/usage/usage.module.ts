@@ -4,13 +4,13 @@ import { User } from '../users/user.entity.js';
 import { UsersModule } from '../users/users.module.js';
 import { BudgetsService } from './budgets.service.js';
 import { UsageDay } from './usage-day.entity.js';
-import { AdminUsageController, MeController } from './usage.controller.js';
+import { MeController } from './usage.controller.js';
 import { UsageService } from './usage.service.js';
 
 /** Usage reports and token budgets (the per-minute limit lives with the chat turn: ChatRateLimiter). */
 @Module({
   imports: [UsersModule, TypeOrmModule.forFeature([UsageDay, User])],
-  controllers: [MeController, AdminUsageController],
+  controllers: [MeController],
   providers: [BudgetsService, UsageService],
   exports: [BudgetsService, UsageService],
 })
