@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import type { AuthUser } from '../auth/auth-user.js';
+import type { AuthUser, OwnQuotas } from '../auth/auth-user.js';
 import { AppConfig } from '../config/app-config.js';
 import { NO_QUOTA, User } from '../users/user.entity.js';
 import { type BudgetName, QuotaExceededException } from './quota-exceeded.exception.js';
@@ -22,6 +22,10 @@ export interface Budget {
   resetsAt: Date;
 }
 
+/** Tokens of today's rows, and of all the rows read (the month's). */
+const USED_TODAY = 'COALESCE(SUM(d.prompt_tokens + d.completion_tokens) FILTER (WHERE d.day = :today), 0)';
+const USED = 'COALESCE(SUM(d.prompt_tokens + d.completion_tokens), 0)';
+
 interface BudgetRow {
   daily_quota: string | null;
   monthly_quota: string | null;
@@ -39,6 +43,7 @@ export class BudgetsService {
   constructor(
     private readonly config: AppConfig,
     @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(UsageDay) private readonly days: Repository<UsageDay>,
   ) {}
 
   /**
@@ -52,26 +57,38 @@ export class BudgetsService {
       .leftJoin(UsageDay, 'd', 'd.user_id = u.id AND d.day >= :monthStart', { monthStart: monthStart(today) })
       .select('u.quota_daily_tokens', 'daily_quota')
       .addSelect('u.quota_monthly_tokens', 'monthly_quota')
-      .addSelect(
-        'COALESCE(SUM(d.prompt_tokens + d.completion_tokens) FILTER (WHERE d.day = :today), 0)',
-        'used_today',
-      )
-      .addSelect('COALESCE(SUM(d.prompt_tokens + d.completion_tokens), 0)', 'used_month')
+      .addSelect(USED_TODAY, 'used_today')
+      .addSelect(USED, 'used_month')
       .where('u.id = :userId', { userId, today })
       .groupBy('u.id')
       .getRawOne<BudgetRow>();
+    return this.budgets({ daily: row?.daily_quota ?? null, monthly: row?.monthly_quota ?? null }, row, now);
+  }
+
+  /** The budgets of a user whose own settings are known: only the month's usage rows are read. */
+  private async budgetsWith(userId: string, own: OwnQuotas, now: Date): Promise<Budget[]> {
+    const today = utcDay(now);
+    const used = await this.days
+      .createQueryBuilder('d')
+      .select(USED_TODAY, 'used_today')
+      .addSelect(USED, 'used_month')
+      .where('d.user_id = :userId AND d.day >= :monthStart', { userId, today, monthStart: monthStart(today) })
+      .getRawOne<Pick<BudgetRow, 'used_today' | 'used_month'>>();
+    return this.budgets(own, used, now);
+  }
+
+  private budgets(
+    own: OwnQuotas,
+    used: Pick<BudgetRow, 'used_today' | 'used_month'> | undefined,
+    now: Date,
+  ): Budget[] {
     const { dailyTokens, monthlyTokens } = this.config.quotas;
     return [
-      budget(
-        'daily',
-        limitOf(row?.daily_quota, dailyTokens),
-        Number(row?.used_today ?? 0),
-        nextDayStart(now),
-      ),
+      budget('daily', limitOf(own.daily, dailyTokens), Number(used?.used_today ?? 0), nextDayStart(now)),
       budget(
         'monthly',
-        limitOf(row?.monthly_quota, monthlyTokens),
-        Number(row?.used_month ?? 0),
+        limitOf(own.monthly, monthlyTokens),
+        Number(used?.used_month ?? 0),
         nextMonthStart(now),
       ),
     ];
@@ -92,12 +109,13 @@ export class BudgetsService {
    * A caller without any budget (their own settings, read with their account on this request, and the
    * defaults) costs no query.
    */
-  async assertWithinBudgets(caller: AuthUser): Promise<void> {
+  async assertWithinBudgets(caller: AuthUser, now = new Date()): Promise<void> {
     const own = caller.quotas;
     const { dailyTokens, monthlyTokens } = this.config.quotas;
     if (own && limitOf(own.daily, dailyTokens) === null && limitOf(own.monthly, monthlyTokens) === null)
       return;
-    const spent = (await this.budgetsOf(caller.id))
+    const budgets = own ? await this.budgetsWith(caller.id, own, now) : await this.budgetsOf(caller.id, now);
+    const spent = budgets
       .filter((b) => b.remaining === 0)
       .sort((a, b) => b.resetsAt.getTime() - a.resetsAt.getTime())[0];
     if (spent) throw new QuotaExceededException(spent.name, spent.limit ?? 0, spent.used, spent.resetsAt);
