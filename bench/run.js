@@ -12,10 +12,12 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { DEFAULT_REPLY, newStats, startOpenAiFake } from './openai-fake.js';
+import { SEARCH_QUERIES, seedSearchData } from './search-seed.js';
 import { formatSummary, summarise } from './profile-summary.js';
 // The app's own rule for HTTP_WORKERS=auto (built by `npm run bench`), so that the workers' app is started
 // only when it would be more than one process.
 import { usableCpus } from '../dist/config/usable-cpus.js';
+import { EmbeddedPostgres } from '../dist/database/embedded-postgres.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -41,6 +43,9 @@ const CFG = {
   realisticClients: num(env.BENCH_REALISTIC_CLIENTS, 20),
   tokenDelayMs: num(env.BENCH_TOKEN_DELAY_MS, 50),
   loginConnections: num(env.BENCH_LOGIN_CONNECTIONS, 4),
+  searchUsers: num(env.BENCH_SEARCH_USERS, 1000),
+  searchMessages: num(env.BENCH_SEARCH_MESSAGES, 200_000),
+  searchApiUsers: 4, // of the search users, those registered through the API: the searches rotate over them
   contextTokens: num(env.BENCH_APP_LLM_CONTEXT_TOKENS ?? env.LLM_CONTEXT_TOKENS, 8000),
   profile: env.BENCH_PROFILE === '1', // one profile per scenario (bench/profiler-preload.js)
   profileWhole: env.BENCH_PROFILE === 'whole', // node --cpu-prof: one profile of the whole run, written at exit
@@ -54,7 +59,15 @@ const wants = (key) => !CFG.only || CFG.only.has(key);
 const MODE = env.DATABASE_URL ? 'postgres' : 'embedded';
 const WARM_UP_REQUESTS = 2000;
 const POST_WARM_UP_S = num(env.BENCH_POST_WARM_UP, 5);
-const TARGETS = { list: 0.7, messages: 0.6, post: 0.2, bigLatency: 1.5, streamRssMiB: 600, budgets: 0.9 };
+const TARGETS = {
+  list: 0.7,
+  messages: 0.6,
+  post: 0.2,
+  bigLatency: 1.5,
+  streamRssMiB: 600,
+  searchVsList: 0.25,
+  budgets: 0.9,
+};
 
 const JWT_SECRET = randomBytes(36).toString('base64url'); // 48 characters
 const cleanups = [];
@@ -770,7 +783,8 @@ async function main() {
   }
 
   const measureCeilings = wants('ceilings') || !CFG.only;
-  const [jsonCeiling, dbCeiling, app] = await Promise.all([
+  // `app` is started again when the search scenario seeds the embedded database (one process at a time)
+  let [jsonCeiling, dbCeiling, app] = await Promise.all([
     measureCeilings ? forkCeiling('ceiling-json.js') : null,
     measureCeilings ? forkCeiling('ceiling-db.js', ceilingEnv) : null,
     startApp(databaseEnv, fake.baseUrl),
@@ -778,7 +792,7 @@ async function main() {
   log(
     `app pid ${app.pid} (${app.workers} process${app.workers > 1 ? 'es' : ''}) at ${app.baseUrl}; fake at ${fake.baseUrl}`,
   );
-  const base = app.baseUrl;
+  let base = app.baseUrl;
 
   // ---- seed
   const t0 = performance.now();
@@ -789,6 +803,45 @@ async function main() {
     await api(base, 'POST', '/api/v1/auth/register', { body: { username, password } });
     const pair = await api(base, 'POST', '/api/v1/auth/login', { body: { username, password } });
     users[name] = { username, token: pair.access_token };
+  }
+  if (wants('search')) {
+    users.search = [];
+    for (let i = 0; i < CFG.searchApiUsers; i += 1) {
+      const username = `bench_searcher_${randomBytes(3).toString('hex')}`;
+      const { id } = await api(base, 'POST', '/api/v1/auth/register', { body: { username, password } });
+      const pair = await api(base, 'POST', '/api/v1/auth/login', { body: { username, password } });
+      users.search.push({ id, token: pair.access_token });
+    }
+    // Bulk SQL on the app's database: on PostgreSQL beside the app; the embedded one admits one process,
+    // so the app is stopped meanwhile and started again on the seeded data (the tokens stay valid).
+    const embedded = MODE === 'embedded';
+    if (embedded) await stopChild(app.child);
+    const pgEmbedded = embedded ? await EmbeddedPostgres.start(databaseEnv.DATA_DIR) : null;
+    const client = new pg.Client(
+      pgEmbedded
+        ? { host: pgEmbedded.host, port: pgEmbedded.port, user: 'postgres', database: 'postgres' }
+        : { connectionString: databaseEnv.DATABASE_URL },
+    );
+    await client.connect();
+    try {
+      const seeded = await seedSearchData(client, {
+        apiUsers: users.search.map((u) => u.id),
+        userCount: CFG.searchUsers,
+        messageCount: CFG.searchMessages,
+      });
+      log(
+        `search data: ${seeded.messages} messages in ${seeded.sessions} sessions of ${seeded.users} users, ` +
+          `bulk SQL in ${(seeded.ms / 1000).toFixed(1)} s`,
+      );
+    } finally {
+      await client.end();
+      await pgEmbedded?.stop();
+    }
+    if (embedded) {
+      app = await startApp(databaseEnv, fake.baseUrl);
+      base = app.baseUrl;
+      log(`app restarted on the seeded data: pid ${app.pid} at ${base}`);
+    }
   }
   const newSession = (token) =>
     api(base, 'POST', '/api/v1/chat-sessions', { token, body: {} }).then((s) => s.id);
@@ -899,6 +952,23 @@ async function main() {
     url: `${origin}/api/v1/chat-sessions?limit=20`,
     headers: auth(users.list.token),
   });
+  /** The search: each request the next of SEARCH_QUERIES, as the next of the search users. */
+  const searchRun = (origin) => {
+    let next = 0;
+    const paths = SEARCH_QUERIES.map((q) => `/api/v1/search?q=${encodeURIComponent(q)}&limit=20`);
+    return {
+      url: `${origin}${paths[0]}`,
+      requests: [
+        {
+          setupRequest: (request) => {
+            const i = next++;
+            const user = users.search[Math.floor(i / paths.length) % users.search.length];
+            return { ...request, path: paths[i % paths.length], headers: auth(user.token) };
+          },
+        },
+      ],
+    };
+  };
   const pageRun = (origin) => ({
     url: `${origin}/api/v1/chat-sessions/${pageSession}/messages?limit=50`,
     headers: auth(users.list.token),
@@ -910,6 +980,13 @@ async function main() {
   if (wants('messages'))
     results.scenarios.messages = await profiled(app, 'messages', () =>
       warmedAgainstDbCeiling('GET …/messages?limit=50', pageRun(base)),
+    );
+  if (wants('search'))
+    results.scenarios.search = await profiled(app, 'search', () =>
+      warmedAgainstDbCeiling(
+        `GET /api/v1/search?q=…&limit=20 (${SEARCH_QUERIES.length} queries × ${users.search.length} users in turn)`,
+        searchRun(base),
+      ),
     );
   /**
    * Untimed posting into the scenario's own sessions first: the seeding's 2,000 turns, each the first of a
@@ -1182,6 +1259,16 @@ function meanOfRuns(runs) {
   };
 }
 
+/**
+ * Search's throughput over the session list's: the ratio of their ratios to the db ceiling beside each (which
+ * the VM's drift between the two measurements cannot move) when both have one, else of their req/s.
+ */
+function searchRatio(search, list) {
+  if (search.xDb && list.xDb)
+    return { ratio: search.xDb / list.xDb, how: 'the ratio of their ratios to the db ceiling beside each' };
+  return { ratio: search.rps / list.rps, how: 'req/s over req/s' };
+}
+
 function mergeContextStats(a, b) {
   return {
     requests: a.requests + b.requests,
@@ -1237,6 +1324,7 @@ function report(results, { appPid, workers, databaseServer }) {
   row('1. GET chat-sessions?limit=20', s.list);
   row('2. GET messages?limit=50', s.messages);
   row('3. POST message (OpenAI SDK → fake)', s.post);
+  row(`8. GET search (${CFG.searchMessages} messages, ${CFG.searchUsers} users)`, s.search);
   const { processes: workerCount, ...byWorkers } = results.workers ?? {};
   row(`1. (${workerCount} workers) GET chat-sessions`, byWorkers.list);
   row(`2. (${workerCount} workers) GET messages`, byWorkers.messages);
@@ -1248,8 +1336,8 @@ function report(results, { appPid, workers, databaseServer }) {
     s.big,
   );
   if (results.budgets) {
-    row('8a. POST message, budgets off', { ...results.budgets.off, xDb: results.budgets.xDbOff });
-    row('8b. POST message, budgets on', { ...results.budgets.on, xDb: results.budgets.xDbOn });
+    row('9a. POST message, budgets off', { ...results.budgets.off, xDb: results.budgets.xDbOff });
+    row('9b. POST message, budgets on', { ...results.budgets.on, xDb: results.budgets.xDbOn });
   }
   row(`6. POST auth/login (${CFG.loginConnections} conn, argon2id)`, s.login);
   row(`7. realistic model, ${CFG.realisticClients} clients (ms: added to the model's)`, s.realistic);
@@ -1303,6 +1391,7 @@ function report(results, { appPid, workers, databaseServer }) {
     ['1. list', s.list],
     ['2. page', s.messages],
     ['3. POST', s.post],
+    ['8. search', s.search],
     ['turn ceiling', c.turn],
     [`1. list, ${workerCount} workers`, byWorkers.list],
     [`2. page, ${workerCount} workers`, byWorkers.messages],
@@ -1348,6 +1437,14 @@ function report(results, { appPid, workers, databaseServer }) {
     );
     if (t.errorSamples.length) console.log(`   errors: ${t.errorSamples.join('; ')}`);
   }
+  const searchVsList = s.search && s.list ? searchRatio(s.search, s.list) : null;
+  if (s.search)
+    console.log(
+      `8. search: p50 ${fmt(s.search.p50)} ms, p99 ${fmt(s.search.p99)} ms, ${fmt(s.search.rps)} req/s; ` +
+        (searchVsList
+          ? `×${fmt(searchVsList.ratio, 3)} of the session list's throughput (${searchVsList.how})`
+          : 'no session list in this run to compare with (BENCH_ONLY without list)'),
+    );
   if (s.login) console.log(`6. logins: ${s.login.rps.toFixed(1)}/s (≈ argon2id verifications per second)`);
   if (s.realistic) {
     const r = s.realistic;
@@ -1376,12 +1473,19 @@ function report(results, { appPid, workers, databaseServer }) {
       target(name, ratio, TARGETS[key], ratio >= TARGETS[key]);
     }
   const errorCount = [
-    ...['list', 'messages', 'post', 'bigFresh', 'big', 'login', 'realistic'].map((k) => s[k]),
+    ...['list', 'messages', 'post', 'bigFresh', 'big', 'login', 'realistic', 'search'].map((k) => s[k]),
     ...Object.values(byWorkers),
   ]
     .filter(Boolean)
     .reduce((n, r) => n + r.errors + r.non2xx, 0);
-  target('no errors / non-2xx in scenarios 1–4, 6, 7', errorCount, 0, errorCount === 0);
+  if (searchVsList)
+    target(
+      `search ≥ ${TARGETS.searchVsList} × the session list's throughput`,
+      searchVsList.ratio,
+      TARGETS.searchVsList,
+      searchVsList.ratio >= TARGETS.searchVsList,
+    );
+  target('no errors / non-2xx in scenarios 1–4, 6–8', errorCount, 0, errorCount === 0);
   if (results.budgets) {
     const { ratio, rounds } = results.budgets;
     target(
@@ -1391,7 +1495,7 @@ function report(results, { appPid, workers, databaseServer }) {
       ratio >= TARGETS.budgets,
     );
     const budgetErrors = [...rounds.off, ...rounds.on].reduce((n, r) => n + r.errors + r.non2xx, 0);
-    target('no errors / non-2xx in scenario 8', budgetErrors, 0, budgetErrors === 0);
+    target('no errors / non-2xx in scenario 9', budgetErrors, 0, budgetErrors === 0);
   }
   if (results.bigSession) {
     const b = results.bigSession;

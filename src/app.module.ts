@@ -11,6 +11,7 @@ import { CompatModule } from './compat/compat.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { HealthModule } from './health/health.module.js';
 import { UsageModule } from './usage/usage.module.js';
+import { SearchModule } from './search/search.module.js';
 
 @Module({})
 export class AppModule {
@@ -34,6 +35,7 @@ export class AppModule {
         AuthModule,
         ChatSessionsModule,
         MessagesModule,
+        SearchModule,
         CompatModule,
         AdminModule,
         UsageModule,

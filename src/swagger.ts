@@ -6,7 +6,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Chatbot backend')
     .setDescription(
-      'Accounts (JWT), chat sessions with memory, and answers from OpenAI, Gemini or any OpenAI-compatible server. ' +
+      'Accounts (JWT), chat sessions with memory, and answers from OpenAI, Gemini, Anthropic or any ' +
+        'OpenAI-compatible server. ' +
         'Native API under /api/v1; the two seed contracts (quick-chat and /chatsessions) are served unchanged.',
     )
     .setVersion('1')
@@ -26,6 +27,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('chat sessions', 'Native chat sessions of the caller, keyset-paginated.')
     .addTag('messages', 'Messages of a session; answers as JSON or streamed as Server-Sent Events.')
     .addTag('usage', "The caller's account, token budgets and usage (UTC days).")
+    .addTag('search', "Full-text search over the caller's messages and session titles.")
+    .addTag(
+      'api keys',
+      'Personal API keys (`cbk_…`) for the OpenAI-compatible gateway: shown once, stored as a digest, ' +
+        'revocable. A key is refused on every other route.',
+    )
     .addTag(
       'seed-compatible accounts',
       "The two seed contracts' accounts: quick-chat `/api/v1/accounts/*` (personal `Token`), and the " +

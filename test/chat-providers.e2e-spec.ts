@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
+import { AnthropicFake } from './fakes/anthropic-fake.js';
 import { fakeTokens } from './fakes/fake-server.js';
 import { GeminiFake, type GeminiContent } from './fakes/gemini-fake.js';
 import { OpenAiFake, type OpenAiMessage } from './fakes/openai-fake.js';
@@ -21,9 +22,11 @@ const API_KEY = 'test-key';
 const geminiText = (content: GeminiContent | undefined): string =>
   (content?.parts ?? []).map((p) => p.text ?? '').join('');
 
-describe('chat with real provider adapters against the OpenAI and Gemini fakes', () => {
+describe('chat with real provider adapters against the OpenAI, Gemini and Anthropic fakes', () => {
   const openai = new OpenAiFake();
   const gemini = new GeminiFake();
+  const anthropic = new AnthropicFake();
+  const fakes = { OpenAI: openai, Gemini: gemini, Anthropic: anthropic };
   let providerEnv: Record<string, string>;
   let t: TestApp;
   let http: TestAgent;
@@ -34,11 +37,14 @@ describe('chat with real provider adapters against the OpenAI and Gemini fakes',
   beforeAll(async () => {
     const openaiBase = (await openai.start()).baseUrl;
     const geminiBase = (await gemini.start()).baseUrl;
+    const anthropicBase = (await anthropic.start()).baseUrl;
     providerEnv = {
       OPENAI_API_KEY: API_KEY,
       OPENAI_BASE_URL: `${openaiBase}/v1`,
       GEMINI_API_KEY: API_KEY,
       GEMINI_BASE_URL: geminiBase,
+      ANTHROPIC_API_KEY: API_KEY,
+      ANTHROPIC_BASE_URL: anthropicBase,
       LLM_PROVIDER: 'openai',
       LLM_MAX_RETRIES: '0',
       LLM_TIMEOUT_MS: '1500',
@@ -52,10 +58,12 @@ describe('chat with real provider adapters against the OpenAI and Gemini fakes',
     await t?.close();
     await openai.stop();
     await gemini.stop();
+    await anthropic.stop();
   });
   beforeEach(() => {
     openai.reset();
     gemini.reset();
+    anthropic.reset();
   });
 
   const post = async (sessionId: string, content: string): Promise<Response> => {
@@ -230,6 +238,102 @@ describe('chat with real provider adapters against the OpenAI and Gemini fakes',
     });
   });
 
+  describe('Anthropic (per-session provider)', () => {
+    it('gets the system prompt top-level, the turns as they are and max_tokens; the answer comes from the fake', async () => {
+      const session = await createSession(http, user.auth, {
+        provider: 'anthropic',
+        system_prompt: 'You are a helpful gardener.',
+      });
+      expect(session.provider).toBe('anthropic');
+      anthropic.reply('Plant tomatoes in spring.').reply('Water them daily.');
+      const first = await sendMessage(http, user.auth, session.id, 'When do I plant tomatoes?');
+      expect(first.assistant_message).toMatchObject({
+        content: 'Plant tomatoes in spring.',
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-6',
+        status: 'complete',
+      });
+      await sendMessage(http, user.auth, session.id, 'And how often do I water?');
+      expect(openai.requests).toHaveLength(0);
+      expect(anthropic.requests).toHaveLength(2);
+      const sent = anthropic.lastRequest;
+      expect(sent?.path).toBe('/v1/messages');
+      expect(sent?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+      // No temperature, top_p or top_k: exactly these fields.
+      expect(sent?.body).toEqual({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 8192,
+        system: 'You are a helpful gardener.',
+        messages: [
+          { role: 'user', content: 'When do I plant tomatoes?' },
+          { role: 'assistant', content: 'Plant tomatoes in spring.' },
+          { role: 'user', content: 'And how often do I water?' },
+        ],
+      });
+    });
+
+    it("a per-session model reaches the fake in the body, and the fake's usage lands in usage", async () => {
+      const session = await createSession(http, user.auth, {
+        provider: 'anthropic',
+        model: 'claude-haiku-4-5',
+      });
+      anthropic.reply('short answer');
+      const turn = await sendMessage(http, user.auth, session.id, 'usage please');
+      const body = anthropic.lastRequest?.body;
+      expect(body?.model).toBe('claude-haiku-4-5');
+      expect(turn.assistant_message.model).toBe('claude-haiku-4-5');
+      expect(turn.assistant_message.usage).toEqual({
+        prompt_tokens: fakeTokens([body?.system, body?.messages]),
+        completion_tokens: fakeTokens('short answer'),
+      });
+    });
+
+    it('an Anthropic that does not answer → 504 within the timeout, a failed answer stored without the key', async () => {
+      const session = await createSession(http, user.auth, { provider: 'anthropic' });
+      anthropic.hang();
+      const started = Date.now();
+      const res = await post(session.id, 'are you there?');
+      expectProblem(res, 504);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(res.body.detail).toBe('Anthropic did not answer within 1500 ms');
+      const stored = await allMessages(http, user.auth, session.id);
+      expect(stored.map((m) => [m.role, m.status])).toEqual([
+        ['user', 'complete'],
+        ['assistant', 'failed'],
+      ]);
+      expect(stored[1]).toMatchObject({ provider: 'anthropic', error: res.body.detail });
+    });
+
+    it('a model name with a / or not starting with a letter or digit is a 400 naming `model` for anthropic (create, patch, regenerate)', async () => {
+      for (const model of ['anthropic/claude-sonnet-4-6', '-claude']) {
+        const created = await http
+          .post('/api/v1/chat-sessions')
+          .set('Authorization', user.auth)
+          .send({ provider: 'anthropic', model });
+        expectProblem(created, 400);
+        expect(created.body.errors).toEqual([
+          { field: 'model', message: expect.stringMatching(/Anthropic model name/) },
+        ]);
+      }
+      const session = await createSession(http, user.auth, { model: 'some/model' });
+      const patched = await http
+        .patch(`/api/v1/chat-sessions/${session.id}`)
+        .set('Authorization', user.auth)
+        .send({ provider: 'anthropic' });
+      expectProblem(patched, 400);
+      expect(patched.body.errors).toEqual([
+        { field: 'model', message: expect.stringMatching(/Anthropic model name/) },
+      ]);
+      const turn = await sendMessage(http, user.auth, session.id, 'answered by openai');
+      const regenerated = await http
+        .post(`${messagesUrl(session.id)}/${turn.assistant_message.id}/regenerate`)
+        .set('Authorization', user.auth)
+        .send({ provider: 'anthropic', model: 'a/b' });
+      expectProblem(regenerated, 400);
+      expect(anthropic.requests).toHaveLength(0);
+    });
+  });
+
   describe('provider failures', () => {
     it.each([
       ['500', 502, () => openai.fail(500)],
@@ -288,11 +392,14 @@ describe('chat with real provider adapters against the OpenAI and Gemini fakes',
       ['OpenAI', 500, 502, 'OpenAI request failed (HTTP 500)'],
       ['Gemini', 429, 503, 'Gemini rate limit reached (HTTP 429)'],
       ['Gemini', 500, 502, 'Gemini request failed (HTTP 500)'],
+      ['Anthropic', 429, 503, 'Anthropic rate limit reached (HTTP 429)'],
+      ['Anthropic', 529, 503, 'Anthropic is overloaded (HTTP 529)'],
+      ['Anthropic', 500, 502, 'Anthropic request failed (HTTP 500)'],
     ])(
       'a plain POST whose %s fake answers %i → %i problem whose detail says why, as the stored answer does',
       async (name, upstream, status, reason) => {
         const session = await createSession(http, user.auth, { provider: name.toLowerCase() });
-        (name === 'OpenAI' ? openai : gemini).fail(upstream);
+        fakes[name as keyof typeof fakes].fail(upstream);
         const res = await post(session.id, 'why did it fail?');
         expectProblem(res, status);
         expect(res.body.detail).toMatch(new RegExp(`^${reason.replace(/[()]/g, '\\$&')}`));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type TestAgent from 'supertest/lib/agent.js';
 import { waitUntil } from './fakes/helpers.js';
+import { AnthropicFake } from './fakes/anthropic-fake.js';
 import { GeminiFake } from './fakes/gemini-fake.js';
 import { OpenAiFake, type OpenAiRequestBody } from './fakes/openai-fake.js';
 import type { RecordedRequest } from './fakes/fake-server.js';
@@ -25,6 +26,7 @@ const SETTLE_MS = 400;
 describe('session titles from the model', () => {
   const openai = new OpenAiFake();
   const gemini = new GeminiFake();
+  const anthropic = new AnthropicFake();
   let t: TestApp;
   let http: TestAgent;
   let user: ChatUser;
@@ -32,11 +34,14 @@ describe('session titles from the model', () => {
   beforeAll(async () => {
     const openaiBase = (await openai.start()).baseUrl;
     const geminiBase = (await gemini.start()).baseUrl;
+    const anthropicBase = (await anthropic.start()).baseUrl;
     t = await startTestApp({
       OPENAI_API_KEY: 'test-key',
       OPENAI_BASE_URL: `${openaiBase}/v1`,
       GEMINI_API_KEY: 'test-key',
       GEMINI_BASE_URL: geminiBase,
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: anthropicBase,
       LLM_PROVIDER: 'openai',
       LLM_MAX_RETRIES: '0',
       LLM_TIMEOUT_MS: '5000',
@@ -49,10 +54,12 @@ describe('session titles from the model', () => {
     await t?.close();
     await openai.stop();
     await gemini.stop();
+    await anthropic.stop();
   });
   beforeEach(() => {
     openai.reset();
     gemini.reset();
+    anthropic.reset();
   });
 
   const titleOf = async (sessionId: string): Promise<string | null> => {
@@ -253,6 +260,23 @@ describe('session titles from the model', () => {
       expect(JSON.stringify(body?.systemInstruction)).toMatch(/title of at most 6 words/);
       expect(JSON.stringify(body?.contents)).toContain(QUESTION);
       expect(body?.generationConfig).toEqual({ maxOutputTokens: expect.any(Number) });
+    });
+  });
+
+  describe('Anthropic', () => {
+    it('titles an Anthropic session through Anthropic, with a top-level system and the title call’s max_tokens', async () => {
+      anthropic.replyTitle('Claude Picked This Title');
+      const session = await createSession(http, user.auth, { provider: 'anthropic' });
+
+      await sendMessage(http, user.auth, session.id, QUESTION);
+
+      await titleBecomes(session.id, 'Claude Picked This Title');
+      expect(openai.titleRequests).toHaveLength(0);
+      expect(anthropic.titleRequests).toHaveLength(1);
+      const body = anthropic.titleRequests[0]?.body;
+      expect(body?.system).toMatch(/title of at most 6 words/);
+      expect(JSON.stringify(body?.messages)).toContain(QUESTION);
+      expect(body?.max_tokens).toBe(50); // the title call's cap, not ANTHROPIC_MAX_TOKENS
     });
   });
 

@@ -440,6 +440,29 @@ describe('real responses validate against the served OpenAPI document', () => {
     });
   });
 
+  it('search: 200 with either scheme, 400, 401', async () => {
+    const id = await sessionOf(alice, { title: 'Searchable title' });
+    expectStatus(
+      await api('post', `/api/v1/chat-sessions/${id}/messages`, {
+        auth: alice.bearer,
+        body: { content: 'findable words' },
+      }),
+      201,
+    );
+    for (const auth of [alice.bearer, alice.token]) {
+      const found = await api('get', '/api/v1/search?q=findable%20or%20searchable&limit=1', { auth });
+      expectStatus(found, 200);
+      expect(found.body.data).toHaveLength(1);
+      expectStatus(
+        await api('get', `/api/v1/search?q=findable&cursor=${found.body.next_cursor as string}`, { auth }),
+        200,
+      );
+    }
+    expectStatus(await api('get', '/api/v1/search?q=', { auth: alice.bearer }), 400);
+    expectStatus(await api('get', '/api/v1/search?q=x&cursor=nope', { auth: alice.bearer }), 400);
+    expectStatus(await api('get', '/api/v1/search?q=x'), 401);
+  });
+
   it('admin stats: 200 for an admin with either scheme, 403 for a user, 401 without credentials', async () => {
     for (const auth of [admin.bearer, admin.token])
       expectStatus(await api('get', '/api/v1/admin/stats', { auth }), 200);
@@ -602,6 +625,35 @@ describe('real responses validate against the served OpenAPI document', () => {
       );
       expectStatus(await api('get', `${base}/`), 401);
       expectStatus(await api('get', `${url}/`, { auth: { scheme: 'bearer', value: 'forged' } }), 401);
+    });
+  });
+
+  describe('API keys', () => {
+    it('create: 201/400/409; list: 200/401 (a key itself refused); revoke: 204/404; with either scheme', async () => {
+      const bob = await newCaller();
+      const created: string[] = [];
+      for (const auth of [bob.bearer, bob.token]) {
+        const res = await api('post', '/api/v1/api-keys', {
+          auth,
+          body: { name: 'laptop', expires_in_days: 30 },
+        });
+        expectStatus(res, 201);
+        created.push(res.body.id as string);
+        expectStatus(await api('get', '/api/v1/api-keys', { auth }), 200);
+      }
+      const key = (await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: 'key' } })).body
+        .key as string;
+      expectStatus(await api('get', '/api/v1/api-keys', { auth: { scheme: 'bearer', value: key } }), 401);
+      expectStatus(await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: ' ' } }), 400);
+      for (const [index, auth] of [bob.bearer, bob.token].entries())
+        expectStatus(await api('delete', `/api/v1/api-keys/${created[index]}`, { auth }), 204);
+      expectStatus(await api('delete', `/api/v1/api-keys/${created[0]}`, { auth: bob.bearer }), 404);
+      for (let i = 0; i < 49; i += 1)
+        await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: `k${i}` } });
+      expectStatus(
+        await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: 'too many' } }),
+        409,
+      );
     });
   });
 

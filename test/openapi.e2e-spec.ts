@@ -36,6 +36,8 @@ const TAGS = [
   'chat sessions',
   'messages',
   'usage',
+  'search',
+  'api keys',
   'seed-compatible accounts',
   'seed-compatible chat',
   'admin',
@@ -59,11 +61,15 @@ const ROUTES = [
   'get /api/v1/chat-sessions/{id}/messages',
   'post /api/v1/chat-sessions/{id}/messages',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/edit',
+  'get /api/v1/search',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
   'get /api/v1/admin/stats',
   'get /api/v1/admin/usage',
   'get /api/v1/me',
   'get /api/v1/me/usage',
+  'post /api/v1/api-keys',
+  'get /api/v1/api-keys',
+  'delete /api/v1/api-keys/{id}',
   'post /api/v1/accounts/register',
   'post /api/v1/accounts/login',
   'post /api/v1/accounts/logout',
@@ -108,7 +114,7 @@ const PUBLIC = new Set([
 /** POST/PUT/PATCH routes that take no body. */
 const BODILESS = new Set(['post /api/v1/accounts/logout']);
 
-const NATIVE = /^\/api\/v1\/(auth|chat-sessions|admin|me)(\/|$)/;
+const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin|api-keys|me)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;
 
 describe('OpenAPI document (/docs-json)', () => {

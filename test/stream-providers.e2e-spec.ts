@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type TestAgent from 'supertest/lib/agent.js';
+import { AnthropicFake } from './fakes/anthropic-fake.js';
 import { fakeTokens, splitText } from './fakes/fake-server.js';
 import { GeminiFake } from './fakes/gemini-fake.js';
 import { OpenAiFake } from './fakes/openai-fake.js';
@@ -76,9 +77,10 @@ function expectErrorEvent(res: SseResult, status: number): Problem {
   return problem;
 }
 
-describe('streamed answers (SSE) with the OpenAI and Gemini adapters against the wire fakes', () => {
+describe('streamed answers (SSE) with the OpenAI, Gemini and Anthropic adapters against the wire fakes', () => {
   const openai = new OpenAiFake();
   const gemini = new GeminiFake();
+  const anthropic = new AnthropicFake();
   let t: TestApp;
   let http: TestAgent;
   let user: ChatUser;
@@ -86,11 +88,14 @@ describe('streamed answers (SSE) with the OpenAI and Gemini adapters against the
   beforeAll(async () => {
     const openaiBase = (await openai.start()).baseUrl;
     const geminiBase = (await gemini.start()).baseUrl;
+    const anthropicBase = (await anthropic.start()).baseUrl;
     t = await startTestApp({
       OPENAI_API_KEY: 'test-key',
       OPENAI_BASE_URL: `${openaiBase}/v1`,
       GEMINI_API_KEY: 'test-key',
       GEMINI_BASE_URL: geminiBase,
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: anthropicBase,
       LLM_PROVIDER: 'openai',
       LLM_MAX_RETRIES: '0',
       LLM_TIMEOUT_MS: '5000',
@@ -103,14 +108,16 @@ describe('streamed answers (SSE) with the OpenAI and Gemini adapters against the
     await t?.close();
     await openai.stop();
     await gemini.stop();
+    await anthropic.stop();
   });
   beforeEach(() => {
     openai.reset();
     gemini.reset();
+    anthropic.reset();
   });
 
   /**
-   * The checks shared by the OpenAI and Gemini streams of ANSWER in six chunks 150 ms apart; returns
+   * The checks shared by the OpenAI, Gemini and Anthropic streams of ANSWER in six chunks 150 ms apart; returns
    * the `message.created` and `message.completed` bodies.
    */
   async function expectIncrementalTurn(
@@ -187,6 +194,37 @@ describe('streamed answers (SSE) with the OpenAI and Gemini adapters against the
       expect(gemini.lastRequest?.body?.contents).toEqual([
         { role: 'user', parts: [{ text: 'Gemini, stream please' }] },
       ]);
+      expect(openai.requests).toHaveLength(0);
+    });
+
+    it('Anthropic: the same events from the Messages API stream (message_start … message_stop)', async () => {
+      anthropic.reply(ANSWER, { chunks: 6, delayMs: 150 });
+      const session = await createSession(http, user.auth, {
+        provider: 'anthropic',
+        system_prompt: 'Be brief.',
+      });
+      const res = await streamMessage(t.baseUrl, user.auth, session.id, 'Claude, stream please');
+      const { completed } = await expectIncrementalTurn(
+        res,
+        session.id,
+        'Claude, stream please',
+        'anthropic',
+      );
+      const body = anthropic.lastRequest?.body;
+      expect(completed.usage).toEqual({
+        prompt_tokens: fakeTokens([body?.system, body?.messages]),
+        completion_tokens: fakeTokens(ANSWER),
+      });
+
+      expect(anthropic.requests).toHaveLength(1);
+      expect(anthropic.lastRequest?.path).toBe('/v1/messages');
+      expect(body).toEqual({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 8192,
+        system: 'Be brief.',
+        messages: [{ role: 'user', content: 'Claude, stream please' }],
+        stream: true,
+      });
       expect(openai.requests).toHaveLength(0);
     });
 
@@ -305,6 +343,51 @@ describe('streamed answers (SSE) with the OpenAI and Gemini adapters against the
       expectErrorEvent(res, 502);
       const stored = await allMessages(http, user.auth, session.id);
       expect(stored[1]).toMatchObject({ role: 'assistant', status: 'failed' });
+    });
+  });
+
+  describe('Anthropic failures inside and before a stream', () => {
+    it.each([
+      ['overloaded_error', 503],
+      ['api_error', 502],
+    ])(
+      'an `%s` event after two deltas: error %i; the answer is stored `failed` with the partial text',
+      async (errorType, status) => {
+        anthropic.errorMidStream(2, errorType, { text: ANSWER, chunks: 6, delayMs: 50 });
+        const session = await createSession(http, user.auth, { provider: 'anthropic' });
+        const res = await streamMessage(t.baseUrl, user.auth, session.id, 'this one breaks');
+        expectSseHeaders(res);
+        expect(eventShape(res)).toEqual(['message.created', 'delta…', 'error']);
+        expectIncreasingIds(res);
+        expect(deltaTexts(res)).toEqual(PIECES.slice(0, 2));
+        const problem = expectErrorEvent(res, status);
+        expect(problem.detail).toMatch(new RegExp(`^Anthropic .*\\(${errorType} event\\)`));
+        const stored = await allMessages(http, user.auth, session.id);
+        expect(stored[1]).toMatchObject({
+          role: 'assistant',
+          status: 'failed',
+          content: PIECES.slice(0, 2).join(''),
+          error: problem.detail,
+        });
+      },
+    );
+
+    it('a 529 before any chunk: an `error` event with 503 (no delta)', async () => {
+      anthropic.fail(529);
+      const session = await createSession(http, user.auth, { provider: 'anthropic' });
+      const res = await streamMessage(t.baseUrl, user.auth, session.id, 'overloaded');
+      expect(eventNames(res)).toEqual(['message.created', 'error']);
+      expect(expectErrorEvent(res, 503).detail).toMatch(/^Anthropic is overloaded \(HTTP 529\)/);
+    });
+
+    it('a stream cut after two chunks: error 502, the partial text stored as failed', async () => {
+      anthropic.failMidStream(2, { text: ANSWER, chunks: 6, delayMs: 50 });
+      const session = await createSession(http, user.auth, { provider: 'anthropic' });
+      const res = await streamMessage(t.baseUrl, user.auth, session.id, 'cut me off');
+      expect(eventShape(res)).toEqual(['message.created', 'delta…', 'error']);
+      expectErrorEvent(res, 502);
+      const stored = await allMessages(http, user.auth, session.id);
+      expect(stored[1]).toMatchObject({ status: 'failed', content: PIECES.slice(0, 2).join('') });
     });
   });
 

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { ApiTokensService } from './tokens/api-tokens.service.js';
 import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
 
 /**
  * Changes that must end a user's sessions: a new password or deactivation revokes every refresh
- * family, personal token and access token at once (the last by moving the account's token version on).
+ * family, personal token, API key and access token at once (the last by moving the account's token
+ * version on).
  */
 @Injectable()
 export class AccountSecurityService {
@@ -14,6 +16,7 @@ export class AccountSecurityService {
     private readonly users: UsersService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly apiTokens: ApiTokensService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async changePassword(user: User, password: string): Promise<void> {
@@ -31,6 +34,7 @@ export class AccountSecurityService {
       this.users.revokeAccessTokens(userId),
       this.refreshTokens.revokeAllForUser(userId),
       this.apiTokens.revokeAllForUser(userId),
+      this.apiKeys.revokeAllForUser(userId),
     ]);
   }
 }

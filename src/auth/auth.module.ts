@@ -7,6 +7,10 @@ import { AppConfig } from '../config/app-config.js';
 import { User } from '../users/user.entity.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountSecurityService } from './account-security.service.js';
+import { ApiKey } from './api-keys/api-key.entity.js';
+import { ApiKeyGuard } from './api-keys/api-key.guard.js';
+import { ApiKeysController } from './api-keys/api-keys.controller.js';
+import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthenticationGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
@@ -29,9 +33,9 @@ import { ApiToken, RefreshToken, RefreshTokenFamily } from './tokens/token-entit
       inject: [JWT_KEY, AppConfig],
       useFactory: jwtModuleOptions,
     }),
-    TypeOrmModule.forFeature([User, RefreshTokenFamily, RefreshToken, ApiToken]),
+    TypeOrmModule.forFeature([User, RefreshTokenFamily, RefreshToken, ApiToken, ApiKey]),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, ApiKeysController],
   providers: [
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     JwtStrategy,
@@ -42,7 +46,9 @@ import { ApiToken, RefreshToken, RefreshTokenFamily } from './tokens/token-entit
     CredentialsService,
     AuthService,
     AccountSecurityService,
+    ApiKeysService,
+    ApiKeyGuard,
   ],
-  exports: [AuthService, AccountSecurityService, UsersModule],
+  exports: [AuthService, AccountSecurityService, ApiKeysService, ApiKeyGuard, UsersModule],
 })
 export class AuthModule {}

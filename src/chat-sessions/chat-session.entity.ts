@@ -12,17 +12,20 @@ import {
 } from 'typeorm';
 import type { LlmProviderName } from '../llm/llm-provider.js';
 import { Message } from '../messages/message.entity.js';
+import { searchVectorOf } from '../search/search-columns.js';
 import { User } from '../users/user.entity.js';
 
 /**
  * Table `chat_sessions` exactly as the migrations create it (`npm run migration:check` compares them).
  */
-@Check('chat_sessions_provider_check', `provider IN ('openai', 'gemini', 'echo')`)
+@Check('chat_sessions_provider_check', `provider IN ('openai', 'gemini', 'anthropic', 'echo')`)
 // A user's sessions by activity (the list, keyset on updated_at, id). The migration makes the last two
 // columns DESC, which @Index cannot say; TypeORM compares an index by name, columns and uniqueness only.
 @Index('chat_sessions_user_activity_idx', ['userId', 'updatedAt', 'id'])
 // The active leaf's foreign key (ON DELETE SET NULL) looks sessions up by it.
 @Index('chat_sessions_active_leaf_idx', ['activeLeafId'])
+// Full-text search of the title (GET /api/v1/search).
+@Index('chat_sessions_search_idx', ['searchVector'], { type: 'gin' })
 @Entity('chat_sessions')
 export class ChatSession {
   @PrimaryGeneratedColumn('uuid')
@@ -66,6 +69,19 @@ export class ChatSession {
   /** Last activity: creation, an edit, or a message (set by the service, not by TypeORM on save). */
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt!: Date;
+
+  /** The title's words for full-text search, in SEARCH_LANGUAGE (see `searchVectorSql`); never read back. */
+  @Column({
+    name: 'search_vector',
+    type: 'tsvector',
+    nullable: true,
+    generatedType: 'STORED',
+    asExpression: searchVectorOf('chat_sessions'),
+    select: false,
+    insert: false,
+    update: false,
+  })
+  searchVector?: string;
 
   @OneToMany(() => Message, (message) => message.session)
   messages?: Relation<Message>[];

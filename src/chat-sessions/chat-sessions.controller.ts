@@ -38,7 +38,10 @@ const INVALID_SESSION_FIELDS: ProblemResponse = [
   {
     detail: 'Invalid provider.',
     errors: [
-      { field: 'provider', message: 'provider must be one of the following values: openai, gemini, echo' },
+      {
+        field: 'provider',
+        message: 'provider must be one of the following values: openai, gemini, anthropic, echo',
+      },
     ],
   },
 ];

@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { UsageModule } from '../usage/usage.module.js';
+import { ListApiKeysCommand, RevokeApiKeyCommand } from './api-key-commands.js';
 import { MigrateCommand, PurgeSessionsCommand, StatsCommand } from './maintenance-commands.js';
 import { SetQuotaCommand, UsageCommand } from './usage-commands.js';
 import {
@@ -29,6 +30,8 @@ const COMMANDS = [
   StatsCommand,
   UsageCommand,
   SetQuotaCommand,
+  ListApiKeysCommand,
+  RevokeApiKeyCommand,
 ];
 
 /** The commands' names, read from their @Command() metadata (nest-commander's `CommandMeta` key). */

@@ -56,7 +56,7 @@ const PROBLEMS: Record<ProblemStatus, { description: string; detail: string }> =
   },
   503: {
     description:
-      'The provider is rate-limited or not configured on this server. Both messages are stored, the ' +
+      'The provider is rate-limited, overloaded or not configured on this server. Both messages are stored, the ' +
       'answer as failed.',
     detail: 'OpenAI rate limit reached (HTTP 429)',
   },

@@ -5,9 +5,10 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvironmentVariables } from './env.schema.js';
 import { parseDuration } from './duration.js';
+import type { LlmProviderName } from './llm-provider-names.js';
 import { usableCpus } from './usable-cpus.js';
 
-export type LlmProviderName = 'openai' | 'gemini' | 'echo';
+export { LLM_PROVIDER_NAMES, type LlmProviderName } from './llm-provider-names.js';
 
 export type DatabaseConfig =
   | { kind: 'embedded'; dataDir: string }
@@ -61,6 +62,8 @@ export class AppConfig {
     titles: 'model' | 'question';
     openai: { apiKey?: string; baseUrl?: string; model: string };
     gemini: { apiKey?: string; baseUrl?: string; model: string };
+    /** `maxTokens`: the answer's length cap, which the Messages API requires on every request. */
+    anthropic: { apiKey?: string; baseUrl?: string; model: string; maxTokens: number };
   };
   readonly loginLimit!: { maxFailures: number; windowSeconds: number };
   /** Default token budgets of every user (null: unlimited); a user's own override wins. */
@@ -68,6 +71,8 @@ export class AppConfig {
   /** Turns a user may start per minute (0: no limit); admins are exempt. */
   readonly chatRateLimit!: number;
   readonly redisUrl?: string;
+  /** The text search configuration search parses words with (the search columns are built in it). */
+  readonly searchLanguage!: string;
 }
 
 export class ConfigValidationError extends Error {}
@@ -103,6 +108,9 @@ export function loadConfig(raw: Record<string, string | undefined> = readEnviron
   }
   if (env.LLM_PROVIDER === 'gemini' && !env.GEMINI_API_KEY) {
     problems.push('  LLM_PROVIDER: gemini needs GEMINI_API_KEY (or GOOGLE_GEMINI_API_KEY)');
+  }
+  if (env.LLM_PROVIDER === 'anthropic' && !env.ANTHROPIC_API_KEY) {
+    problems.push('  LLM_PROVIDER: anthropic needs ANTHROPIC_API_KEY');
   }
   if (workersOf(env) > 1 && !usesDatabaseServer(env)) {
     problems.push(
@@ -140,6 +148,10 @@ const KNOWN_KEYS = [
   'GEMINI_API_KEY',
   'GEMINI_BASE_URL',
   'GEMINI_MODEL',
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_BASE_URL',
+  'ANTHROPIC_MODEL',
+  'ANTHROPIC_MAX_TOKENS',
   'LLM_TIMEOUT_MS',
   'LLM_MAX_RETRIES',
   'LLM_CONTEXT_TOKENS',
@@ -154,6 +166,7 @@ const KNOWN_KEYS = [
   'QUOTA_DAILY_TOKENS',
   'QUOTA_MONTHLY_TOKENS',
   'CHAT_RATE_LIMIT',
+  'SEARCH_LANGUAGE',
 ] as const;
 
 function usesDatabaseServer(env: EnvironmentVariables): boolean {
@@ -185,6 +198,7 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
   const configured: LlmProviderName[] = [];
   if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) configured.push('openai');
   if (env.GEMINI_API_KEY) configured.push('gemini');
+  if (env.ANTHROPIC_API_KEY) configured.push('anthropic');
   return {
     env: env.NODE_ENV,
     http: {
@@ -217,6 +231,12 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       titles: env.LLM_TITLES,
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL },
       gemini: { apiKey: env.GEMINI_API_KEY, baseUrl: env.GEMINI_BASE_URL, model: env.GEMINI_MODEL },
+      anthropic: {
+        apiKey: env.ANTHROPIC_API_KEY,
+        baseUrl: env.ANTHROPIC_BASE_URL,
+        model: env.ANTHROPIC_MODEL,
+        maxTokens: env.ANTHROPIC_MAX_TOKENS,
+      },
     },
     loginLimit: {
       maxFailures: env.LOGIN_MAX_FAILURES,
@@ -225,5 +245,6 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
     quotas: { dailyTokens: env.QUOTA_DAILY_TOKENS ?? null, monthlyTokens: env.QUOTA_MONTHLY_TOKENS ?? null },
     chatRateLimit: env.CHAT_RATE_LIMIT,
     redisUrl: env.REDIS_URL,
+    searchLanguage: env.SEARCH_LANGUAGE,
   };
 }

@@ -13,7 +13,14 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { GEMINI_MODEL_NAME, MODEL_NAME } from '../llm/model-name.js';
+import { LLM_PROVIDER_NAMES, type LlmProviderName } from './llm-provider-names.js';
+import { ANTHROPIC_MODEL_NAME, GEMINI_MODEL_NAME, MODEL_NAME } from '../llm/model-name.js';
+
+/**
+ * A text search configuration's name as SEARCH_LANGUAGE may give it (`simple`, `english`, `german` …):
+ * a plain identifier, since it is written into the search columns' SQL, where no parameter can go.
+ */
+export const SEARCH_LANGUAGE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** A duration such as `900`, `15m`, `12h` or `30d` (seconds when unitless). */
 export const DURATION_PATTERN = /^\d+\s*(ms|s|m|h|d)?$/;
@@ -88,8 +95,7 @@ export class EnvironmentVariables {
   @Matches(DURATION_PATTERN, { message: 'JWT_REFRESH_TTL must be a duration such as 30d' })
   JWT_REFRESH_TTL = '30d';
 
-  @Transform(emptyToUndefined) @IsOptional() @IsIn(['openai', 'gemini', 'echo']) LLM_PROVIDER?:
-    'openai' | 'gemini' | 'echo';
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(LLM_PROVIDER_NAMES) LLM_PROVIDER?: LlmProviderName;
 
   @Transform(emptyToUndefined) @IsOptional() @IsString() OPENAI_API_KEY?: string;
   @Transform(emptyToUndefined)
@@ -108,6 +114,20 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(GEMINI_MODEL_NAME, { message: 'GEMINI_MODEL may contain only letters, digits and . - _' })
   GEMINI_MODEL = 'gemini-2.0-flash';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() ANTHROPIC_API_KEY?: string;
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  ANTHROPIC_BASE_URL?: string;
+  @IsOptional()
+  @Matches(ANTHROPIC_MODEL_NAME, {
+    message:
+      'ANTHROPIC_MODEL may contain only letters, digits and . : @ - _, starting with a letter or digit',
+  })
+  ANTHROPIC_MODEL = 'claude-sonnet-4-6';
+  /** The Messages API requires max_tokens on every request; 8192 leaves a long answer room on every current model. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(128000) ANTHROPIC_MAX_TOKENS = 8192;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) LLM_TIMEOUT_MS = 60000;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(10) LLM_MAX_RETRIES = 2;
@@ -137,4 +157,9 @@ export class EnvironmentVariables {
 
   /** Turns a user may start per minute (admins exempt); 0 turns the limit off. */
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1000000) CHAT_RATE_LIMIT = 30;
+  @IsOptional()
+  @Matches(SEARCH_LANGUAGE_NAME, {
+    message: 'SEARCH_LANGUAGE must name a text search configuration, such as simple or english',
+  })
+  SEARCH_LANGUAGE = 'simple';
 }

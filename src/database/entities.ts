@@ -1,3 +1,4 @@
+import { ApiKey } from '../auth/api-keys/api-key.entity.js';
 import { ApiToken, RefreshToken, RefreshTokenFamily } from '../auth/tokens/token-entities.js';
 import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 import { Message } from '../messages/message.entity.js';
@@ -13,6 +14,7 @@ export const ENTITIES: Function[] = [
   RefreshTokenFamily,
   RefreshToken,
   ApiToken,
+  ApiKey,
   ChatSession,
   Message,
   UsageDay,

@@ -53,8 +53,12 @@ export interface LlmProvider {
   stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent>;
 }
 
-/** Why a provider call failed; maps to 502 (upstream), 503 (rate limited, not configured, interrupted by shutdown), 504 (timeout). */
-export type LlmErrorKind = 'upstream' | 'rate_limited' | 'not_configured' | 'timeout' | 'interrupted';
+/**
+ * Why a provider call failed; maps to 502 (upstream), 503 (rate limited, overloaded, not configured,
+ * interrupted by shutdown), 504 (timeout).
+ */
+export type LlmErrorKind =
+  'upstream' | 'rate_limited' | 'overloaded' | 'not_configured' | 'timeout' | 'interrupted';
 
 export class LlmError extends Error {
   constructor(
@@ -70,6 +74,7 @@ export class LlmError extends Error {
       case 'upstream':
         return 502;
       case 'rate_limited':
+      case 'overloaded':
       case 'not_configured':
       case 'interrupted':
         return 503;

@@ -17,6 +17,7 @@ function config(llm: Partial<LlmConfig> = {}): AppConfig {
     titles: 'model',
     openai: { model: 'gpt-test' },
     gemini: { model: 'gemini-test' },
+    anthropic: { model: 'claude-test', maxTokens: 1024 },
   };
   return { llm: { ...defaults, ...llm } } as AppConfig;
 }
@@ -32,7 +33,7 @@ describe('createLlmProviders', () => {
     expect(names(config())).toEqual(['echo']);
   });
 
-  it('adds openai with an API key or a base URL, gemini with an API key', () => {
+  it('adds openai with an API key or a base URL, gemini and anthropic with an API key', () => {
     expect(names(config({ openai: { apiKey: 'sk-x', model: 'm' } }))).toEqual(['echo', 'openai']);
     expect(names(config({ openai: { baseUrl: 'http://localhost:11434/v1', model: 'm' } }))).toEqual([
       'echo',
@@ -40,16 +41,28 @@ describe('createLlmProviders', () => {
     ]);
     expect(names(config({ gemini: { apiKey: 'AIza-x', model: 'm' } }))).toEqual(['echo', 'gemini']);
     expect(names(config({ gemini: { baseUrl: 'http://localhost:1', model: 'm' } }))).toEqual(['echo']);
+    expect(names(config({ anthropic: { apiKey: 'sk-ant-x', model: 'm', maxTokens: 1 } }))).toEqual([
+      'anthropic',
+      'echo',
+    ]);
+    expect(names(config({ anthropic: { baseUrl: 'http://localhost:1', model: 'm', maxTokens: 1 } }))).toEqual(
+      ['echo'],
+    );
   });
 
   it('gives each provider its configured default model', () => {
     const providers = createLlmProviders(
-      config({ openai: { apiKey: 'sk-x', model: 'gpt-x' }, gemini: { apiKey: 'AIza-x', model: 'gemini-x' } }),
+      config({
+        openai: { apiKey: 'sk-x', model: 'gpt-x' },
+        gemini: { apiKey: 'AIza-x', model: 'gemini-x' },
+        anthropic: { apiKey: 'sk-ant-x', model: 'claude-x', maxTokens: 1 },
+      }),
     );
     expect([...providers.values()].map((p) => [p.name, p.defaultModel])).toEqual([
       ['echo', 'echo'],
       ['openai', 'gpt-x'],
       ['gemini', 'gemini-x'],
+      ['anthropic', 'claude-x'],
     ]);
   });
 });
@@ -84,7 +97,8 @@ describe('LlmRegistry', () => {
   it('tells known names from unknown ones', () => {
     const llm = registry(config());
 
-    expect(['openai', 'gemini', 'echo', 'claude', ''].map((name) => llm.isKnown(name))).toEqual([
+    expect(['openai', 'gemini', 'anthropic', 'echo', 'claude', ''].map((name) => llm.isKnown(name))).toEqual([
+      true,
       true,
       true,
       true,

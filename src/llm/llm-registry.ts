@@ -1,16 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RequestValidationException } from '../common/exceptions.js';
-import { AppConfig } from '../config/app-config.js';
+import { AppConfig, LLM_PROVIDER_NAMES } from '../config/app-config.js';
 import { LlmError, type LlmProvider, type LlmProviderName } from './llm-provider.js';
 import { modelNameProblem } from './model-name.js';
 
 /** Injection token of the configured providers, a {@link LlmProviders} map. */
 export const LLM_PROVIDERS = Symbol('LLM_PROVIDERS');
 
-/** The providers that can be called: echo always, openai and gemini when configured. */
+/** The providers that can be called: echo always, the others when configured. */
 export type LlmProviders = ReadonlyMap<LlmProviderName, LlmProvider>;
-
-const PROVIDER_NAMES: readonly LlmProviderName[] = ['openai', 'gemini', 'echo'];
 
 /** Picks the provider for a request: the one asked for, or the configured default. */
 @Injectable()
@@ -28,11 +26,11 @@ export class LlmRegistry {
 
   /** Every known provider name, configured or not. */
   get names(): readonly LlmProviderName[] {
-    return PROVIDER_NAMES;
+    return LLM_PROVIDER_NAMES;
   }
 
   isKnown(name: string): name is LlmProviderName {
-    return (PROVIDER_NAMES as readonly string[]).includes(name);
+    return (LLM_PROVIDER_NAMES as readonly string[]).includes(name);
   }
 
   isConfigured(name: LlmProviderName): boolean {

@@ -9,6 +9,7 @@ import {
   type Relation,
 } from 'typeorm';
 import { ChatSession } from '../chat-sessions/chat-session.entity.js';
+import { searchVectorOf } from '../search/search-columns.js';
 import type { MessageRole, MessageStatus } from './message.js';
 
 /**
@@ -25,6 +26,8 @@ import type { MessageRole, MessageStatus } from './message.js';
 @Index('messages_session_depth_idx', ['sessionId', 'depth'])
 // A session's first questions (the siblings of a root).
 @Index('messages_session_roots_idx', ['sessionId', 'seq'], { where: 'parent_id IS NULL' })
+// Full-text search of the content (GET /api/v1/search).
+@Index('messages_search_idx', ['searchVector'], { type: 'gin' })
 @Entity('messages')
 export class Message {
   @PrimaryGeneratedColumn('uuid')
@@ -86,4 +89,17 @@ export class Message {
   /** clock_timestamp(): the time of the row's insert, not of its transaction's start. */
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
   createdAt!: Date;
+
+  /** The content's words for full-text search, in SEARCH_LANGUAGE (see `searchVectorSql`); never read back. */
+  @Column({
+    name: 'search_vector',
+    type: 'tsvector',
+    nullable: true,
+    generatedType: 'STORED',
+    asExpression: searchVectorOf('messages'),
+    select: false,
+    insert: false,
+    update: false,
+  })
+  searchVector?: string;
 }

@@ -40,6 +40,14 @@ export type FakeBehaviour =
   | ({ type: 'failMidStream'; afterChunks: number; text?: string } & ReplyOptions)
   /** Answers with this HTTP status and the API's error body. */
   | { type: 'error'; status: number; message?: string; headers?: Record<string, string> }
+  /** Streams the first `afterChunks` pieces, then the API's in-stream error event (APIs that have one). */
+  | ({
+      type: 'errorEvent';
+      afterChunks: number;
+      errorType: string;
+      message?: string;
+      text?: string;
+    } & ReplyOptions)
   /** Never answers, so the client times out. */
   | { type: 'hang' };
 
@@ -66,6 +74,8 @@ export interface ReplyContext<Body> {
 export interface WireFormat<Body> {
   /** Prefix of the default reply, e.g. `fake-openai`. */
   readonly name: string;
+  /** Why the API would refuse a request's headers (no key, no API version), or undefined. */
+  refuse?(headers: IncomingHttpHeaders): { status: number; message: string } | undefined;
   /** The route a request hits; null when it is not an endpoint of this API. */
   route(method: string, path: string, body: Body | undefined): { model: string; stream: boolean } | null;
   conversation(body: Body | undefined): SeenConversation;
@@ -74,6 +84,8 @@ export interface WireFormat<Body> {
   /** Raw SSE frames: one per text piece (`chunks`), then any closing frames (`tail`). */
   streamFrames(pieces: string[], context: ReplyContext<Body>): { chunks: string[]; tail: string[] };
   errorBody(status: number, message: string | undefined): unknown;
+  /** The raw SSE frame of an error sent inside a stream, for APIs that have one. */
+  streamError?(errorType: string, message: string | undefined): string;
 }
 
 /**
@@ -159,6 +171,15 @@ export class FakeServer<Body> {
     return this.enqueue({ type: 'failMidStream', afterChunks, ...options });
   }
 
+  /** Streams `afterChunks` pieces, then an error event of `errorType` (a non-streamed request gets no answer). */
+  errorMidStream(
+    afterChunks: number,
+    errorType: string,
+    options: ReplyOptions & { text?: string; message?: string } = {},
+  ): this {
+    return this.enqueue({ type: 'errorEvent', afterChunks, errorType, ...options });
+  }
+
   /** Queues behaviours for the next title requests, in order. */
   enqueueTitle(...behaviours: FakeBehaviour[]): this {
     this.titleQueue.push(...behaviours);
@@ -230,6 +251,8 @@ export class FakeServer<Body> {
 
     const route = this.wire.route(method, path, body);
     if (!route) return sendJson(res, 404, this.wire.errorBody(404, `No route for ${method} ${path}`));
+    const refusal = this.wire.refuse?.(req.headers);
+    if (refusal) return sendJson(res, refusal.status, this.wire.errorBody(refusal.status, refusal.message));
 
     const behaviour = title
       ? (this.titleQueue.shift() ?? this.titleFallback)
@@ -245,11 +268,16 @@ export class FakeServer<Body> {
           behaviour.headers,
         );
       case 'reply':
-      case 'failMidStream': {
+      case 'failMidStream':
+      case 'errorEvent': {
         const text = behaviour.text ?? (title ? this.defaultTitle(body) : this.defaultReply(body));
         const context = { model: route.model, body, text };
-        const cutAfter = behaviour.type === 'failMidStream' ? behaviour.afterChunks : undefined;
-        if (route.stream) return this.streamReply(res, context, behaviour, cutAfter);
+        const cutAfter = behaviour.type === 'reply' ? undefined : behaviour.afterChunks;
+        const errorFrame =
+          behaviour.type === 'errorEvent'
+            ? this.wire.streamError?.(behaviour.errorType, behaviour.message)
+            : undefined;
+        if (route.stream) return this.streamReply(res, context, behaviour, cutAfter, errorFrame);
         if (cutAfter !== undefined) return void res.destroy();
         if (behaviour.delayMs) await delay(behaviour.delayMs);
         return sendJson(res, 200, this.wire.completion(context));
@@ -262,17 +290,24 @@ export class FakeServer<Body> {
     context: ReplyContext<Body>,
     options: ReplyOptions,
     cutAfter: number | undefined,
+    errorFrame?: string,
   ): Promise<void> {
     const pieces = splitText(context.text, options.chunks ?? 3);
     const { chunks, tail } = this.wire.streamFrames(pieces, context);
+    /** Ends the stream early: with the error event when there is one, else by cutting the connection. */
+    const cut = async (): Promise<void> => {
+      if (errorFrame === undefined) return void res.destroy();
+      await write(res, errorFrame);
+      res.end();
+    };
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     for (const [index, frame] of chunks.entries()) {
-      if (index === cutAfter) return void res.destroy();
+      if (index === cutAfter) return cut();
       if (index > 0 && options.delayMs) await delay(options.delayMs);
       if (res.destroyed) return;
       await write(res, frame);
     }
-    if (cutAfter !== undefined) return void res.destroy();
+    if (cutAfter !== undefined) return cut();
     for (const frame of tail) await write(res, frame);
     res.end();
   }

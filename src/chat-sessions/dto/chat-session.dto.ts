@@ -15,11 +15,9 @@ import {
 } from 'class-validator';
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { hasOnlyKeys } from '../../common/validation.js';
-import type { LlmProviderName } from '../../llm/llm-provider.js';
+import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../../config/llm-provider-names.js';
 import { MODEL_NAME } from '../../llm/model-name.js';
 import type { ChatSessionRecord } from '../chat-session.js';
-
-const PROVIDERS: LlmProviderName[] = ['openai', 'gemini', 'echo'];
 
 export class CreateChatSessionDto {
   /** Up to 200 characters; when omitted, the first answered message names the session. */
@@ -34,12 +32,15 @@ export class CreateChatSessionDto {
   @MaxLength(20000)
   system_prompt?: string | null;
 
-  /** `openai`, `gemini` or `echo`; must be configured on the server. Null or omitted: the server's default. */
+  /** `openai`, `gemini`, `anthropic` or `echo`; must be configured on the server. Null or omitted: the server's default. */
   @IsOptional()
-  @IsIn(PROVIDERS)
+  @IsIn(LLM_PROVIDER_NAMES)
   provider?: LlmProviderName | null;
 
-  /** A model of that provider (Gemini's: letters, digits and . - _ only); omitted: the provider's configured default. */
+  /**
+   * A model of that provider (Gemini's: letters, digits and . - _ only; Anthropic's: no `/`); omitted: the
+   * provider's configured default.
+   */
   @IsOptional()
   @IsString()
   @MinLength(1)

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { collectStream, waitUntil } from '../../../test/fakes/helpers.js';
+import { collectStream } from '../../../test/fakes/helpers.js';
+import { itHonoursDeadlinesAndAborts } from '../../../test/fakes/provider-behaviours.js';
 import { OpenAiFake } from '../../../test/fakes/openai-fake.js';
 import { LlmError, type LlmRequest } from '../llm-provider.js';
 import { OpenAiProvider, type OpenAiProviderOptions } from './openai.provider.js';
@@ -131,30 +132,11 @@ describe('OpenAiProvider against the fake OpenAI API', () => {
     });
   });
 
-  it('maps an unanswered request to timeout', async () => {
-    fake.hang();
-    const started = Date.now();
-
-    await expect(provider({ timeoutMs: 300 }).complete(hello, signal())).rejects.toMatchObject({
-      kind: 'timeout',
-    });
-    expect(Date.now() - started).toBeLessThan(2_000);
-  });
-
   it('times out a stream whose server does not answer', async () => {
     fake.hang();
 
     const { error } = await collectStream(provider({ timeoutMs: 300 }).stream(hello, signal()));
 
-    expect(error).toMatchObject({ kind: 'timeout', provider: 'openai' });
-  });
-
-  it('times out a stream whose server goes silent between chunks', async () => {
-    fake.reply('one two three four', { chunks: 2, delayMs: 1_000 });
-
-    const { deltas, error } = await collectStream(provider({ timeoutMs: 300 }).stream(hello, signal()));
-
-    expect(deltas).toEqual(['one two ']);
     expect(error).toMatchObject({ kind: 'timeout', provider: 'openai' });
   });
 
@@ -180,34 +162,5 @@ describe('OpenAiProvider against the fake OpenAI API', () => {
     expect((error as Error).message).not.toContain(API_KEY);
   });
 
-  it('rethrows the caller abort as is and drops the request', async () => {
-    fake.hang();
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-
-    await expect(provider().complete(hello, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
-    await waitUntil(() => fake.lastRequest?.closedEarly === true);
-  });
-
-  it('ends a stream aborted by the caller with the abort, not with done', async () => {
-    fake.reply('one two three four five six', { chunks: 3, delayMs: 200 });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-
-    const { events, error } = await collectStream(provider().stream(hello, controller.signal));
-
-    expect(events).toEqual([{ type: 'delta', text: 'one two ' }]);
-    expect(error).toMatchObject({ name: 'AbortError' });
-  });
-
-  it('drops the upstream request when the consumer stops reading a stream', async () => {
-    fake.reply('one two three four five six', { chunks: 3, delayMs: 200 });
-
-    for await (const event of provider().stream(hello, signal())) {
-      expect(event).toEqual({ type: 'delta', text: 'one two ' });
-      break;
-    }
-
-    await waitUntil(() => fake.lastRequest?.closedEarly === true);
-  });
+  itHonoursDeadlinesAndAborts('openai', fake, provider);
 });

@@ -4,7 +4,7 @@ import { PageQueryDto } from '../../chat-sessions/dto/chat-session.dto.js';
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
 import { NotBlank, RequiredString } from '../../common/dto-validators.js';
 import { hasOnlyKeys } from '../../common/validation.js';
-import type { LlmProviderName } from '../../llm/llm-provider.js';
+import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../../config/llm-provider-names.js';
 import { MODEL_NAME } from '../../llm/model-name.js';
 import type { ListedMessage, MessageRole, MessageStatus } from '../message.js';
 
@@ -40,13 +40,11 @@ export class SendMessageDto extends EditMessageDto {
   }
 }
 
-const PROVIDERS: LlmProviderName[] = ['openai', 'gemini', 'echo'];
-
 /** Optionally, who answers this time: the session's settings do not change. */
 export class RegenerateMessageDto {
-  /** `openai`, `gemini` or `echo`, configured on the server; omitted: the session's provider. */
+  /** `openai`, `gemini`, `anthropic` or `echo`, configured on the server; omitted: the session's provider. */
   @IsOptional()
-  @IsIn(PROVIDERS)
+  @IsIn(LLM_PROVIDER_NAMES)
   provider?: LlmProviderName;
 
   /** A model of that provider; omitted: the session's model (or, with another provider, its default). */
