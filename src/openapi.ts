@@ -95,7 +95,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (target === '-') {
-    process.stdout.write(text);
+    // Flushed before the process exits: a pipe takes 64 KiB at a time, and process.exit() drops the rest.
+    await new Promise<void>((flushed) => process.stdout.write(text, () => flushed()));
   } else {
     writeFileSync(target, text);
     console.log(`wrote ${shown}`);
