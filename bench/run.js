@@ -66,6 +66,7 @@ const TARGETS = {
   bigLatency: 1.5,
   streamRssMiB: 600,
   searchVsList: 0.25,
+  budgets: 0.9,
 };
 
 const JWT_SECRET = randomBytes(36).toString('base64url'); // 48 characters
@@ -177,6 +178,9 @@ async function startApp(databaseEnv, fakeUrl, extraEnv = {}) {
       LLM_TITLES: 'question',
       LOG_LEVEL: 'warn',
       LOGIN_MAX_FAILURES: '10000', // the schema's maximum (the issue's 100000 is refused at start-up)
+      // The bench posts thousands of turns a minute as one user: the per-minute limit (its counting
+      // included) stays on, out of reach.
+      CHAT_RATE_LIMIT: '1000000',
       ...databaseEnv,
       ...appOverrides(),
       ...extraEnv,
@@ -703,6 +707,45 @@ function percentile(values, p) {
 
 // ---------------------------------------------------------------------------------------------- main
 
+/**
+ * The POST scenario with budgets off (the user has none, and there are no defaults: the turn reads no
+ * usage) and on (daily and monthly budgets the run cannot reach: one read of the user's row and the
+ * month's usage rows per turn), in two rounds of alternating order, so that a drift of the machine does
+ * not decide. Each side's ratio to the db ceiling is the mean of its rounds'.
+ */
+async function measureBudgets(databaseUrl, username, measurePost) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const setBudgets = (tokens) =>
+    client.query('UPDATE users SET quota_daily_tokens = $2, quota_monthly_tokens = $2 WHERE username = $1', [
+      username,
+      tokens,
+    ]);
+  const sides = { off: [], on: [] };
+  try {
+    for (const order of [
+      ['off', 'on'],
+      ['on', 'off'],
+    ])
+      for (const label of order) {
+        await setBudgets(label === 'on' ? '1000000000000' : null);
+        sides[label].push(await measurePost(label));
+      }
+  } finally {
+    await setBudgets(null);
+    await client.end();
+  }
+  const xDb = (runs) => mean(...runs.map((r) => r.xDb));
+  return {
+    off: meanOfRuns(sides.off),
+    on: meanOfRuns(sides.on),
+    xDbOff: xDb(sides.off),
+    xDbOn: xDb(sides.on),
+    ratio: xDb(sides.on) / xDb(sides.off),
+    rounds: sides,
+  };
+}
+
 async function main() {
   log(
     `mode ${MODE}; ${CFG.connections} connections × ${CFG.duration} s; node ${process.version}; ${cpus().length} CPUs`,
@@ -815,7 +858,7 @@ async function main() {
     // siblings, and leave a shorter path than the page's.
     await mapLimit(range(CFG.pageMessages / 2), 1, (i) => post(users.list.token, pageSession, i));
   // One session per connection: sixteen posts at once into one session would also measure its row lock.
-  const postSessions = wants('post')
+  const postSessions = ['post', 'budgets'].some(wants)
     ? await mapLimit(range(CFG.postSessions), 8, () => newSession(users.post.token))
     : [];
   let bigSessions = [];
@@ -856,7 +899,7 @@ async function main() {
       jsonPost(users.post.token),
       { content: `${QUESTION}${tag}.` },
     );
-  if (wants('post') || wants('big')) {
+  if (['post', 'big', 'budgets'].some(wants)) {
     // Untimed turns, before the statistics are taken: a posting scenario with no earlier one would
     // otherwise pay for a cold JIT (BENCH_ONLY=big made the ratio ×1.03 instead of ×1.6), and on
     // PostgreSQL for plans made while the tables were near-empty (sequential scans that a server's
@@ -967,6 +1010,22 @@ async function main() {
     results.scenarios.post.context = fake.resetStats();
     if (dbCeiling)
       results.ceilings.turn = await measureTurnCeiling(dbCeiling, fake, results.scenarios.post.context);
+  }
+  // ---- the POST with and without token budgets for its user, alternating, each beside the db ceiling
+  if (wants('budgets')) {
+    if (MODE !== 'postgres')
+      log('budgets: skipped (needs PostgreSQL: the budgets are set in the users table while the app runs)');
+    else {
+      if (!wants('post')) await warmUpPosting(base);
+      results.budgets = await measureBudgets(databaseEnv.DATABASE_URL, users.post.username, (label) =>
+        measureAgainstDbCeiling(
+          `POST …/messages, budgets ${label}`,
+          postsInto(postSessions, `budgets ${label}`),
+          app.pid,
+          dbCeiling,
+        ),
+      );
+    }
   }
   // ---- scenarios 1–3 again with one worker per usable CPU (HTTP_WORKERS=auto), on the same database
   const workersWanted = CFG.compareWorkers && !CFG.profile && MODE === 'postgres' && usableCpus() > 1;
@@ -1283,6 +1342,10 @@ function report(results, { appPid, workers, databaseServer }) {
     `4b. POST into ${CFG.bigSessions} ${CFG.bigMessages}-msg, ${CFG.bigBranches}-branch sessions (${perSide})`,
     s.big,
   );
+  if (results.budgets) {
+    row('9a. POST message, budgets off', { ...results.budgets.off, xDb: results.budgets.xDbOff });
+    row('9b. POST message, budgets on', { ...results.budgets.on, xDb: results.budgets.xDbOn });
+  }
   row(`6. POST auth/login (${CFG.loginConnections} conn, argon2id)`, s.login);
   row(`7. realistic model, ${CFG.realisticClients} clients (ms: added to the model's)`, s.realistic);
 
@@ -1430,6 +1493,17 @@ function report(results, { appPid, workers, databaseServer }) {
       searchVsList.ratio >= TARGETS.searchVsList,
     );
   target('no errors / non-2xx in scenarios 1–4, 6–8', errorCount, 0, errorCount === 0);
+  if (results.budgets) {
+    const { ratio, rounds } = results.budgets;
+    target(
+      `POST with budgets on ≥ ${TARGETS.budgets} × budgets off (×db ratio)`,
+      ratio,
+      TARGETS.budgets,
+      ratio >= TARGETS.budgets,
+    );
+    const budgetErrors = [...rounds.off, ...rounds.on].reduce((n, r) => n + r.errors + r.non2xx, 0);
+    target('no errors / non-2xx in scenario 9', budgetErrors, 0, budgetErrors === 0);
+  }
   if (results.bigSession) {
     const b = results.bigSession;
     target(`${bigLabel} p50 ≤ 1.5 × fresh`, b.p50Ratio, TARGETS.bigLatency, b.p50Ratio <= TARGETS.bigLatency);

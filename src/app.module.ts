@@ -11,6 +11,7 @@ import { CompatModule } from './compat/compat.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { HealthModule } from './health/health.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
+import { UsageModule } from './usage/usage.module.js';
 import { SearchModule } from './search/search.module.js';
 
 @Module({})
@@ -39,6 +40,7 @@ export class AppModule {
         CompatModule,
         AdminModule,
         TransferModule,
+        UsageModule,
       ],
     };
   }

@@ -4,6 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import type { Response } from 'supertest';
 import { OpenAiFake } from './fakes/openai-fake.js';
 import { STRONG_PASSWORD, uniqueUsername } from './utils/auth-helpers.js';
+import { openAiFakeEnv } from './utils/chat-helpers.js';
 import { CliTestApp, expectSuccess } from './utils/cli-helpers.js';
 import { dataOf, deferred, requestSse } from './utils/sse-client.js';
 
@@ -76,10 +77,7 @@ describe('real responses validate against the served OpenAPI document', () => {
   beforeAll(async () => {
     const { baseUrl } = await openai.start();
     app = await CliTestApp.start({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
+      ...openAiFakeEnv(baseUrl),
       LLM_TIMEOUT_MS: '1500',
       LOGIN_MAX_FAILURES: String(MAX_FAILURES),
       TRUST_PROXY: 'true',
@@ -526,6 +524,41 @@ describe('real responses validate against the served OpenAPI document', () => {
       expectStatus(await api('get', '/api/v1/admin/stats', { auth }), 200);
     expectStatus(await api('get', '/api/v1/admin/stats', { auth: alice.bearer }), 403);
     expectStatus(await api('get', '/api/v1/admin/stats'), 401);
+  });
+
+  it('me and usage: 200 with either scheme, 400, 401; admin usage 200, 400, 403, 401', async () => {
+    for (const auth of [alice.bearer, alice.token]) {
+      expectStatus(await api('get', '/api/v1/me', { auth }), 200);
+      expectStatus(await api('get', '/api/v1/me/usage?group=model', { auth }), 200);
+      expectStatus(await api('get', '/api/v1/me/usage?from=2026-01-01&to=2026-01-31', { auth }), 200);
+    }
+    expectStatus(await api('get', '/api/v1/me/usage?from=2026-02-30', { auth: alice.bearer }), 400);
+    expectStatus(await api('get', '/api/v1/me'), 401);
+    expectStatus(await api('get', '/api/v1/me/usage'), 401);
+    for (const auth of [admin.bearer, admin.token])
+      expectStatus(await api('get', `/api/v1/admin/usage?user=${alice.username}`, { auth }), 200);
+    expectStatus(await api('get', '/api/v1/admin/usage?to=x', { auth: admin.bearer }), 400);
+    expectStatus(await api('get', '/api/v1/admin/usage', { auth: alice.bearer }), 403);
+    expectStatus(await api('get', '/api/v1/admin/usage'), 401);
+  });
+
+  it('a turn over a budget: 429 with Retry-After on the native and seed routes', async () => {
+    const dave = await newCaller();
+    await app.withCli(async ({ run }) => {
+      expectSuccess(await run(['set-quota', '--user', dave.username, '--daily', '0']));
+    });
+    const auth = dave.bearer;
+    const id = await sessionOf(dave);
+    expectStatus(
+      await api('post', `/api/v1/chat-sessions/${id}/messages`, { auth, body: { content: 'x' } }),
+      429,
+    );
+    expectStatus(await api('post', '/api/v1/chat/', { auth: dave.token, body: { message: 'x' } }), 429);
+    for (const prefix of ['', '/api'])
+      expectStatus(
+        await api('post', `${prefix}/chatsessions/${id}/messages/`, { auth, body: { prompt: 'x' } }),
+        429,
+      );
   });
 
   it('health: 200', async () => {

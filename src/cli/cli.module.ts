@@ -9,8 +9,10 @@ import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { TransferModule } from '../transfer/transfer.module.js';
 import { ImportCommand } from './import-command.js';
+import { UsageModule } from '../usage/usage.module.js';
 import { ListApiKeysCommand, RevokeApiKeyCommand } from './api-key-commands.js';
 import { MigrateCommand, PurgeSessionsCommand, StatsCommand } from './maintenance-commands.js';
+import { SetQuotaCommand, UsageCommand } from './usage-commands.js';
 import {
   ActivateUserCommand,
   CreateUserCommand,
@@ -29,6 +31,8 @@ const COMMANDS = [
   PurgeSessionsCommand,
   StatsCommand,
   ImportCommand,
+  UsageCommand,
+  SetQuotaCommand,
   ListApiKeysCommand,
   RevokeApiKeyCommand,
 ];
@@ -52,6 +56,7 @@ export class CliModule {
         ChatSessionsModule,
         AdminModule,
         TransferModule,
+        UsageModule,
       ],
       providers: COMMANDS,
     };

@@ -76,6 +76,10 @@ export class AppConfig {
     anthropic: { apiKey?: string; baseUrl?: string; model: string; maxTokens: number };
   };
   readonly loginLimit!: { maxFailures: number; windowSeconds: number };
+  /** Default token budgets of every user (null: unlimited); a user's own override wins. */
+  readonly quotas!: { dailyTokens: number | null; monthlyTokens: number | null };
+  /** Turns a user may start per minute (0: no limit); admins are exempt. */
+  readonly chatRateLimit!: number;
   readonly redisUrl?: string;
   readonly generations!: GenerationSettings;
   /** The text search configuration search parses words with (the search columns are built in it). */
@@ -172,6 +176,9 @@ const KNOWN_KEYS = [
   'LOGIN_FAILURE_WINDOW',
   'GENERATION_LEASE_MS',
   'GENERATION_RETAIN_MS',
+  'QUOTA_DAILY_TOKENS',
+  'QUOTA_MONTHLY_TOKENS',
+  'CHAT_RATE_LIMIT',
   'SEARCH_LANGUAGE',
 ] as const;
 
@@ -248,6 +255,8 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       maxFailures: env.LOGIN_MAX_FAILURES,
       windowSeconds: parseDuration(env.LOGIN_FAILURE_WINDOW),
     },
+    quotas: { dailyTokens: env.QUOTA_DAILY_TOKENS ?? null, monthlyTokens: env.QUOTA_MONTHLY_TOKENS ?? null },
+    chatRateLimit: env.CHAT_RATE_LIMIT,
     redisUrl: env.REDIS_URL,
     generations: {
       leaseMs: env.GENERATION_LEASE_MS,

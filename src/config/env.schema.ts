@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -32,6 +33,17 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
     : value;
 
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
+
+/** A number of tokens, or unset. */
+const OptionalTokens = (): PropertyDecorator =>
+  applyDecorators(
+    Transform(emptyToUndefined),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(0),
+    Max(Number.MAX_SAFE_INTEGER),
+  );
 
 /** The environment the service accepts. Every property is one variable of README's configuration table. */
 export class EnvironmentVariables {
@@ -143,6 +155,11 @@ export class EnvironmentVariables {
   @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m' })
   LOGIN_FAILURE_WINDOW = '15m';
 
+  @OptionalTokens() QUOTA_DAILY_TOKENS?: number;
+  @OptionalTokens() QUOTA_MONTHLY_TOKENS?: number;
+
+  /** Turns a user may start per minute (admins exempt); 0 turns the limit off. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1000000) CHAT_RATE_LIMIT = 30;
   @IsOptional()
   @Matches(SEARCH_LANGUAGE_NAME, {
     message: 'SEARCH_LANGUAGE must name a text search configuration, such as simple or english',

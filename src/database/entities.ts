@@ -3,6 +3,7 @@ import { ApiToken, RefreshToken, RefreshTokenFamily } from '../auth/tokens/token
 import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 import { IdempotencyKey } from '../messages/idempotency-key.entity.js';
 import { Message } from '../messages/message.entity.js';
+import { UsageDay } from '../usage/usage-day.entity.js';
 import { User } from '../users/user.entity.js';
 
 /**
@@ -18,4 +19,5 @@ export const ENTITIES: Function[] = [
   ChatSession,
   Message,
   IdempotencyKey,
+  UsageDay,
 ];

@@ -54,8 +54,8 @@ export class AnswerGeneratorService {
   ): Promise<void> {
     const answerId = placeholder.id;
     let text = '';
+    let result: LlmResult | undefined;
     try {
-      let result: LlmResult | undefined;
       for await (const event of turn.provider.stream(turn.request, abort.signal)) {
         if (event.type === 'delta') {
           text += event.text;
@@ -80,13 +80,15 @@ export class AnswerGeneratorService {
       this.titles.nameAfterFirstAnswer(turn, text);
     } catch (error) {
       if (abort.signal.reason === STOPPED && !this.shutdown.signal.aborted) {
-        await this.recordStop(turn, placeholder, text, writer, requestId);
+        await this.recordStop(turn, placeholder, text, result, writer, requestId);
       } else {
-        const failure = await this.turns.fail(turn, error, text, answerId).catch((storeError: unknown) => {
-          // No filter answers for a stream: log here and still end with `error`.
-          this.logger.error({ err: storeError, message_id: answerId }, 'could not record a failed answer');
-          return new InternalServerErrorException('An unexpected error occurred.');
-        });
+        const failure = await this.turns
+          .fail(turn, error, text, answerId, result)
+          .catch((storeError: unknown) => {
+            // No filter answers for a stream: log here and still end with `error`.
+            this.logger.error({ err: storeError, message_id: answerId }, 'could not record a failed answer');
+            return new InternalServerErrorException('An unexpected error occurred.');
+          });
         writer.append('error', errorEvent(failure.getStatus(), failure.message, answerId, requestId));
       }
     } finally {
@@ -105,6 +107,7 @@ export class AnswerGeneratorService {
     turn: PreparedTurn,
     placeholder: ListedMessage,
     text: string,
+    reported: LlmResult | undefined,
     writer: GenerationWriter,
     requestId: string,
   ): Promise<void> {
@@ -113,7 +116,8 @@ export class AnswerGeneratorService {
       const stopped = await this.messages.finishAnswer(answerId, {
         content: text,
         status: 'stopped',
-        model: turn.model,
+        model: reported?.model ?? turn.model,
+        result: reported, // the tokens the provider reported before the stop, if it did
         latencyMs: Date.now() - turn.startedAt,
         sessionTitle: sessionTitleFor(turn),
       });

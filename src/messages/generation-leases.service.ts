@@ -5,6 +5,14 @@ import { AppConfig } from '../config/app-config.js';
 import { GenerationEvents } from '../generations/generation-events.js';
 import { Message } from './message.entity.js';
 import { errorEvent, INTERRUPTED, INTERRUPTED_DETAIL } from './stream-events.js';
+import { recordAnswerUsage } from '../usage/usage-recorder.js';
+
+interface InterruptedRow {
+  id: string;
+  session_id: string;
+  provider: string | null;
+  model: string | null;
+}
 
 /**
  * Crash recovery for streamed answers. The instance generating an answer holds a lease on it
@@ -79,14 +87,29 @@ export class GenerationLeasesService implements OnApplicationBootstrap, OnApplic
   /** Marks the answers of dead instances `failed` (`interrupted`) and ends their open streams. */
   async sweep(): Promise<string[]> {
     try {
-      const result = await this.messages
-        .createQueryBuilder()
-        .update()
-        .set({ status: 'failed', error: INTERRUPTED, leaseUntil: null })
-        .where(`status = 'streaming' AND (lease_until IS NULL OR lease_until < now())`)
-        .returning(['id'])
-        .execute();
-      const ids = (result.raw as { id: string }[]).map((row) => row.id);
+      // An interrupted answer counts in its user's usage as a failure, in the transaction that marks it.
+      const ids = await this.messages.manager.transaction(async (manager) => {
+        const result = await manager
+          .createQueryBuilder()
+          .update(Message)
+          .set({ status: 'failed', error: INTERRUPTED, leaseUntil: null })
+          .where(`status = 'streaming' AND (lease_until IS NULL OR lease_until < now())`)
+          .returning(['id', 'session_id', 'provider', 'model'])
+          .execute();
+        const rows = result.raw as InterruptedRow[];
+        for (const row of rows) {
+          if (row.provider === null) continue;
+          await recordAnswerUsage(manager, {
+            sessionId: row.session_id,
+            provider: row.provider,
+            model: row.model,
+            status: 'failed',
+            promptTokens: null,
+            completionTokens: null,
+          });
+        }
+        return rows.map((row) => row.id);
+      });
       for (const id of ids) {
         await this.generations.interrupt(id, 'error', errorEvent(503, INTERRUPTED_DETAIL, id, null));
       }

@@ -32,6 +32,7 @@ interface TurnHeaders {
   'idempotency-key'?: string;
   'last-event-id'?: string;
 }
+import { ApiTurnRefused } from '../usage/usage.api-docs.js';
 
 @ApiTags('messages')
 @ApiCallerAuth()
@@ -75,6 +76,7 @@ export class MessagesController {
   @Post()
   @ApiChatTurnResponses()
   @ApiTurnHeaders()
+  @ApiTurnRefused()
   @ApiProblemResponses(
     IDEMPOTENCY_CONFLICT,
     [
@@ -108,6 +110,7 @@ export class MessagesController {
   @ApiParam({ name: 'messageId', format: 'uuid', description: 'The question (a user message) to edit.' })
   @ApiChatTurnResponses()
   @ApiTurnHeaders()
+  @ApiTurnRefused()
   @ApiProblemResponses(
     IDEMPOTENCY_CONFLICT,
     [
@@ -146,6 +149,7 @@ export class MessagesController {
   })
   @ApiChatTurnResponses()
   @ApiTurnHeaders()
+  @ApiTurnRefused()
   @ApiProblemResponses(
     IDEMPOTENCY_CONFLICT,
     [

@@ -5,6 +5,9 @@ import { ChatSessionsModule } from '../chat-sessions/chat-sessions.module.js';
 import { LlmModule } from '../llm/llm.module.js';
 import { AnswerGeneratorService } from './answer-generator.service.js';
 import { AnswerStreamsService } from './answer-streams.service.js';
+import { ChatRateLimiter } from '../usage/chat-rate-limiter.js';
+import { TurnAdmission } from '../usage/turn-admission.service.js';
+import { UsageModule } from '../usage/usage.module.js';
 import { ChatContextService } from './chat-context.service.js';
 import { ChatStreamService } from './chat-stream.service.js';
 import { ChatTurnService } from './chat-turn.service.js';
@@ -19,7 +22,12 @@ import { ShutdownSignal } from './shutdown-signal.js';
 import { TurnResponsesService } from './turn-responses.service.js';
 
 @Module({
-  imports: [ChatSessionsModule, LlmModule, TypeOrmModule.forFeature([Message, ChatSession, IdempotencyKey])],
+  imports: [
+    ChatSessionsModule,
+    LlmModule,
+    UsageModule,
+    TypeOrmModule.forFeature([Message, ChatSession, IdempotencyKey]),
+  ],
   controllers: [MessagesController],
   providers: [
     MessagesService,
@@ -33,6 +41,8 @@ import { TurnResponsesService } from './turn-responses.service.js';
     GenerationLeasesService,
     IdempotencyService,
     TurnResponsesService,
+    ChatRateLimiter,
+    TurnAdmission,
   ],
   exports: [MessagesService, ChatTurnService, ChatSessionsModule],
 })

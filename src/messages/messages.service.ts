@@ -9,6 +9,7 @@ import type { LlmMessage, LlmResult } from '../llm/llm-provider.js';
 import { Message } from './message.entity.js';
 import type { ListedMessage, MessageRecord, MessageRole, MessageStatus } from './message.js';
 import { MessageNotFoundException, notAMessageOf } from './message.errors.js';
+import { isFinished, recordAnswerUsage } from '../usage/usage-recorder.js';
 
 export interface MessagePage {
   messages: ListedMessage[];
@@ -296,6 +297,7 @@ export class MessagesService {
       });
       const answerRow = this.answerRow(sessionId, questionRow, answer, answerId);
       await manager.insert(Message, [questionRow, answerRow]);
+      await this.countUsage(manager, answerRow);
       return { question: toRecord(questionRow), answer: toRecord(answerRow) };
     });
   }
@@ -327,29 +329,50 @@ export class MessagesService {
     await this.dataSource.transaction(async (manager) => {
       await this.bumpSession(manager, question.sessionId, 1, answerRow.id, answer.sessionTitle);
       await manager.insert(Message, answerRow);
+      await this.countUsage(manager, answerRow);
     });
     return toRecord(answerRow);
   }
 
-  /** Completes (or fails) an answer stored as `streaming`; names an untitled session as {@link addTurn} does. */
+  /** Adds a finished answer to its user's usage of the day, in the transaction that stores it. */
+  private async countUsage(
+    manager: EntityManager,
+    answer: Pick<
+      MessageRecord,
+      'sessionId' | 'provider' | 'model' | 'status' | 'promptTokens' | 'completionTokens'
+    >,
+  ): Promise<void> {
+    const { status, provider } = answer;
+    if (isFinished(status) && provider !== null)
+      await recordAnswerUsage(manager, { ...answer, status, provider });
+  }
+
+  /**
+   * Completes (or fails) an answer stored as `streaming`, and counts it in its user's usage in the same
+   * transaction; names an untitled session as {@link addTurn} does.
+   */
   async finishAnswer(id: string, answer: Omit<NewAnswer, 'provider'>): Promise<MessageRecord> {
-    const updated = await this.messages
-      .createQueryBuilder()
-      .update()
-      .set({
-        content: answer.content,
-        status: answer.status,
-        model: answer.model,
-        promptTokens: answer.result?.usage?.promptTokens ?? null,
-        completionTokens: answer.result?.usage?.completionTokens ?? null,
-        latencyMs: answer.latencyMs ?? null,
-        error: answer.error ?? null,
-        leaseUntil: null,
-      })
-      .where('id = :id AND status = :streaming', { id, streaming: 'streaming' })
-      .returning('*')
-      .execute();
-    const [row] = updated.raw as PathRow[];
+    const row = await this.dataSource.transaction(async (manager) => {
+      const updated = await manager
+        .createQueryBuilder(Message, 'm')
+        .update()
+        .set({
+          content: answer.content,
+          status: answer.status,
+          model: answer.model,
+          promptTokens: answer.result?.usage?.promptTokens ?? null,
+          completionTokens: answer.result?.usage?.completionTokens ?? null,
+          latencyMs: answer.latencyMs ?? null,
+          error: answer.error ?? null,
+          leaseUntil: null,
+        })
+        .where('id = :id AND status = :streaming', { id, streaming: 'streaming' })
+        .returning('*')
+        .execute();
+      const [finished] = updated.raw as PathRow[];
+      if (finished) await this.countUsage(manager, fromRow(finished));
+      return finished;
+    });
     if (!row) throw new SessionNotFoundException(); // the session (and its messages) was deleted meanwhile
     // No transaction: the title only fills an untitled session, whenever it comes.
     if (answer.sessionTitle) {

@@ -15,6 +15,16 @@ export {
 export const SESSIONS = '/api/v1/chat-sessions';
 export const messagesUrl = (sessionId: string): string => `${SESSIONS}/${sessionId}/messages`;
 
+/** The server environment that makes the OpenAI wire fake at `baseUrl` the provider, without retries. */
+export function openAiFakeEnv(baseUrl: string): Record<string, string> {
+  return {
+    OPENAI_API_KEY: 'test-key',
+    OPENAI_BASE_URL: `${baseUrl}/v1`,
+    LLM_PROVIDER: 'openai',
+    LLM_MAX_RETRIES: '0',
+  };
+}
+
 /** A session id that is well formed but belongs to nobody. */
 export const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
