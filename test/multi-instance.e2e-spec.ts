@@ -12,6 +12,7 @@ import {
   messagesUrl,
   newUser,
   sleep,
+  usageTotals,
 } from './utils/chat-helpers.js';
 import {
   answerIdOf,
@@ -135,6 +136,7 @@ const LEASE_MS = 1_500;
 
   it('SIGKILL A mid-answer: B marks the answer `interrupted` within the lease time, and a resume on B ends with `error`', async () => {
     const session = await createSession(a.http, user.auth);
+    const usageBefore = await usageTotals(httpB, user.auth);
     openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 300 });
     const first = await streamMessage(a.baseUrl, user.auth, session.id, 'about to crash', {
       abortWhen: (e) => e.event === 'delta',
@@ -152,6 +154,11 @@ const LEASE_MS = 1_500;
     // The lease ran out at most LEASE_MS after the kill; B sweeps every half lease.
     expect(Date.now() - killedAt).toBeLessThan(2 * LEASE_MS + 1_000);
     expect(answer).toMatchObject({ id: answerId, status: 'failed', error: 'interrupted' });
+    // The sweep that marked it counted it in the usage as a failure.
+    const usageAfter = await usageTotals(httpB, user.auth);
+    expect([usageAfter.answers - usageBefore.answers, usageAfter.failures - usageBefore.failures]).toEqual([
+      1, 1,
+    ]);
 
     const resumed = await follower;
     expect(resumed.events.at(-1)?.event).toBe('error');

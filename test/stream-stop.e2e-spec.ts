@@ -11,6 +11,7 @@ import {
   newUser,
   sendMessage,
   UNKNOWN_ID,
+  usageTotals,
 } from './utils/chat-helpers.js';
 import {
   answerIdOf,
@@ -44,6 +45,7 @@ describe('stopping an answer (POST …/messages/:messageId/stop)', () => {
 
   it('aborts the provider call, stores the partial text as `stopped`, ends the open streams with it; 200 with the message, then 409', async () => {
     const session = await createSession(t.http, user.auth);
+    const usageBefore = await usageTotals(t.http, user.auth);
     openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 150 });
     const { answerId: third, done: streaming } = streamPastDeltas(
       t.baseUrl,
@@ -77,6 +79,10 @@ describe('stopping an answer (POST …/messages/:messageId/stop)', () => {
     await waitUntil(() => openai.requests[0]?.closed === true, 5_000);
     expect(openai.requests[0].closedEarly).toBe(true);
     expect((await allMessages(t.http, user.auth, session.id))[1]).toEqual(stopped.body);
+    // A stopped answer counts in the usage as an answer, not a failure.
+    const usageAfter = await usageTotals(t.http, user.auth);
+    expect(usageAfter.answers - usageBefore.answers).toBe(1);
+    expect(usageAfter.failures - usageBefore.failures).toBe(0);
 
     expectProblem(await stop(session.id, answerId), 409);
   });

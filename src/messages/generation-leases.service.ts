@@ -94,7 +94,7 @@ export class GenerationLeasesService implements OnApplicationBootstrap, OnApplic
           .update(Message)
           .set({ status: 'failed', error: INTERRUPTED, leaseUntil: null })
           .where(`status = 'streaming' AND (lease_until IS NULL OR lease_until < now())`)
-          .returning(['id', 'session_id', 'provider', 'model'])
+          .returning(['id', 'sessionId', 'provider', 'model']) // property names; the rows have column names
           .execute();
         const rows = result.raw as InterruptedRow[];
         for (const row of rows) {

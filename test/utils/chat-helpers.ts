@@ -147,6 +147,15 @@ export async function allMessages(
 }
 
 /** Every session of the caller in the native list, following `next_cursor`. */
+/** The caller's usage totals this month (GET /api/v1/me/usage): tokens, answers and failures. */
+export async function usageTotals(
+  http: TestAgent,
+  auth: string,
+): Promise<{ answers: number; failures: number; prompt_tokens: number; completion_tokens: number }> {
+  const res = await http.get('/api/v1/me/usage').set('Authorization', auth).expect(200);
+  return res.body.totals;
+}
+
 export async function allSessions(http: TestAgent, auth: string, limit = 100): Promise<SessionBody[]> {
   const sessions: SessionBody[] = [];
   let cursor: string | null = null;
