@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import pg, { DatabaseError } from 'pg';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import {
   DatabaseUnavailableException,
   describeDatabaseError,
@@ -48,6 +48,7 @@ describe('isDatabaseUnavailable', () => {
       'Query read timeout',
       'Client has encountered a connection error and is not queryable',
       'Query runner already released. Cannot run queries anymore.',
+      new QueryRunnerProviderAlreadyReleasedError().message,
     ])
       expect({ message, unavailable: isDatabaseUnavailable(new Error(message)) }).toEqual({
         message,

@@ -33,11 +33,12 @@ const UNAVAILABLE_SOCKET = new Set([
 /**
  * What `pg` and `pg-pool` say, without a code, when a connection fails, is lost or times out, or the pool
  * is already closed (shutting down): pg 8's client.js and pg-pool's index.js. And TypeORM's
- * QueryRunnerAlreadyReleasedError: a transaction's connection that was lost is released under it, so its
- * next statement (or its COMMIT) fails with that instead of the connection's error.
+ * QueryRunnerAlreadyReleasedError and QueryRunnerProviderAlreadyReleasedError (`manager.query`): a
+ * transaction's connection that was lost is released under it, so its next statement (or its COMMIT)
+ * fails with that instead of the connection's error.
  */
 const UNAVAILABLE_MESSAGE =
-  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|Query runner already released)/;
+  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|Query runner already released|Database connection provided by a query runner was already released)/;
 
 /**
  * Whether an error means that the database is away or too slow, rather than that a statement failed:
