@@ -1,3 +1,4 @@
+/* global fetch, performance, process, setTimeout -- Node.js globals (this repo's ESLint config declares none for plain JS) */
 // Scenario `embedded-start`: what the zero-setup default costs. Starts the built server as `npm start`
 // does after the build (`node dist/main.js`, no DATABASE_URL) on a fresh DATA_DIR, stops it, and starts
 // it again on the same directory; each time, the time from spawn to the first 200 from /health, and the
