@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   rmdirSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -53,8 +56,7 @@ export async function ensureCluster(pgdata: string): Promise<void> {
   if (existsSync(pgdata) && !removeIfEmpty(pgdata)) return;
   const building = mkdtempSync(join(dirname(pgdata), `${basename(pgdata)}.init-`));
   try {
-    if (templateMatches()) cpSync(templateCluster, building, { recursive: true });
-    else await initCluster(building);
+    if (!templateMatches() || !copied(templateCluster, building)) await initCluster(building);
     renameSync(building, pgdata);
   } catch (error) {
     rmSync(building, { recursive: true, force: true });
@@ -69,6 +71,7 @@ export async function buildTemplate(): Promise<'built' | 'up to date'> {
   try {
     await initCluster(join(building, 'pgdata'));
     writeFileSync(join(building, 'pglite-version'), PGLITE_VERSION);
+    readableByAll(building);
     rmSync(TEMPLATE_DIR, { recursive: true, force: true });
     renameSync(building, TEMPLATE_DIR);
   } catch (error) {
@@ -85,6 +88,31 @@ function templateMatches(): boolean {
       existsSync(join(templateCluster, 'PG_VERSION'))
     );
   } catch {
+    return false;
+  }
+}
+
+/**
+ * The build may run as another user than the server (root, and `node` in the Dockerfile): mkdtemp's
+ * 0700, and PostgreSQL's 0600 files, would leave the server to run initdb itself.
+ */
+function readableByAll(dir: string): void {
+  for (const path of [
+    dir,
+    ...readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((name) => join(dir, name)),
+  ]) {
+    const stat = statSync(path);
+    chmodSync(path, stat.mode | (stat.isDirectory() ? 0o555 : 0o444));
+  }
+}
+
+/** Copies a cluster; false (nothing left in `to`) when it cannot be read, as by another user. */
+function copied(from: string, to: string): boolean {
+  try {
+    cpSync(from, to, { recursive: true });
+    return true;
+  } catch {
+    rmSync(to, { recursive: true, force: true });
     return false;
   }
 }
