@@ -36,7 +36,7 @@ const templateVersionFile = join(TEMPLATE_DIR, 'pglite-version');
 
 /**
  * initdb in a process of its own, which exits when done: initdb runs in a second PGlite and its own WASM
- * module, whose memory the serving process would keep (a fresh start held 850 MiB instead of 390).
+ * module, whose memory the serving process would keep (a fresh start held 850 MiB, a restart 390).
  */
 const INITDB_SCRIPT = `require(process.argv[1]).PGlite.create(process.argv[2]).then((db) => db.close())`;
 
