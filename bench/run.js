@@ -67,6 +67,7 @@ const TARGETS = {
   bigLatency: 1.5,
   streamRssMiB: 600,
   searchVsList: 0.25,
+  budgets: 0.9,
 };
 
 const JWT_SECRET = randomBytes(36).toString('base64url'); // 48 characters
@@ -178,6 +179,9 @@ async function startApp(databaseEnv, fakeUrl, extraEnv = {}) {
       LLM_TITLES: 'question',
       LOG_LEVEL: 'warn',
       LOGIN_MAX_FAILURES: '10000', // the schema's maximum (the issue's 100000 is refused at start-up)
+      // The bench posts thousands of turns a minute as one user: the per-minute limit (its counting
+      // included) stays on, out of reach.
+      CHAT_RATE_LIMIT: '1000000',
       ...databaseEnv,
       ...appOverrides(),
       ...extraEnv,
@@ -704,6 +708,45 @@ function percentile(values, p) {
 
 // ---------------------------------------------------------------------------------------------- main
 
+/**
+ * The POST scenario with budgets off (the user has none, and there are no defaults: the turn reads no
+ * usage) and on (daily and monthly budgets the run cannot reach: one read of the user's row and the
+ * month's usage rows per turn), in two rounds of alternating order, so that a drift of the machine does
+ * not decide. Each side's ratio to the db ceiling is the mean of its rounds'.
+ */
+async function measureBudgets(databaseUrl, username, measurePost) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const setBudgets = (tokens) =>
+    client.query('UPDATE users SET quota_daily_tokens = $2, quota_monthly_tokens = $2 WHERE username = $1', [
+      username,
+      tokens,
+    ]);
+  const sides = { off: [], on: [] };
+  try {
+    for (const order of [
+      ['off', 'on'],
+      ['on', 'off'],
+    ])
+      for (const label of order) {
+        await setBudgets(label === 'on' ? '1000000000000' : null);
+        sides[label].push(await measurePost(label));
+      }
+  } finally {
+    await setBudgets(null);
+    await client.end();
+  }
+  const xDb = (runs) => mean(...runs.map((r) => r.xDb));
+  return {
+    off: meanOfRuns(sides.off),
+    on: meanOfRuns(sides.on),
+    xDbOff: xDb(sides.off),
+    xDbOn: xDb(sides.on),
+    ratio: xDb(sides.on) / xDb(sides.off),
+    rounds: sides,
+  };
+}
+
 async function main() {
   log(
     `mode ${MODE}; ${CFG.connections} connections × ${CFG.duration} s; node ${process.version}; ${cpus().length} CPUs`,
@@ -818,7 +861,7 @@ async function main() {
     // siblings, and leave a shorter path than the page's.
     await mapLimit(range(CFG.pageMessages / 2), 1, (i) => post(users.list.token, pageSession, i));
   // One session per connection: sixteen posts at once into one session would also measure its row lock.
-  const postSessions = wants('post')
+  const postSessions = ['post', 'budgets'].some(wants)
     ? await mapLimit(range(CFG.postSessions), 8, () => newSession(users.post.token))
     : [];
   let bigSessions = [];
@@ -859,7 +902,7 @@ async function main() {
       jsonPost(users.post.token),
       { content: `${QUESTION}${tag}.` },
     );
-  if (wants('post') || wants('big')) {
+  if (['post', 'big', 'budgets'].some(wants)) {
     // Untimed turns, before the statistics are taken: a posting scenario with no earlier one would
     // otherwise pay for a cold JIT (BENCH_ONLY=big made the ratio ×1.03 instead of ×1.6), and on
     // PostgreSQL for plans made while the tables were near-empty (sequential scans that a server's
@@ -970,6 +1013,22 @@ async function main() {
     results.scenarios.post.context = fake.resetStats();
     if (dbCeiling)
       results.ceilings.turn = await measureTurnCeiling(dbCeiling, fake, results.scenarios.post.context);
+  }
+  // ---- the POST with and without token budgets for its user, alternating, each beside the db ceiling
+  if (wants('budgets')) {
+    if (MODE !== 'postgres')
+      log('budgets: skipped (needs PostgreSQL: the budgets are set in the users table while the app runs)');
+    else {
+      if (!wants('post')) await warmUpPosting(base);
+      results.budgets = await measureBudgets(databaseEnv.DATABASE_URL, users.post.username, (label) =>
+        measureAgainstDbCeiling(
+          `POST …/messages, budgets ${label}`,
+          postsInto(postSessions, `budgets ${label}`),
+          app.pid,
+          dbCeiling,
+        ),
+      );
+    }
   }
   // ---- scenarios 1–3 again with one worker per usable CPU (HTTP_WORKERS=auto), on the same database
   const workersWanted = CFG.compareWorkers && !CFG.profile && MODE === 'postgres' && usableCpus() > 1;
@@ -1084,6 +1143,7 @@ async function main() {
       if (rss !== null && rss > peak) peak = rss;
     }, 100);
     const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+    const cpuBefore = cpuMs(app.pid);
     log(`streaming ${CFG.streams} answers at once (${CFG.streamTokens} tokens × ${CFG.tokenDelayMs} ms) …`);
     const started = performance.now();
     const outcomes = await profiled(app, 'stream', () =>
@@ -1100,6 +1160,8 @@ async function main() {
       ),
     );
     const totalMs = performance.now() - started;
+    // The app's CPU over the whole scenario (turns stored, provider calls, deltas relayed), per delta sent.
+    const appCpuMs = cpuMs(app.pid) - cpuBefore;
     clearInterval(sampler);
     agent.destroy();
     fake.options.tokenDelayMs = 0;
@@ -1129,10 +1191,14 @@ async function main() {
       peakRssMiB: peak / 1024,
       vmHwmMiB: hwm / 1024,
       fakeCalls: fake.stats.requests,
+      appCpuMs,
+      cpuMsPerDelta: appCpuMs / Math.max(1, ok.reduce((n, o) => n + o.deltas, 0)),
+      redis: Boolean(appOverrides().REDIS_URL),
     };
     const s = results.scenarios.stream;
     log(
-      `  ${s.completed}/${s.streams} streams completed in ${s.totalS.toFixed(1)} s; peak RSS ${s.peakRssMiB.toFixed(0)} MiB (VmHWM ${s.vmHwmMiB.toFixed(0)} MiB)`,
+      `  ${s.completed}/${s.streams} streams completed in ${s.totalS.toFixed(1)} s; peak RSS ${s.peakRssMiB.toFixed(0)} MiB (VmHWM ${s.vmHwmMiB.toFixed(0)} MiB); ` +
+        `app CPU ${s.appCpuMs.toFixed(0)} ms, ${(s.cpuMsPerDelta * 1000).toFixed(0)} µs a delta${s.redis ? ' (Redis)' : ''}`,
     );
   }
 
@@ -1279,6 +1345,10 @@ function report(results, { appPid, workers, databaseServer }) {
     `4b. POST into ${CFG.bigSessions} ${CFG.bigMessages}-msg, ${CFG.bigBranches}-branch sessions (${perSide})`,
     s.big,
   );
+  if (results.budgets) {
+    row('9a. POST message, budgets off', { ...results.budgets.off, xDb: results.budgets.xDbOff });
+    row('9b. POST message, budgets on', { ...results.budgets.on, xDb: results.budgets.xDbOn });
+  }
   row(`6. POST auth/login (${CFG.loginConnections} conn, argon2id)`, s.login);
   row(`7. realistic model, ${CFG.realisticClients} clients (ms: added to the model's)`, s.realistic);
 
@@ -1426,6 +1496,17 @@ function report(results, { appPid, workers, databaseServer }) {
       searchVsList.ratio >= TARGETS.searchVsList,
     );
   target('no errors / non-2xx in scenarios 1–4, 6–8', errorCount, 0, errorCount === 0);
+  if (results.budgets) {
+    const { ratio, rounds } = results.budgets;
+    target(
+      `POST with budgets on ≥ ${TARGETS.budgets} × budgets off (×db ratio)`,
+      ratio,
+      TARGETS.budgets,
+      ratio >= TARGETS.budgets,
+    );
+    const budgetErrors = [...rounds.off, ...rounds.on].reduce((n, r) => n + r.errors + r.non2xx, 0);
+    target('no errors / non-2xx in scenario 9', budgetErrors, 0, budgetErrors === 0);
+  }
   for (const t of embeddedStartTargets(results.embeddedStart)) target(...t);
   if (results.bigSession) {
     const b = results.bigSession;

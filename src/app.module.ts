@@ -10,6 +10,8 @@ import { ChatSessionsModule } from './chat-sessions/chat-sessions.module.js';
 import { CompatModule } from './compat/compat.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { HealthModule } from './health/health.module.js';
+import { TransferModule } from './transfer/transfer.module.js';
+import { UsageModule } from './usage/usage.module.js';
 import { SearchModule } from './search/search.module.js';
 
 @Module({})
@@ -37,6 +39,8 @@ export class AppModule {
         SearchModule,
         CompatModule,
         AdminModule,
+        TransferModule,
+        UsageModule,
       ],
     };
   }

@@ -7,7 +7,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
-import { refuseFormsOnNativeApi, useJsonBodyParser } from './common/body-parsers.js';
+import {
+  leaveStreamedBodiesUnread,
+  refuseFormsOnNativeApi,
+  useJsonBodyParser,
+} from './common/body-parsers.js';
 import { answerWrongMethods } from './common/method-not-allowed.js';
 import { ProblemDetailsFilter, sendError } from './common/problem-details.filter.js';
 import { logRequests } from './common/request-log.js';
@@ -68,6 +72,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   answerWrongMethods(fastify);
   refuseFormsOnNativeApi(fastify);
+  leaveStreamedBodiesUnread(fastify);
   logRequests(fastify, () => PinoLogger.root);
   setUpSwagger(app);
   return app;

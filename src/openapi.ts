@@ -95,7 +95,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (target === '-') {
-    process.stdout.write(text);
+    // Written before the process exits: a pipe takes 64 KiB at once, and process.exit drops the rest.
+    await new Promise<void>((done, fail) =>
+      process.stdout.write(text, (error) => (error ? fail(error) : done())),
+    );
   } else {
     writeFileSync(target, text);
     console.log(`wrote ${shown}`);

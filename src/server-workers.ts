@@ -33,8 +33,8 @@ export function announceReady(): void {
  *   One that dies later is replaced.
  * - SIGTERM or SIGINT: every worker shuts down gracefully (streams ended, turns in flight finished);
  *   the primary exits 0 once all have, 1 if any failed.
- * - The login limiter's counts live here when there is no Redis ({@link RateLimiterClusterMaster}),
- *   so that failed logins count across workers.
+ * - The login and chat-turn limiters' counts live here when there is no Redis
+ *   ({@link RateLimiterClusterMaster}), so that failed logins and turns count across workers.
  */
 export class WorkerSupervisor {
   private readonly log: Logger;

@@ -26,11 +26,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('auth', 'Native accounts: register, log in, rotating refresh tokens (JWT bearer).')
     .addTag('chat sessions', 'Native chat sessions of the caller, keyset-paginated.')
     .addTag('messages', 'Messages of a session; answers as JSON or streamed as Server-Sent Events.')
+    .addTag('usage', "The caller's account, token budgets and usage (UTC days).")
     .addTag('search', "Full-text search over the caller's messages and session titles.")
     .addTag(
       'api keys',
       'Personal API keys (`cbk_…`) for the OpenAI-compatible gateway: shown once, stored as a digest, ' +
         'revocable. A key is refused on every other route.',
+    )
+    .addTag(
+      'export and import',
+      "Sessions out (`chatbot-export/1`, Markdown, JSON Lines) and in (ours, or ChatGPT's `conversations.json`).",
     )
     .addTag(
       'seed-compatible accounts',

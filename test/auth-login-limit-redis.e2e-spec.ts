@@ -1,25 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { Socket } from 'node:net';
 import request from 'supertest';
 import { registerNative, STRONG_PASSWORD, uniqueUsername } from './utils/auth-helpers.js';
+import { redisReachable, TEST_REDIS_URL } from './utils/redis.js';
 import { startServer, startTestApp, TestApp } from './utils/test-app.js';
 
 const LOGIN = '/api/v1/auth/login';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function redisReachable(): Promise<boolean> {
-  const { hostname, port } = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.setTimeout(1000);
-    socket
-      .once('connect', () => resolve(true))
-      .once('error', () => resolve(false))
-      .once('timeout', () => resolve(false));
-    socket.connect(Number(port || 6379), hostname, () => socket.end());
-  });
-}
+const REDIS_URL = TEST_REDIS_URL;
 
 /**
  * With REDIS_URL the failure counts live in Redis, so they outlast a restart and are shared by

@@ -4,7 +4,9 @@ import addFormatsModule from 'ajv-formats';
 import type { Response } from 'supertest';
 import { OpenAiFake } from './fakes/openai-fake.js';
 import { STRONG_PASSWORD, uniqueUsername } from './utils/auth-helpers.js';
+import { openAiFakeEnv } from './utils/chat-helpers.js';
 import { CliTestApp, expectSuccess } from './utils/cli-helpers.js';
+import { dataOf, deferred, requestSse } from './utils/sse-client.js';
 
 // ajv-formats is CommonJS: under ESM its default import is module.exports, the plugin is `.default`.
 const addFormats = addFormatsModule.default;
@@ -33,6 +35,8 @@ interface Call {
   auth?: { scheme: Scheme; value: string };
   body?: unknown;
   headers?: Record<string, string>;
+  /** Read the answer as text whatever its type (JSON Lines, which supertest does not buffer). */
+  text?: boolean;
 }
 
 /** A caller with both kinds of credentials the guard accepts. */
@@ -73,10 +77,7 @@ describe('real responses validate against the served OpenAPI document', () => {
   beforeAll(async () => {
     const { baseUrl } = await openai.start();
     app = await CliTestApp.start({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
+      ...openAiFakeEnv(baseUrl),
       LLM_TIMEOUT_MS: '1500',
       LOGIN_MAX_FAILURES: String(MAX_FAILURES),
       TRUST_PROXY: 'true',
@@ -126,19 +127,20 @@ describe('real responses validate against the served OpenAPI document', () => {
 
   /** Checks one real answer against the document and records what it exercised. */
   function check(method: Method, url: string, call: Call, res: Response): void {
+    const text = typeof res.body === 'string' ? res.body : res.text; // `call.text` parses into the body
     const found = operationOf(method, url);
     const where = `${method.toUpperCase()} ${url} → ${res.status}`;
     expect({ where, documented: Boolean(found) }).toEqual({ where, documented: true });
     const [key, operation] = found as [string, Operation];
     const documented = operation.responses[String(res.status)];
-    expect({ where, statusDocumented: Boolean(documented), body: res.text.slice(0, 300) }).toEqual({
+    expect({ where, statusDocumented: Boolean(documented), body: text.slice(0, 300) }).toEqual({
       where,
       statusDocumented: true,
-      body: res.text.slice(0, 300),
+      body: text.slice(0, 300),
     });
     const mediaType = (res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (!documented.content) {
-      expect({ where, body: res.text }).toEqual({ where, body: '' });
+      expect({ where, body: text }).toEqual({ where, body: '' });
     } else {
       const media = documented.content[mediaType];
       expect({ where, mediaType, documented: Object.keys(documented.content) }).toEqual({
@@ -147,9 +149,17 @@ describe('real responses validate against the served OpenAPI document', () => {
         documented: expect.arrayContaining([mediaType]),
       });
       const stream = mediaType === 'text/event-stream';
-      expectValid(where, media?.schema ?? {}, stream ? res.text : (res.body as unknown));
+      if (mediaType === 'application/x-ndjson')
+        for (const line of text.split('\n').filter(Boolean))
+          expectValid(`${where} line`, media?.schema ?? {}, JSON.parse(line) as unknown);
+      else
+        expectValid(
+          where,
+          media?.schema ?? {},
+          stream || mediaType.startsWith('text/') ? text : (res.body as unknown),
+        );
       if (stream)
-        for (const [, event, data] of res.text.matchAll(MESSAGE_EVENTS))
+        for (const [, event, data] of text.matchAll(MESSAGE_EVENTS))
           expectValid(`${where} ${event}`, MESSAGE, JSON.parse(data) as unknown);
     }
     for (const [name, header] of Object.entries(documented.headers ?? {})) {
@@ -184,6 +194,13 @@ describe('real responses validate against the served OpenAPI document', () => {
       req = req.set('Authorization', `${prefix} ${call.auth.value}`);
     }
     for (const [name, value] of Object.entries(call.headers ?? {})) req = req.set(name, value);
+    if (call.text)
+      req = req.buffer(true).parse((stream, done) => {
+        let text = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.on('end', () => done(null, text));
+      });
     const res = await (call.body === undefined ? req : req.send(call.body as object));
     check(method, url, call, res);
     return res;
@@ -442,6 +459,43 @@ describe('real responses validate against the served OpenAPI document', () => {
     });
   });
 
+  it('resume and stop: stream 200 with either scheme, 400, 404, 401; stop 200 with either scheme, 409, 404, 401; an idempotent replay 201', async () => {
+    const id = await sessionOf(alice, { provider: 'openai' });
+    const url = `/api/v1/chat-sessions/${id}/messages`;
+    const slow = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');
+    const answerIds: string[] = [];
+    for (const auth of [alice.bearer, alice.token]) {
+      openai.reply(slow, { chunks: 20, delayMs: 200 });
+      const created = deferred<string>();
+      const streaming = requestSse(`${app.baseUrl}${url}`, {
+        headers: { authorization: `${auth.scheme === 'bearer' ? 'Bearer' : 'Token'} ${auth.value}` },
+        body: { content: 'long' },
+        onEvent: (e) => {
+          if (e.event === 'message.created')
+            created.resolve(dataOf<{ assistant_message_id: string }>(e).assistant_message_id);
+        },
+      });
+      const answerId = await created.promise;
+      answerIds.push(answerId);
+      expectStatus(await api('post', `${url}/${answerId}/stop`, { auth }), 200);
+      await streaming;
+      expectStatus(
+        await api('get', `${url}/${answerId}/stream`, { auth, headers: { 'Last-Event-ID': '1' } }),
+        200,
+      );
+    }
+    const answer = answerIds[0];
+    expectStatus(await api('post', `${url}/${answer}/stop`, { auth: alice.bearer }), 409);
+    expectStatus(await api('post', `${url}/${UNKNOWN_ID}/stop`, { auth: alice.bearer }), 404);
+    expectStatus(await api('post', `${url}/${answer}/stop`), 401);
+    expectStatus(await api('get', `${url}/${answer}/stream?last_event_id=x`, { auth: alice.bearer }), 400);
+    expectStatus(await api('get', `${url}/${UNKNOWN_ID}/stream`, { auth: alice.bearer }), 404);
+    expectStatus(await api('get', `${url}/${answer}/stream`), 401);
+    const keyed = { auth: alice.bearer, body: { content: 'once' }, headers: { 'Idempotency-Key': 'oa-1' } };
+    expectStatus(await api('post', url, keyed), 201);
+    expectStatus(await api('post', url, keyed), 201);
+  });
+
   it('search: 200 with either scheme, 400, 401', async () => {
     const id = await sessionOf(alice, { title: 'Searchable title' });
     expectStatus(
@@ -470,6 +524,41 @@ describe('real responses validate against the served OpenAPI document', () => {
       expectStatus(await api('get', '/api/v1/admin/stats', { auth }), 200);
     expectStatus(await api('get', '/api/v1/admin/stats', { auth: alice.bearer }), 403);
     expectStatus(await api('get', '/api/v1/admin/stats'), 401);
+  });
+
+  it('me and usage: 200 with either scheme, 400, 401; admin usage 200, 400, 403, 401', async () => {
+    for (const auth of [alice.bearer, alice.token]) {
+      expectStatus(await api('get', '/api/v1/me', { auth }), 200);
+      expectStatus(await api('get', '/api/v1/me/usage?group=model', { auth }), 200);
+      expectStatus(await api('get', '/api/v1/me/usage?from=2026-01-01&to=2026-01-31', { auth }), 200);
+    }
+    expectStatus(await api('get', '/api/v1/me/usage?from=2026-02-30', { auth: alice.bearer }), 400);
+    expectStatus(await api('get', '/api/v1/me'), 401);
+    expectStatus(await api('get', '/api/v1/me/usage'), 401);
+    for (const auth of [admin.bearer, admin.token])
+      expectStatus(await api('get', `/api/v1/admin/usage?user=${alice.username}`, { auth }), 200);
+    expectStatus(await api('get', '/api/v1/admin/usage?to=x', { auth: admin.bearer }), 400);
+    expectStatus(await api('get', '/api/v1/admin/usage', { auth: alice.bearer }), 403);
+    expectStatus(await api('get', '/api/v1/admin/usage'), 401);
+  });
+
+  it('a turn over a budget: 429 with Retry-After on the native and seed routes', async () => {
+    const dave = await newCaller();
+    await app.withCli(async ({ run }) => {
+      expectSuccess(await run(['set-quota', '--user', dave.username, '--daily', '0']));
+    });
+    const auth = dave.bearer;
+    const id = await sessionOf(dave);
+    expectStatus(
+      await api('post', `/api/v1/chat-sessions/${id}/messages`, { auth, body: { content: 'x' } }),
+      429,
+    );
+    expectStatus(await api('post', '/api/v1/chat/', { auth: dave.token, body: { message: 'x' } }), 429);
+    for (const prefix of ['', '/api'])
+      expectStatus(
+        await api('post', `${prefix}/chatsessions/${id}/messages/`, { auth, body: { prompt: 'x' } }),
+        429,
+      );
   });
 
   it('health: 200', async () => {
@@ -621,6 +710,74 @@ describe('real responses validate against the served OpenAPI document', () => {
         await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: 'too many' } }),
         409,
       );
+    });
+  });
+
+  describe('export and import', () => {
+    it('export one (json, markdown) and all (JSON Lines): 200 with either scheme, 400, 404, 401', async () => {
+      const id = await sessionOf(alice, { title: 'Exported', provider: 'openai' });
+      const url = `/api/v1/chat-sessions/${id}/export`;
+      expectStatus(
+        await api('post', `/api/v1/chat-sessions/${id}/messages`, {
+          auth: alice.bearer,
+          body: { content: 'Hi' },
+        }),
+        201,
+      );
+      for (const auth of [alice.bearer, alice.token]) {
+        const json = await api('get', url, { auth });
+        expectStatus(json, 200);
+        expect(json.body.messages).toHaveLength(2);
+        expectStatus(await api('get', `${url}?format=markdown`, { auth }), 200);
+        const all = await api('get', '/api/v1/export', { auth, text: true });
+        expect({ status: all.status, text: all.body as unknown }).toEqual({
+          status: 200,
+          text: expect.stringContaining(id),
+        });
+      }
+      expectStatus(await api('get', `${url}?format=xml`, { auth: alice.bearer }), 400);
+      expectStatus(
+        await api('get', `/api/v1/chat-sessions/${UNKNOWN_ID}/export`, { auth: alice.bearer }),
+        404,
+      );
+      expectStatus(await api('get', url), 401);
+      expectStatus(await api('get', '/api/v1/export'), 401);
+    });
+
+    it('import: 200 with either scheme, 400, 415, 401', async () => {
+      const bob = await newCaller();
+      const id = await sessionOf(alice, { title: 'To import' });
+      const exported = (await api('get', `/api/v1/chat-sessions/${id}/export`, { auth: alice.bearer })).text;
+      const json = { 'Content-Type': 'application/json' };
+      for (const auth of [bob.bearer, bob.token]) {
+        const res = await api('post', '/api/v1/import', { auth, body: exported, headers: json });
+        expectStatus(res, 200);
+      }
+      const broken = {
+        title: 'Cycle',
+        mapping: { a: { parent: 'b', message: null }, b: { parent: 'a', message: null } },
+      };
+      expectStatus(
+        await api('post', '/api/v1/import', {
+          auth: bob.bearer,
+          body: JSON.stringify([broken]),
+          headers: json,
+        }),
+        400,
+      );
+      expectStatus(
+        await api('post', '/api/v1/import', { auth: bob.bearer, body: 'nope', headers: json }),
+        400,
+      );
+      expectStatus(
+        await api('post', '/api/v1/import', {
+          auth: bob.bearer,
+          body: '[]',
+          headers: { 'Content-Type': 'text/plain' },
+        }),
+        415,
+      );
+      expectStatus(await api('post', '/api/v1/import', { body: '[]', headers: json }), 401);
     });
   });
 

@@ -35,8 +35,10 @@ const TAGS = [
   'auth',
   'chat sessions',
   'messages',
+  'usage',
   'search',
   'api keys',
+  'export and import',
   'seed-compatible accounts',
   'seed-compatible chat',
   'admin',
@@ -62,7 +64,15 @@ const ROUTES = [
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/edit',
   'get /api/v1/search',
   'post /api/v1/chat-sessions/{id}/messages/{messageId}/regenerate',
+  'get /api/v1/chat-sessions/{id}/messages/{messageId}/stream',
+  'post /api/v1/chat-sessions/{id}/messages/{messageId}/stop',
+  'get /api/v1/chat-sessions/{id}/export',
+  'get /api/v1/export',
+  'post /api/v1/import',
   'get /api/v1/admin/stats',
+  'get /api/v1/admin/usage',
+  'get /api/v1/me',
+  'get /api/v1/me/usage',
   'post /api/v1/api-keys',
   'get /api/v1/api-keys',
   'delete /api/v1/api-keys/{id}',
@@ -108,9 +118,12 @@ const PUBLIC = new Set([
 ]);
 
 /** POST/PUT/PATCH routes that take no body. */
-const BODILESS = new Set(['post /api/v1/accounts/logout']);
+const BODILESS = new Set([
+  'post /api/v1/accounts/logout',
+  'post /api/v1/chat-sessions/{id}/messages/{messageId}/stop',
+]);
 
-const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin|api-keys)(\/|$)/;
+const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin|api-keys|me|export|import)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;
 
 describe('OpenAPI document (/docs-json)', () => {
@@ -202,8 +215,11 @@ describe('OpenAPI document (/docs-json)', () => {
         const types = Object.keys(response.content ?? {});
         if (NATIVE.test(path)) {
           expect({ where, types }).toEqual({ where, types: ['application/problem+json'] });
+          // A refused chat turn's 429 extends problem details with the budget's members.
+          const schema =
+            status === '429' && /\/messages/.test(path) ? 'TurnRefusedProblemDto' : 'ProblemDetailsDto';
           expect(response.content?.['application/problem+json'].schema).toEqual({
-            $ref: '#/components/schemas/ProblemDetailsDto',
+            $ref: `#/components/schemas/${schema}`,
           });
         } else {
           expect({ where, types }).toEqual({ where, types: ['application/json'] });

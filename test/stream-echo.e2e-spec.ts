@@ -9,7 +9,7 @@ import {
   newUser,
   sendMessage,
 } from './utils/chat-helpers.js';
-import { dataOf, deltaTexts, eventShape, streamMessage } from './utils/sse-client.js';
+import { createdQuestion, dataOf, deltaTexts, eventShape, streamMessage } from './utils/sse-client.js';
 import { startTestApp, TestApp } from './utils/test-app.js';
 
 describe('streamed answers from the echo provider (a server with no provider configured)', () => {
@@ -57,7 +57,7 @@ describe('streamed answers from the echo provider (a server with no provider con
       usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) },
     });
     const stored = await allMessages(t.http, user.auth, session.id);
-    expect(stored).toEqual([dataOf(res.events[0]), completed]);
+    expect(stored).toEqual([createdQuestion(res.events[0]), completed]);
   });
 
   it('the echo answer sees the earlier turns of the session (memory) when streamed', async () => {

@@ -17,6 +17,7 @@ import {
   UNKNOWN_ID,
 } from './utils/chat-helpers.js';
 import {
+  createdQuestion,
   dataOf,
   deltaTexts,
   eventNames,
@@ -138,7 +139,7 @@ describe('streamed answers (SSE) with the OpenAI, Gemini and Anthropic adapters 
     const spread = (deltaEvents.at(-1)?.receivedAt ?? 0) - (deltaEvents[0]?.receivedAt ?? 0);
     expect(spread).toBeGreaterThanOrEqual(500);
 
-    const created = dataOf<MessageBody>(res.events[0]);
+    const created = createdQuestion<MessageBody>(res.events[0]);
     const completed = dataOf<MessageBody>(res.events.at(-1));
     expectMessageShape(created);
     expectMessageShape(completed);
@@ -305,7 +306,7 @@ describe('streamed answers (SSE) with the OpenAI, Gemini and Anthropic adapters 
 
       const stored = await allMessages(http, user.auth, session.id);
       expect(stored).toHaveLength(2);
-      expect(stored[0]).toEqual(dataOf(res.events[0]));
+      expect(stored[0]).toEqual(createdQuestion(res.events[0]));
       expect(stored[0]).toMatchObject({ role: 'user', content: 'this one breaks', status: 'complete' });
       expect(stored[1]).toMatchObject({
         id: dataOf(res.events[1]).message_id,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { type MessageBody, sleep } from './utils/chat-helpers.js';
-import { dataOf, eventNames, requestSse } from './utils/sse-client.js';
+import { createdQuestion, dataOf, eventNames, requestSse } from './utils/sse-client.js';
 import { expectSiblings, ids, said, user } from './utils/tree-helpers.js';
 import { treeBehaviours, treeFixture } from './utils/tree-behaviours.js';
 
@@ -28,7 +28,7 @@ describe('conversation trees, streamed answers', () => {
       expect(eventNames(sse!)).toEqual(['message.created', 'delta', 'error']);
       // message.created carries the existing question, as stored.
       const shown = await reads.path(me.auth, session.id);
-      expect(dataOf<MessageBody>(sse!.events[0])).toEqual(shown[2]);
+      expect(createdQuestion<MessageBody>(sse!.events[0])).toEqual(shown[2]);
       const partial = shown[3];
       expect(partial).toMatchObject({
         id: dataOf(sse!.events[1]).message_id,
@@ -59,7 +59,7 @@ describe('conversation trees, streamed answers', () => {
         },
       );
       expect(res.ended).toBe('aborted');
-      const question = dataOf<MessageBody>(res.events[0]);
+      const question = createdQuestion<MessageBody>(res.events[0]);
       const answerId = dataOf(res.events[1]).message_id as string;
 
       let answer: MessageBody | undefined;

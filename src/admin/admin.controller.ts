@@ -1,10 +1,13 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiCallerAuth } from '../common/decorators.js';
 import { ApiProblemResponses } from '../common/api-errors.decorator.js';
 import { StatsDto } from './dto/stats.dto.js';
 import { Roles, RolesGuard } from './roles.guard.js';
 import { Stats, StatsService } from './stats.service.js';
+import { AdminUsageQueryDto, AdminUsageReportDto } from '../usage/dto/usage.dto.js';
+import { BAD_PERIOD } from '../usage/usage.api-docs.js';
+import { UsageService, type UsageReport } from '../usage/usage.service.js';
 
 @ApiTags('admin')
 @ApiCallerAuth()
@@ -13,7 +16,10 @@ import { Stats, StatsService } from './stats.service.js';
 @UseGuards(RolesGuard)
 @Controller('api/v1/admin')
 export class AdminController {
-  constructor(private readonly stats: StatsService) {}
+  constructor(
+    private readonly stats: StatsService,
+    private readonly usage: UsageService,
+  ) {}
 
   /**
    * Service-wide figures.
@@ -23,5 +29,16 @@ export class AdminController {
   @ApiOkResponse({ type: StatsDto, description: 'The figures.' })
   collect(): Promise<Stats> {
     return this.stats.collect();
+  }
+
+  /**
+   * Token usage per user.
+   * @remarks Days are UTC. By default from the first of this month to today; at most 366 days. 403 for non-admins.
+   */
+  @Get('usage')
+  @ApiProblemResponses(BAD_PERIOD)
+  @ApiOkResponse({ type: AdminUsageReportDto, description: 'The usage per user.' })
+  perUser(@Query() query: AdminUsageQueryDto): Promise<UsageReport> {
+    return this.usage.perUser(this.usage.period(query.from, query.to), query.user);
   }
 }

@@ -17,4 +17,14 @@ export interface AuthUser {
   apiToken?: string;
   /** The API key's id, when `via` is `api-key`. */
   apiKeyId?: string;
+  /**
+   * The account's own token budgets as read with it on this request (users.quota_*_tokens: null follows
+   * the defaults, -1 is none), so that a turn of a user without any budget needs no usage read.
+   */
+  quotas?: OwnQuotas;
+}
+
+export interface OwnQuotas {
+  daily: string | null;
+  monthly: string | null;
 }

@@ -24,6 +24,11 @@ import { User } from '../users/user.entity.js';
 @Index('chat_sessions_user_activity_idx', ['userId', 'updatedAt', 'id'])
 // The active leaf's foreign key (ON DELETE SET NULL) looks sessions up by it.
 @Index('chat_sessions_active_leaf_idx', ['activeLeafId'])
+// An imported conversation once per user (a second import of a file skips it); partial: most have none.
+@Index('chat_sessions_user_source_idx', ['userId', 'sourceId'], {
+  unique: true,
+  where: 'source_id IS NOT NULL',
+})
 // Full-text search of the title (GET /api/v1/search).
 @Index('chat_sessions_search_idx', ['searchVector'], { type: 'gin' })
 @Entity('chat_sessions')
@@ -62,6 +67,10 @@ export class ChatSession {
   @ManyToOne(() => Message, { onDelete: 'SET NULL', deferrable: 'INITIALLY DEFERRED' })
   @JoinColumn({ name: 'active_leaf_id', foreignKeyConstraintName: 'chat_sessions_active_leaf_id_fkey' })
   activeLeaf?: Relation<Message> | null;
+
+  /** Where an imported session came from (`chatgpt:<conversation id>`, `chatbot:<session id>`); null otherwise. */
+  @Column({ name: 'source_id', type: 'varchar', length: 200, nullable: true })
+  sourceId!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -3,7 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type SelectQueryBuilder } from 'typeorm';
 import { decodeCursor, encodeCursor, isCursorTimestamp, UUID_PATTERN } from '../common/keyset-cursor.js';
 import { isoFromTimestamptz } from '../database/timestamps.js';
+import { GenerationEvents } from '../generations/generation-events.js';
 import { LlmRegistry } from '../llm/llm-registry.js';
+import { Message } from '../messages/message.entity.js';
 import { notAMessageOf } from '../messages/message.errors.js';
 import type { LlmProviderName } from '../llm/llm-provider.js';
 import type { ChatSessionRecord } from './chat-session.js';
@@ -83,6 +85,7 @@ export class ChatSessionsService {
   constructor(
     @InjectRepository(ChatSession) private readonly sessions: Repository<ChatSession>,
     private readonly llm: LlmRegistry,
+    private readonly generations: GenerationEvents,
   ) {}
 
   async create(userId: string, fields: SessionFields): Promise<ChatSessionRecord> {
@@ -156,10 +159,17 @@ export class ChatSessionsService {
     return this.get(userId, id);
   }
 
+  /** Deletes a session with its messages; answers being generated in it are aborted, their streams ended. */
   async remove(userId: string, id: string): Promise<void> {
     if (!UUID_PATTERN.test(id)) throw new SessionNotFoundException();
+    const generating = await this.sessions.manager.find(Message, {
+      select: { id: true },
+      where: { sessionId: id, status: 'streaming' },
+    });
     const { affected } = await this.sessions.delete({ id, userId });
     if (!affected) throw new SessionNotFoundException();
+    // After the delete: an aborted generation then finds its answer gone and ends its streams with a 404.
+    await this.generations.requestStop(generating.map((m) => m.id));
   }
 
   /** Deletes (or, dry, counts) sessions idle for longer than `idleSeconds`, optionally of one user. */

@@ -7,8 +7,12 @@ import { ChatSessionsModule } from '../chat-sessions/chat-sessions.module.js';
 import { AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { TransferModule } from '../transfer/transfer.module.js';
+import { ImportCommand } from './import-command.js';
+import { UsageModule } from '../usage/usage.module.js';
 import { ListApiKeysCommand, RevokeApiKeyCommand } from './api-key-commands.js';
 import { MigrateCommand, PurgeSessionsCommand, StatsCommand } from './maintenance-commands.js';
+import { SetQuotaCommand, UsageCommand } from './usage-commands.js';
 import {
   ActivateUserCommand,
   CreateUserCommand,
@@ -26,6 +30,9 @@ const COMMANDS = [
   ActivateUserCommand,
   PurgeSessionsCommand,
   StatsCommand,
+  ImportCommand,
+  UsageCommand,
+  SetQuotaCommand,
   ListApiKeysCommand,
   RevokeApiKeyCommand,
 ];
@@ -48,6 +55,8 @@ export class CliModule {
         AuthModule,
         ChatSessionsModule,
         AdminModule,
+        TransferModule,
+        UsageModule,
       ],
       providers: COMMANDS,
     };

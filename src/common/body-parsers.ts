@@ -44,3 +44,36 @@ export function refuseFormsOnNativeApi(fastify: FastifyInstance): void {
     else done();
   });
 }
+
+/** The route config (Nest's `@RouteConfig(STREAMED_BODY)`) of a route that reads its request body itself, as a stream. */
+export const STREAMED_BODY = { streamedBody: true };
+
+/** Given to a streamed-body request in place of its content type, so that no body parser reads it. */
+const UNPARSED = 'application/x-unparsed-body';
+const originalTypes = new WeakMap<FastifyRequest, string>();
+
+/**
+ * Leaves the body of STREAMED_BODY routes unread (an import file of 50 MiB must not be buffered, nor
+ * meet the 1 MiB limit of parsed bodies): Fastify picks a body's parser by content type, for every route
+ * alike, so such a request's content type points at a parser that reads nothing until it is restored.
+ * The route reads `request.raw` and finds the type with {@link contentTypeOf}.
+ */
+export function leaveStreamedBodiesUnread(fastify: FastifyInstance): void {
+  fastify.addContentTypeParser(UNPARSED, (request, _payload, done) => {
+    request.headers['content-type'] = originalTypes.get(request);
+    done(null, undefined);
+  });
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    const config = request.routeOptions.config as { streamedBody?: boolean };
+    const type = request.headers['content-type'];
+    if (config.streamedBody && type !== undefined) {
+      originalTypes.set(request, type);
+      request.headers['content-type'] = UNPARSED;
+    }
+    done(null, payload);
+  });
+}
+
+/** A request's content type, as the client sent it. */
+export const contentTypeOf = (request: FastifyRequest): string | undefined =>
+  originalTypes.get(request) ?? request.headers['content-type'];

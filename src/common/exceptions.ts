@@ -15,6 +15,8 @@ export interface StyledException {
   headers?(): Record<string, string>;
   /** A 5xx whose message is meant for the client (an upstream's failure, not ours): shown, not masked. */
   readonly publicDetail?: boolean;
+  /** A problem type of its own (RFC 9457 `type`, instead of `about:blank`) and its extension members. */
+  problemType?(): { type: string; members: Record<string, unknown> };
 }
 
 /** A request body or query that failed validation; the filter renders it in the route family's shape. */
@@ -42,10 +44,13 @@ export class SeedResponseException extends HttpException implements StyledExcept
   }
 }
 
-/** Too many attempts: 429 with `Retry-After`. */
+/** Too many attempts: 429 with `Retry-After`; the seed routes get Django REST Framework's throttling body. */
 export class TooManyAttemptsException extends HttpException implements StyledException {
-  constructor(readonly retryAfterSeconds: number) {
-    super('Too many failed attempts; try again later.', HttpStatus.TOO_MANY_REQUESTS);
+  constructor(
+    readonly retryAfterSeconds: number,
+    detail = 'Too many failed attempts; try again later.',
+  ) {
+    super(detail, HttpStatus.TOO_MANY_REQUESTS);
   }
 
   headers(): Record<string, string> {

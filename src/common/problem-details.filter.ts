@@ -107,11 +107,13 @@ function render(exception: unknown, status: number, request: FastifyRequest): Re
     const body = fieldErrors ? drfFieldErrors(fieldErrors) : { detail: message };
     return { status, contentType: 'application/json', body, headers };
   }
+  const own = styled?.problemType?.();
   const body: Record<string, unknown> = {
-    type: 'about:blank',
+    type: own?.type ?? 'about:blank',
     title: STATUS_CODES[status] ?? 'Error',
     status,
     detail: message,
+    ...own?.members,
   };
   if (fieldErrors) body.errors = fieldErrors.map((e) => ({ field: e.field || 'body', message: e.message }));
   body.request_id = request.id;

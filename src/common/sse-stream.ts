@@ -10,7 +10,8 @@ export const SSE_MAX_UNREAD_BYTES = 64 * 1024;
 const END_GRACE_MS = 30_000;
 
 /**
- * A Server-Sent Events response over Fastify's raw socket: numbered events (`id:` increasing from 1),
+ * A Server-Sent Events response over Fastify's raw socket: numbered events (`id:` increasing, from 1
+ * unless the events come numbered),
  * a comment heartbeat every 15 s, proxy buffering off. Writes after the client has gone are dropped,
  * so the work behind the stream can run to its end regardless.
  *
@@ -23,8 +24,16 @@ const END_GRACE_MS = 30_000;
 export class SseStream {
   private nextId = 1;
   private heartbeat?: NodeJS.Timeout;
+  private readonly gone = new AbortController();
 
-  constructor(private readonly reply: FastifyReply) {}
+  constructor(private readonly reply: FastifyReply) {
+    reply.raw.once('close', () => this.gone.abort());
+  }
+
+  /** Aborted once the connection has closed (the client went away, or the stream ended). */
+  get closed(): AbortSignal {
+    return this.gone.signal;
+  }
 
   get clientGone(): boolean {
     return this.reply.raw.destroyed || this.reply.raw.writableEnded;
@@ -46,6 +55,12 @@ export class SseStream {
 
   send(event: string, data: unknown): void {
     this.write(`id: ${this.nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** Sends an event numbered elsewhere (an answer's log), its data already JSON; later events follow its id. */
+  sendNumbered(id: number, event: string, json: string): void {
+    this.nextId = id + 1;
+    this.write(`id: ${id}\nevent: ${event}\ndata: ${json}\n\n`);
   }
 
   end(): void {

@@ -17,6 +17,7 @@ import {
 } from './dto/seed-responses.dto.js';
 import { seedMessageText } from './seed-message.js';
 import { ApiDrfBodies } from './dto/drf-fields.js';
+import { ApiSeedTurnRefused } from '../usage/usage.api-docs.js';
 
 interface HistoryEntry {
   session_id: string;
@@ -61,6 +62,7 @@ export class QuickChatController {
   )
   @SESSION_NOT_FOUND
   @ApiSeedProviderErrors('a1b2c3d4-e5f6-4890-9234-56789abcdef0')
+  @ApiSeedTurnRefused()
   async send(
     @CurrentUser() caller: AuthUser,
     @Body() dto: QuickChatMessageDto,

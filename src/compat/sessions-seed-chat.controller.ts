@@ -23,6 +23,7 @@ import { SeedPromptDto, SeedSessionDto } from './dto/seed-chat.dto.js';
 import { SeedChatSessionDto, SeedExchangeDto } from './dto/seed-responses.dto.js';
 import { seedMessageText } from './seed-message.js';
 import { ApiDrfBodies } from './dto/drf-fields.js';
+import { ApiSeedTurnRefused } from '../usage/usage.api-docs.js';
 
 interface SeedSession {
   id: string;
@@ -171,6 +172,7 @@ export class SessionsSeedChatController {
     error: 'Prompt cannot be empty',
   })
   @ApiSeedProviderErrors()
+  @ApiSeedTurnRefused()
   async send(
     @CurrentUser() caller: AuthUser,
     @Param('id') id: string,

@@ -29,6 +29,16 @@ export type DatabaseConfig =
       queryTimeoutMs: number;
     };
 
+/** How answers being generated are tracked (see src/generations and GenerationLeasesService). */
+export interface GenerationSettings {
+  /** How long an instance's claim on an answer it generates lasts unless renewed (renewed every third of it). */
+  leaseMs: number;
+  /** How long an ended answer's events stay for a resume. */
+  retainMs: number;
+  /** The most events kept per answer (the oldest dropped first). */
+  maxEvents: number;
+}
+
 /** Typed, validated configuration: built once at start-up and injected by class. */
 export class AppConfig {
   readonly env!: 'development' | 'production' | 'test';
@@ -66,7 +76,12 @@ export class AppConfig {
     anthropic: { apiKey?: string; baseUrl?: string; model: string; maxTokens: number };
   };
   readonly loginLimit!: { maxFailures: number; windowSeconds: number };
+  /** Default token budgets of every user (null: unlimited); a user's own override wins. */
+  readonly quotas!: { dailyTokens: number | null; monthlyTokens: number | null };
+  /** Turns a user may start per minute (0: no limit); admins are exempt. */
+  readonly chatRateLimit!: number;
   readonly redisUrl?: string;
+  readonly generations!: GenerationSettings;
   /** The text search configuration search parses words with (the search columns are built in it). */
   readonly searchLanguage!: string;
 }
@@ -159,6 +174,11 @@ const KNOWN_KEYS = [
   'TRUST_PROXY',
   'LOGIN_MAX_FAILURES',
   'LOGIN_FAILURE_WINDOW',
+  'GENERATION_LEASE_MS',
+  'GENERATION_RETAIN_MS',
+  'QUOTA_DAILY_TOKENS',
+  'QUOTA_MONTHLY_TOKENS',
+  'CHAT_RATE_LIMIT',
   'SEARCH_LANGUAGE',
 ] as const;
 
@@ -235,7 +255,14 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
       maxFailures: env.LOGIN_MAX_FAILURES,
       windowSeconds: parseDuration(env.LOGIN_FAILURE_WINDOW),
     },
+    quotas: { dailyTokens: env.QUOTA_DAILY_TOKENS ?? null, monthlyTokens: env.QUOTA_MONTHLY_TOKENS ?? null },
+    chatRateLimit: env.CHAT_RATE_LIMIT,
     redisUrl: env.REDIS_URL,
+    generations: {
+      leaseMs: env.GENERATION_LEASE_MS,
+      retainMs: env.GENERATION_RETAIN_MS,
+      maxEvents: 10_000,
+    },
     searchLanguage: env.SEARCH_LANGUAGE,
   };
 }

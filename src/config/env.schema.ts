@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -32,6 +33,17 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
     : value;
 
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
+
+/** A number of tokens, or unset. */
+const OptionalTokens = (): PropertyDecorator =>
+  applyDecorators(
+    Transform(emptyToUndefined),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(0),
+    Max(Number.MAX_SAFE_INTEGER),
+  );
 
 /** The environment the service accepts. Every property is one variable of README's configuration table. */
 export class EnvironmentVariables {
@@ -135,11 +147,19 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean() TRUST_PROXY = false;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) SHUTDOWN_TIMEOUT_MS = 15000;
 
+  @IsOptional() @Type(() => Number) @IsInt() @Min(300) @Max(600000) GENERATION_LEASE_MS = 30000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(86400000) GENERATION_RETAIN_MS = 60000;
+
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) LOGIN_MAX_FAILURES = 10;
   @IsOptional()
   @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m' })
   LOGIN_FAILURE_WINDOW = '15m';
 
+  @OptionalTokens() QUOTA_DAILY_TOKENS?: number;
+  @OptionalTokens() QUOTA_MONTHLY_TOKENS?: number;
+
+  /** Turns a user may start per minute (admins exempt); 0 turns the limit off. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1000000) CHAT_RATE_LIMIT = 30;
   @IsOptional()
   @Matches(SEARCH_LANGUAGE_NAME, {
     message: 'SEARCH_LANGUAGE must name a text search configuration, such as simple or english',

@@ -1,7 +1,9 @@
 import { ApiKey } from '../auth/api-keys/api-key.entity.js';
 import { ApiToken, RefreshToken, RefreshTokenFamily } from '../auth/tokens/token-entities.js';
 import { ChatSession } from '../chat-sessions/chat-session.entity.js';
+import { IdempotencyKey } from '../messages/idempotency-key.entity.js';
 import { Message } from '../messages/message.entity.js';
+import { UsageDay } from '../usage/usage-day.entity.js';
 import { User } from '../users/user.entity.js';
 
 /**
@@ -16,4 +18,6 @@ export const ENTITIES: Function[] = [
   ApiKey,
   ChatSession,
   Message,
+  IdempotencyKey,
+  UsageDay,
 ];

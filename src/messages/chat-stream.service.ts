@@ -1,98 +1,53 @@
-import { Injectable, InternalServerErrorException, Logger } from '@nestjs/common';
-import { STATUS_CODES } from 'node:http';
+import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { SseStream } from '../common/sse-stream.js';
-import type { LlmResult } from '../llm/llm-provider.js';
-import { ChatTurnService, PreparedTurn, sessionTitleFor, type TurnRequest } from './chat-turn.service.js';
-import type { ListedMessage } from './message.js';
-import { MessageDto } from './dto/message.dto.js';
+import { AnswerGeneratorService } from './answer-generator.service.js';
+import { AnswerStreamsService } from './answer-streams.service.js';
+import { ChatTurnService, type TurnRequest } from './chat-turn.service.js';
+import { GenerationLeasesService } from './generation-leases.service.js';
 import { MessagesService } from './messages.service.js';
-import { SessionTitlesService } from './session-titles.service.js';
-import { ShutdownSignal } from './shutdown-signal.js';
 
 /**
- * A chat turn answered as Server-Sent Events: `message.created` (the stored question), `delta` per chunk,
- * then `message.completed` (the stored answer) or `error` (problem details). The answer is stored as
- * `streaming` when the stream opens and finished whether or not the client is still listening.
+ * A chat turn answered as Server-Sent Events: `message.created` (the stored question, with the answer's
+ * id), `delta` per chunk, then `message.completed` (the stored answer) or `error` (problem details).
+ * The answer is stored as `streaming` when the stream opens, generated in the background
+ * ({@link AnswerGeneratorService}) and finished whether or not the client is still listening; this
+ * request's stream follows it as a resume would.
  */
 @Injectable()
 export class ChatStreamService {
-  private readonly logger = new Logger(ChatStreamService.name);
-
   constructor(
     private readonly turns: ChatTurnService,
     private readonly messages: MessagesService,
-    private readonly shutdown: ShutdownSignal,
-    private readonly titles: SessionTitlesService,
+    private readonly generator: AnswerGeneratorService,
+    private readonly streams: AnswerStreamsService,
+    private readonly leases: GenerationLeasesService,
   ) {}
 
-  /** Prepares the turn (errors before the stream opens are ordinary HTTP errors), then streams it. */
+  /**
+   * Prepares and stores the turn (errors before the stream opens are ordinary HTTP errors), starts its
+   * answer, then streams it. `stored` runs once the answer has an id, before anything is generated.
+   */
   async stream(
     caller: AuthUser,
     sessionId: string,
     request: TurnRequest,
     sse: SseStream,
     requestId: string,
+    stored?: (answerId: string) => Promise<void>,
   ): Promise<void> {
     const turn = await this.turns.prepare(caller, sessionId, request);
-    const stored = await this.turns.store(turn, {
+    const turnMessages = await this.turns.store(turn, {
       provider: turn.providerName,
       model: turn.model,
       status: 'streaming',
       content: '',
+      leaseUntil: this.leases.leaseUntil(),
     });
-    const [question, answer] = await this.messages.withSiblings([stored.question, stored.answer]);
+    await stored?.(turnMessages.answer.id);
+    const [question, answer] = await this.messages.withSiblings([turnMessages.question, turnMessages.answer]);
+    this.generator.start(turn, question, answer, requestId);
     sse.open();
-    sse.send('message.created', MessageDto.from(question));
-    await this.shutdown.track(this.relay(turn, answer, sse, requestId));
-  }
-
-  private async relay(
-    turn: PreparedTurn,
-    placeholder: ListedMessage,
-    sse: SseStream,
-    requestId: string,
-  ): Promise<void> {
-    const answerId = placeholder.id;
-    let text = '';
-    try {
-      let result: LlmResult | undefined;
-      for await (const event of turn.provider.stream(turn.request, this.shutdown.signal)) {
-        if (event.type === 'delta') {
-          text += event.text;
-          sse.send('delta', { message_id: answerId, text: event.text });
-        } else {
-          result = event;
-        }
-      }
-      const finished = await this.messages.finishAnswer(answerId, {
-        content: text,
-        status: 'complete',
-        model: result?.model ?? turn.model,
-        result,
-        latencyMs: Date.now() - turn.startedAt,
-        sessionTitle: sessionTitleFor(turn),
-      });
-      // The siblings as they were when the answer started: a sibling stored since then shows on the next read.
-      sse.send('message.completed', MessageDto.from({ ...finished, siblingIds: placeholder.siblingIds }));
-      this.titles.nameAfterFirstAnswer(turn, text);
-    } catch (error) {
-      const failure = await this.turns.fail(turn, error, text, answerId).catch((storeError: unknown) => {
-        // The stream is open: no filter will answer for it, so log here and still end with `error`.
-        this.logger.error({ err: storeError, message_id: answerId }, 'could not record a failed answer');
-        return new InternalServerErrorException('An unexpected error occurred.');
-      });
-      const status = failure.getStatus();
-      sse.send('error', {
-        type: 'about:blank',
-        title: STATUS_CODES[status],
-        status,
-        detail: failure.message,
-        message_id: answerId,
-        request_id: requestId,
-      });
-    } finally {
-      sse.end();
-    }
+    await this.streams.relay(answer.id, 0, sse, requestId);
   }
 }

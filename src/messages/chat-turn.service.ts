@@ -21,6 +21,7 @@ import { ProviderFailedException } from './provider-failed.exception.js';
 import { questionText, sessionTitleFor } from './session-title.js';
 import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
+import { TurnAdmission } from '../usage/turn-admission.service.js';
 
 export { sessionTitleFor, titleFrom } from './session-title.js';
 
@@ -90,6 +91,7 @@ export class ChatTurnService {
     private readonly llm: LlmRegistry,
     private readonly shutdown: ShutdownSignal,
     private readonly titles: SessionTitlesService,
+    private readonly admission: TurnAdmission,
   ) {}
 
   /** Asks in a session (a new session when `sessionId` is null) and waits for the answer. */
@@ -133,8 +135,12 @@ export class ChatTurnService {
     return this.messages.addTurn(session.id, question.parent, question, answer, question.followsLeaf);
   }
 
-  /** Resolves everything the provider call needs (nothing is stored yet). */
+  /**
+   * Resolves everything the provider call needs (nothing is stored yet). First of all, a caller past the
+   * rate limit or a token budget is refused (429), before any session is created or any provider called.
+   */
   async prepare(caller: AuthUser, sessionId: string | null, request: TurnRequest): Promise<PreparedTurn> {
+    await this.admission.admit(caller);
     const session = sessionId
       ? await this.messages.turnSession(caller.id, sessionId)
       : await this.newSession(caller);
@@ -222,6 +228,7 @@ export class ChatTurnService {
     error: unknown,
     partialText: string,
     streamingMessageId?: string,
+    reported?: LlmResult,
   ): Promise<HttpException> {
     if (error instanceof SessionNotFoundException) return error; // deleted while answering: nothing to record
     // null: the answer was complete, and storing it failed because the database is away.
@@ -235,6 +242,7 @@ export class ChatTurnService {
       content: partialText,
       status: 'failed',
       model: turn.model,
+      result: reported, // the tokens the provider reported before the failure, if it did
       latencyMs: Date.now() - turn.startedAt,
       error: cause?.message ?? ANSWER_NOT_STORED,
     };

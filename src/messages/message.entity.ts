@@ -17,13 +17,15 @@ import type { MessageRole, MessageStatus } from './message.js';
  * Partial indexes: TypeORM compares an index by name, columns and uniqueness, not its WHERE.
  */
 @Check('messages_role_check', `role IN ('user', 'assistant')`)
-@Check('messages_status_check', `status IN ('complete', 'streaming', 'failed')`)
+@Check('messages_status_check', `status IN ('complete', 'streaming', 'failed', 'stopped')`)
 // A session's messages in insertion order.
 @Index('messages_session_seq_idx', ['sessionId', 'seq'], { unique: true })
 // A message's children, oldest first (siblings, branch switching; the parent foreign key's cascade).
 @Index('messages_parent_idx', ['parentId', 'seq'])
 // A session's messages by depth: the pages of a session without branches.
 @Index('messages_session_depth_idx', ['sessionId', 'depth'])
+// The answers being generated, by the end of their instance's lease: the sweep of lapsed leases.
+@Index('messages_streaming_lease_idx', ['leaseUntil'], { where: `status = 'streaming'` })
 // A session's first questions (the siblings of a root).
 @Index('messages_session_roots_idx', ['sessionId', 'seq'], { where: 'parent_id IS NULL' })
 // Full-text search of the content (GET /api/v1/search).
@@ -85,6 +87,13 @@ export class Message {
 
   @Column({ type: 'text', nullable: true })
   error!: string | null;
+
+  /**
+   * While the answer is `streaming`: until when the instance generating it holds it (renewed while it
+   * works). Past it, the instance is taken for dead and the answer is marked `failed` (`interrupted`).
+   */
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
+  leaseUntil!: Date | null;
 
   /** clock_timestamp(): the time of the row's insert, not of its transaction's start. */
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'clock_timestamp()' })

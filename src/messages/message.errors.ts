@@ -1,4 +1,4 @@
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
 import { RequestValidationException } from '../common/exceptions.js';
 
 /** 404 for an unknown or malformed message id, or one of another session. */
@@ -22,4 +22,11 @@ export class WrongRoleException extends BadRequestException {
 /** A 400 naming a field that should have named a message of the session. */
 export function notAMessageOf(field: string): RequestValidationException {
   return new RequestValidationException([{ field, message: `${field} must be a message of this session` }]);
+}
+
+/** 409 for a stop of an answer that has already finished (complete, failed or stopped). */
+export class AnswerFinishedException extends ConflictException {
+  constructor() {
+    super('The answer has already finished: there is nothing to stop.');
+  }
 }

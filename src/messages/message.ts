@@ -1,5 +1,6 @@
 export type MessageRole = 'user' | 'assistant';
-export type MessageStatus = 'complete' | 'streaming' | 'failed';
+/** `stopped`: an answer the user stopped (`POST …/stop`), its partial text kept; it counts as complete in later contexts. */
+export type MessageStatus = 'complete' | 'streaming' | 'failed' | 'stopped';
 
 /**
  * A message as the services return it, read from table `messages` (the `Message` entity,

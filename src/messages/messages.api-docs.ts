@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiCreatedResponse, ApiResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiResponse } from '@nestjs/swagger';
+import type { ProblemResponse } from '../common/api-errors.decorator.js';
 import { ChatTurnDto } from './dto/message.dto.js';
 
 const SESSION = '5b1f7c8e-2d4a-4f6b-9e3c-8a7d6c5b4a39';
@@ -33,9 +34,12 @@ const message = (
   ...more,
 });
 
-/** A whole stream as the server writes it, for the document's example. */
-const STREAM_EXAMPLE = [
-  event(1, 'message.created', message(QUESTION, null, 'user', 'Hello!')),
+/** A whole stream's events as the server writes them, for the document's examples. */
+const STREAM_EVENTS = [
+  event(1, 'message.created', {
+    ...(message(QUESTION, null, 'user', 'Hello!') as object),
+    assistant_message_id: ANSWER,
+  }),
   event(2, 'delta', { message_id: ANSWER, text: 'Hello! How can ' }),
   event(3, 'delta', { message_id: ANSWER, text: 'I help you today?' }),
   event(
@@ -48,21 +52,28 @@ const STREAM_EXAMPLE = [
       created_at: '2025-01-31T09:30:01.000Z',
     }),
   ),
-].join('');
+];
+const STREAM_EXAMPLE = STREAM_EVENTS.join('');
+/** A resume after `Last-Event-ID: 2`. */
+const RESUME_EXAMPLE = STREAM_EVENTS.slice(2).join('');
 
 const STREAM_DESCRIPTION = [
-  'With `Accept: text/event-stream`: the answer as Server-Sent Events, each with an increasing `id:`.',
+  'With `Accept: text/event-stream`: the answer as Server-Sent Events, each with an `id:` that increases',
+  'within the answer (from 1), the one to give as `Last-Event-ID` when resuming.',
   '',
-  '- `message.created`: the stored user message (a message object).',
+  '- `message.created`: the stored user message (a message object), with `assistant_message_id`: the id',
+  '  of the answer, to resume (`GET …/messages/{assistant_message_id}/stream`) or stop it (`POST …/stop`).',
   '- `delta`: `{"message_id", "text"}`, a chunk of the answer; one or more.',
-  '- `message.completed`: the stored assistant message, with `usage`; the last event.',
+  '- `message.completed`: the stored assistant message, with `usage`; the last event. After a stop, the',
+  '  answer with `status: "stopped"` and its partial text.',
   '- `error`: instead of `message.completed` when the provider fails: problem details',
   '  (`type, title, status, detail, message_id, request_id`), status 502, 503 or 504;',
   '  the answer is stored with `status: "failed"`.',
   '',
   'A comment line (`: heartbeat`) is sent every 15 s. If the client disconnects, generation goes on',
-  'and the answer is stored all the same. Errors found before the stream opens (400, 401, 404) are',
-  'ordinary problem-details responses.',
+  'and the answer is stored all the same: resume it with `GET …/messages/{assistant_message_id}/stream`',
+  'and `Last-Event-ID`. Errors found before the stream opens (400, 401, 404) are ordinary',
+  'problem-details responses.',
 ].join('\n');
 
 /** The two success answers of `POST /api/v1/chat-sessions/{id}/messages`: JSON 201, or an SSE stream 200. */
@@ -78,3 +89,55 @@ export const ApiChatTurnResponses = (): MethodDecorator & ClassDecorator =>
       content: { 'text/event-stream': { schema: { type: 'string', example: STREAM_EXAMPLE } } },
     }),
   );
+
+/** The answer of `GET …/messages/{messageId}/stream`. */
+export const ApiResumeResponses = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    ApiHeader({
+      name: 'Last-Event-ID',
+      required: false,
+      description:
+        'The `id:` of the last event the client has; the events after it are sent. Default 0: all of them.',
+    }),
+    ApiResponse({
+      status: 200,
+      description: [
+        'The events of the answer after `Last-Event-ID`, with their original ids, each sent once, then the',
+        'live ones to its end: `message.created`, `delta`, then `message.completed` or `error`, as the',
+        'POST that started it sends them. The deltas received over all connections make the stored answer.',
+        'A finished answer whose events are no longer kept gets its final event at once: `message.completed`',
+        '(complete or stopped) or `error` (failed; `interrupted` when its server went away before it ended:',
+        "regenerate it). Another user's message, or a question, is a 404.",
+      ].join('\n'),
+      content: { 'text/event-stream': { schema: { type: 'string', example: RESUME_EXAMPLE } } },
+    }),
+  );
+
+/** The headers of a turn-creating POST besides `Accept`. */
+export const ApiTurnHeaders = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: [
+        'Any 1–255 printable ASCII characters, unique per intended turn (a UUID). The same key from the same',
+        'user within 24 hours answers with the turn it created instead of creating another: as JSON, the',
+        'stored turn (once its answer has finished); as a stream, a resume of it from `Last-Event-ID`.',
+        'While the first request is still preparing its turn, 409.',
+      ].join(' '),
+    }),
+    ApiHeader({
+      name: 'Last-Event-ID',
+      required: false,
+      description:
+        'Only with `Idempotency-Key` (a reconnecting client re-sending its POST): resume from after this event. ' +
+        'Without a key it is a 400 that points to `GET …/messages/{messageId}/stream`.',
+    }),
+  );
+
+/** The 409 of a turn-creating POST whose Idempotency-Key is held by a request still preparing its turn. */
+export const IDEMPOTENCY_CONFLICT: ProblemResponse = [
+  409,
+  'A request with this `Idempotency-Key` is still preparing its turn; retry shortly.',
+  { detail: 'A request with this Idempotency-Key is still being processed; retry shortly.' },
+];

@@ -1,13 +1,12 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ApiProblemResponses, BAD_PAGE_QUERY } from '../common/api-errors.decorator.js';
-import { acceptsEventStream } from '../common/accept.js';
 import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
 import { SseStream } from '../common/sse-stream.js';
-import { ChatStreamService } from './chat-stream.service.js';
-import { ChatTurnService, type TurnRequest } from './chat-turn.service.js';
+import { AnswerStreamsService } from './answer-streams.service.js';
+import type { TurnRequest } from './chat-turn.service.js';
 import {
   ChatTurnDto,
   EditMessageDto,
@@ -15,10 +14,25 @@ import {
   MessagePageDto,
   MessagePageQueryDto,
   RegenerateMessageDto,
+  ResumeQueryDto,
   SendMessageDto,
 } from './dto/message.dto.js';
-import { ApiChatTurnResponses } from './messages.api-docs.js';
+import {
+  ApiChatTurnResponses,
+  ApiResumeResponses,
+  ApiTurnHeaders,
+  IDEMPOTENCY_CONFLICT,
+} from './messages.api-docs.js';
 import { MessagesService } from './messages.service.js';
+import { parseLastEventId, TurnResponsesService } from './turn-responses.service.js';
+
+/** The headers a turn-creating POST reads besides its body. */
+interface TurnHeaders {
+  accept?: string;
+  'idempotency-key'?: string;
+  'last-event-id'?: string;
+}
+import { ApiTurnRefused } from '../usage/usage.api-docs.js';
 
 @ApiTags('messages')
 @ApiCallerAuth()
@@ -28,8 +42,8 @@ import { MessagesService } from './messages.service.js';
 export class MessagesController {
   constructor(
     private readonly messages: MessagesService,
-    private readonly turns: ChatTurnService,
-    private readonly streams: ChatStreamService,
+    private readonly turns: TurnResponsesService,
+    private readonly streams: AnswerStreamsService,
   ) {}
 
   /**
@@ -61,7 +75,10 @@ export class MessagesController {
    */
   @Post()
   @ApiChatTurnResponses()
+  @ApiTurnHeaders()
+  @ApiTurnRefused()
   @ApiProblemResponses(
+    IDEMPOTENCY_CONFLICT,
     [
       400,
       'The content is missing, blank, over 100,000 characters, or contains a NUL character.',
@@ -75,11 +92,11 @@ export class MessagesController {
     @CurrentUser() caller: AuthUser,
     @Param('id') id: string,
     @Body() dto: SendMessageDto,
-    @Headers('accept') accept: string | undefined,
+    @Headers() headers: TurnHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChatTurnDto | undefined> {
     return this.answer(
-      { caller, sessionId: id, accept, reply },
+      { caller, sessionId: id, headers, reply },
       { kind: 'ask', content: dto.content, parentId: dto.parent_id },
     );
   }
@@ -92,7 +109,10 @@ export class MessagesController {
   @Post(':messageId/edit')
   @ApiParam({ name: 'messageId', format: 'uuid', description: 'The question (a user message) to edit.' })
   @ApiChatTurnResponses()
+  @ApiTurnHeaders()
+  @ApiTurnRefused()
   @ApiProblemResponses(
+    IDEMPOTENCY_CONFLICT,
     [
       400,
       'The content is missing, blank or too long, or the message is an answer.',
@@ -107,11 +127,11 @@ export class MessagesController {
     @Param('id') id: string,
     @Param('messageId') messageId: string,
     @Body() dto: EditMessageDto,
-    @Headers('accept') accept: string | undefined,
+    @Headers() headers: TurnHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChatTurnDto | undefined> {
     return this.answer(
-      { caller, sessionId: id, accept, reply },
+      { caller, sessionId: id, headers, reply },
       { kind: 'edit', messageId, content: dto.content },
     );
   }
@@ -128,7 +148,10 @@ export class MessagesController {
     description: 'The answer (an assistant message) to regenerate.',
   })
   @ApiChatTurnResponses()
+  @ApiTurnHeaders()
+  @ApiTurnRefused()
   @ApiProblemResponses(
+    IDEMPOTENCY_CONFLICT,
     [
       400,
       'The message is a question, or the provider or model cannot be used.',
@@ -143,11 +166,11 @@ export class MessagesController {
     @Param('id') id: string,
     @Param('messageId') messageId: string,
     @Body() dto: RegenerateMessageDto,
-    @Headers('accept') accept: string | undefined,
+    @Headers() headers: TurnHeaders,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChatTurnDto | undefined> {
     return this.answer(
-      { caller, sessionId: id, accept, reply },
+      { caller, sessionId: id, headers, reply },
       { kind: 'regenerate', messageId, provider: dto.provider, model: dto.model },
     );
   }
@@ -157,19 +180,82 @@ export class MessagesController {
     {
       caller,
       sessionId,
-      accept,
+      headers,
       reply,
-    }: { caller: AuthUser; sessionId: string; accept: string | undefined; reply: FastifyReply },
+    }: { caller: AuthUser; sessionId: string; headers: TurnHeaders; reply: FastifyReply },
     request: TurnRequest,
   ): Promise<ChatTurnDto | undefined> {
-    if (acceptsEventStream(accept)) {
-      await this.streams.stream(caller, sessionId, request, new SseStream(reply), reply.request.id);
-      return undefined;
-    }
-    const turn = await this.turns.send(caller, sessionId, request);
-    return {
-      user_message: MessageDto.from(turn.userMessage),
-      assistant_message: MessageDto.from(turn.assistantMessage),
-    };
+    return this.turns.respond(
+      {
+        caller,
+        sessionId,
+        reply,
+        accept: headers.accept,
+        idempotencyKey: headers['idempotency-key'],
+        lastEventId: headers['last-event-id'],
+      },
+      request,
+    );
+  }
+
+  /**
+   * Resumes the stream of an answer: its events after `Last-Event-ID`, then the live ones to its end.
+   * @remarks Works on any instance (with REDIS_URL), while the answer is generated and for
+   * GENERATION_RETAIN_MS after; on a finished answer whose events are gone, the final event at once.
+   * `?last_event_id=` stands in for the header for clients that cannot set it (EventSource's first connection).
+   */
+  @Get(':messageId/stream')
+  @ApiParam({
+    name: 'messageId',
+    format: 'uuid',
+    description: 'The answer (an assistant message) to follow.',
+  })
+  @ApiResumeResponses()
+  @ApiProblemResponses([
+    400,
+    'Last-Event-ID (or last_event_id) is not a whole number.',
+    {
+      detail: 'Invalid Last-Event-ID.',
+      errors: [
+        { field: 'Last-Event-ID', message: 'Last-Event-ID must be the id of an event (a whole number)' },
+      ],
+    },
+  ])
+  async resume(
+    @CurrentUser() caller: AuthUser,
+    @Param('id') id: string,
+    @Param('messageId') messageId: string,
+    @Query() query: ResumeQueryDto,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const after =
+      lastEventId !== undefined
+        ? parseLastEventId(lastEventId, 'Last-Event-ID')
+        : parseLastEventId(query.last_event_id ?? '0', 'last_event_id');
+    await this.streams.resume(caller, id, messageId, after, new SseStream(reply), reply.request.id);
+  }
+
+  /**
+   * Stops an answer being generated, wherever it runs: the provider call is aborted and the partial text
+   * stored with status `stopped`.
+   * @remarks Open streams of the answer end with `message.completed` carrying the stopped answer, which
+   * stays in later contexts. A client that only disconnects never stops an answer.
+   */
+  @Post(':messageId/stop')
+  @HttpCode(200)
+  @ApiParam({ name: 'messageId', format: 'uuid', description: 'The answer (an assistant message) to stop.' })
+  @ApiOkResponse({ type: MessageDto, description: 'The stopped answer, as stored.' })
+  @ApiProblemResponses([
+    409,
+    'The answer has already finished (complete, failed or stopped).',
+    { detail: 'The answer has already finished: there is nothing to stop.' },
+  ])
+  stop(
+    @CurrentUser() caller: AuthUser,
+    @Param('id') id: string,
+    @Param('messageId') messageId: string,
+  ): Promise<MessageDto> {
+    return this.streams.stop(caller, id, messageId);
   }
 }

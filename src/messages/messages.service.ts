@@ -9,6 +9,7 @@ import type { LlmMessage, LlmResult } from '../llm/llm-provider.js';
 import { Message } from './message.entity.js';
 import type { ListedMessage, MessageRecord, MessageRole, MessageStatus } from './message.js';
 import { MessageNotFoundException, notAMessageOf } from './message.errors.js';
+import { isFinished, recordAnswerUsage } from '../usage/usage-recorder.js';
 
 export interface MessagePage {
   messages: ListedMessage[];
@@ -71,13 +72,16 @@ export interface NewAnswer {
   error?: string | null;
   /** The session's title if it has none yet (a complete answer names an untitled session). */
   sessionTitle?: string | null;
+  /** A `streaming` answer: until when its instance holds it (see GenerationLeasesService). */
+  leaseUntil?: Date;
 }
 
 /**
  * The walk up a path from its newest message (`$1`), newest first: the messages a context may draw on.
  * It stops once the complete turns already read take more than `$2` characters (so a long history is
  * not read past what can fit), or after `$3` messages. `child_status` is the status of the message
- * below on the path: a question counts only when its answer is complete.
+ * below on the path: a question counts only when its answer is complete (or stopped by the user, whose
+ * partial text stays in later contexts, as ChatGPT keeps it).
  * Hand-written (one of the two hot reads the design allows): TypeORM's query builder has no recursive
  * walk of a self-reference, and reading a 3,000-message path to build one context is what a tree must
  * not do.
@@ -88,7 +92,8 @@ const CONTEXT_WALK = `
       FROM messages WHERE id = $1
     UNION ALL
     SELECT m.id, m.parent_id, m.role, m.status, m.content, p.steps + 1,
-           p.newer_chars + CASE WHEN p.status = 'complete' AND (p.role = 'assistant' OR p.child_status = 'complete')
+           p.newer_chars + CASE WHEN p.status IN ('complete', 'stopped')
+                                 AND (p.role = 'assistant' OR p.child_status IN ('complete', 'stopped'))
                                 THEN length(p.content) + ${MESSAGE_ALLOWANCE} ELSE 0 END,
            p.status
       FROM path p JOIN messages m ON m.id = p.parent_id
@@ -209,9 +214,28 @@ export class MessagesService {
     return message;
   }
 
+  /** An answer (an assistant message) of one of the caller's sessions, or MessageNotFoundException. */
+  async answerOf(userId: string, sessionId: string, messageId: string): Promise<MessageRecord> {
+    if (!UUID_PATTERN.test(sessionId) || !UUID_PATTERN.test(messageId)) throw new MessageNotFoundException();
+    const message = await this.messages
+      .createQueryBuilder('m')
+      .innerJoin('m.session', 's', 's.userId = :userId', { userId })
+      .where('m.id = :messageId AND m.sessionId = :sessionId', { messageId, sessionId })
+      .getOne();
+    if (!message || message.role !== 'assistant') throw new MessageNotFoundException();
+    return toRecord(message);
+  }
+
+  /** An answer by id alone, with its siblings (null when it is gone): for streams that outlive their request. */
+  async answerById(id: string): Promise<ListedMessage | null> {
+    const message = await this.messages.findOneBy({ id });
+    return message && (await this.withSiblings([toRecord(message)]))[0];
+  }
+
   /**
    * The complete turns, oldest first, on the path that ends at `tipId`, newest kept first while they fit
-   * `budgetChars` (at most MAX_CONTEXT_TURNS). Failed or unfinished answers are left out with their questions.
+   * `budgetChars` (at most MAX_CONTEXT_TURNS). Failed, unfinished or empty stopped answers are left out with
+   * their questions.
    */
   async contextTurns(tipId: string | null, budgetChars: number): Promise<EarlierTurn[]> {
     if (tipId === null) return [];
@@ -225,7 +249,7 @@ export class MessagesService {
     for (let i = 0; i + 1 < rows.length && turns.length < MAX_CONTEXT_TURNS; i += 2) {
       const [answer, question] = [rows[i], rows[i + 1]];
       if (answer.role !== 'assistant' || question.role !== 'user') break; // not a path of turns
-      if (answer.status !== 'complete') continue;
+      if (!usableInContext(answer)) continue;
       const turn: EarlierTurn = {
         question: { role: 'user', content: question.content },
         answer: { role: 'assistant', content: answer.content },
@@ -273,6 +297,7 @@ export class MessagesService {
       });
       const answerRow = this.answerRow(sessionId, questionRow, answer, answerId);
       await manager.insert(Message, [questionRow, answerRow]);
+      await this.countUsage(manager, answerRow);
       return { question: toRecord(questionRow), answer: toRecord(answerRow) };
     });
   }
@@ -304,28 +329,50 @@ export class MessagesService {
     await this.dataSource.transaction(async (manager) => {
       await this.bumpSession(manager, question.sessionId, 1, answerRow.id, answer.sessionTitle);
       await manager.insert(Message, answerRow);
+      await this.countUsage(manager, answerRow);
     });
     return toRecord(answerRow);
   }
 
-  /** Completes (or fails) an answer stored as `streaming`; names an untitled session as {@link addTurn} does. */
+  /** Adds a finished answer to its user's usage of the day, in the transaction that stores it. */
+  private async countUsage(
+    manager: EntityManager,
+    answer: Pick<
+      MessageRecord,
+      'sessionId' | 'provider' | 'model' | 'status' | 'promptTokens' | 'completionTokens'
+    >,
+  ): Promise<void> {
+    const { status, provider } = answer;
+    if (isFinished(status) && provider !== null)
+      await recordAnswerUsage(manager, { ...answer, status, provider });
+  }
+
+  /**
+   * Completes (or fails) an answer stored as `streaming`, and counts it in its user's usage in the same
+   * transaction; names an untitled session as {@link addTurn} does.
+   */
   async finishAnswer(id: string, answer: Omit<NewAnswer, 'provider'>): Promise<MessageRecord> {
-    const updated = await this.messages
-      .createQueryBuilder()
-      .update()
-      .set({
-        content: answer.content,
-        status: answer.status,
-        model: answer.model,
-        promptTokens: answer.result?.usage?.promptTokens ?? null,
-        completionTokens: answer.result?.usage?.completionTokens ?? null,
-        latencyMs: answer.latencyMs ?? null,
-        error: answer.error ?? null,
-      })
-      .where('id = :id AND status = :streaming', { id, streaming: 'streaming' })
-      .returning('*')
-      .execute();
-    const [row] = updated.raw as PathRow[];
+    const row = await this.dataSource.transaction(async (manager) => {
+      const updated = await manager
+        .createQueryBuilder(Message, 'm')
+        .update()
+        .set({
+          content: answer.content,
+          status: answer.status,
+          model: answer.model,
+          promptTokens: answer.result?.usage?.promptTokens ?? null,
+          completionTokens: answer.result?.usage?.completionTokens ?? null,
+          latencyMs: answer.latencyMs ?? null,
+          error: answer.error ?? null,
+          leaseUntil: null,
+        })
+        .where('id = :id AND status = :streaming', { id, streaming: 'streaming' })
+        .returning('*')
+        .execute();
+      const [finished] = updated.raw as PathRow[];
+      if (finished) await this.countUsage(manager, fromRow(finished));
+      return finished;
+    });
     if (!row) throw new SessionNotFoundException(); // the session (and its messages) was deleted meanwhile
     // No transaction: the title only fills an untitled session, whenever it comes.
     if (answer.sessionTitle) {
@@ -447,6 +494,7 @@ export class MessagesService {
       completionTokens: answer.result?.usage?.completionTokens ?? null,
       latencyMs: answer.latencyMs ?? null,
       error: answer.error ?? null,
+      leaseUntil: answer.leaseUntil ?? null,
       createdAt: new Date(),
     });
   }
@@ -483,6 +531,11 @@ export class MessagesService {
     if (!affected && !expected) throw new SessionNotFoundException();
     return Boolean(affected);
   }
+}
+
+/** Whether an answer is sent to the model in later contexts: complete, or stopped with some text. */
+function usableInContext(answer: { status: MessageStatus; content: string }): boolean {
+  return answer.status === 'complete' || (answer.status === 'stopped' && answer.content !== '');
 }
 
 function toRecord(message: Message): MessageRecord {

@@ -12,7 +12,11 @@ import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 
 export type UserRole = 'user' | 'admin';
 
+/** A budget column's value for "no limit", whatever the default (null follows the default). */
+export const NO_QUOTA = -1;
+
 @Check('users_role_check', `role IN ('user', 'admin')`)
+@Check('users_quota_check', 'quota_daily_tokens >= -1 AND quota_monthly_tokens >= -1')
 // Usernames are unique case-insensitively: the migration's index is on lower(username). TypeORM 1.x's @Index
 // takes columns only and its schema reader skips expression indexes, so it is named here with
 // synchronize: false, which keeps migration:generate from creating or dropping it.
@@ -47,6 +51,14 @@ export class User {
 
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
   lastLoginAt!: Date | null;
+
+  /** Tokens a UTC day: null follows QUOTA_DAILY_TOKENS, {@link NO_QUOTA} means no limit (`set-quota`). */
+  @Column({ name: 'quota_daily_tokens', type: 'bigint', nullable: true })
+  quotaDailyTokens!: string | null;
+
+  /** Tokens a UTC calendar month: null follows QUOTA_MONTHLY_TOKENS, {@link NO_QUOTA} means no limit. */
+  @Column({ name: 'quota_monthly_tokens', type: 'bigint', nullable: true })
+  quotaMonthlyTokens!: string | null;
 
   @OneToMany(() => ChatSession, (session) => session.user)
   chatSessions?: Relation<ChatSession>[];

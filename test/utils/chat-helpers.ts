@@ -15,6 +15,16 @@ export {
 export const SESSIONS = '/api/v1/chat-sessions';
 export const messagesUrl = (sessionId: string): string => `${SESSIONS}/${sessionId}/messages`;
 
+/** The server environment that makes the OpenAI wire fake at `baseUrl` the provider, without retries. */
+export function openAiFakeEnv(baseUrl: string): Record<string, string> {
+  return {
+    OPENAI_API_KEY: 'test-key',
+    OPENAI_BASE_URL: `${baseUrl}/v1`,
+    LLM_PROVIDER: 'openai',
+    LLM_MAX_RETRIES: '0',
+  };
+}
+
 /** A session id that is well formed but belongs to nobody. */
 export const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -37,7 +47,7 @@ export interface MessageBody {
   session_id: string;
   role: 'user' | 'assistant';
   content: string;
-  status: 'complete' | 'streaming' | 'failed';
+  status: 'complete' | 'streaming' | 'failed' | 'stopped';
   provider: string | null;
   model: string | null;
   usage: { prompt_tokens: number | null; completion_tokens: number | null } | null;
@@ -137,6 +147,15 @@ export async function allMessages(
 }
 
 /** Every session of the caller in the native list, following `next_cursor`. */
+/** The caller's usage totals this month (GET /api/v1/me/usage): tokens, answers and failures. */
+export async function usageTotals(
+  http: TestAgent,
+  auth: string,
+): Promise<{ answers: number; failures: number; prompt_tokens: number; completion_tokens: number }> {
+  const res = await http.get('/api/v1/me/usage').set('Authorization', auth).expect(200);
+  return res.body.totals;
+}
+
 export async function allSessions(http: TestAgent, auth: string, limit = 100): Promise<SessionBody[]> {
   const sessions: SessionBody[] = [];
   let cursor: string | null = null;
@@ -227,7 +246,7 @@ export function expectMessageShape(message: unknown): void {
   expect(m.sibling_ids[m.sibling_index]).toBe(m.id);
   expect(['user', 'assistant']).toContain(m.role);
   expect(typeof m.content).toBe('string');
-  expect(['complete', 'streaming', 'failed']).toContain(m.status);
+  expect(['complete', 'streaming', 'failed', 'stopped']).toContain(m.status);
   expect(m.provider === null || typeof m.provider === 'string').toBe(true);
   expect(m.model === null || typeof m.model === 'string').toBe(true);
   if (m.usage !== null) {

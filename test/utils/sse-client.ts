@@ -228,6 +228,16 @@ export function dataOf<T = Record<string, unknown>>(event: SseEvent | undefined)
   return JSON.parse(event.data) as T;
 }
 
+/**
+ * The question of a `message.created` event without `assistant_message_id`, the answer's id that the
+ * event also carries (for a resume or a stop); throws when that id is missing.
+ */
+export function createdQuestion<T = Record<string, unknown>>(event: SseEvent | undefined): T {
+  const { assistant_message_id: answerId, ...question } = dataOf(event);
+  if (typeof answerId !== 'string') throw new Error('message.created carries no assistant_message_id');
+  return question as T;
+}
+
 /** A promise with its resolve function exposed. */
 export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;

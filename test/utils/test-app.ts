@@ -96,6 +96,9 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       JWT_SECRET: randomBytes(32).toString('hex'),
       HOST: '127.0.0.1',
       PORT: String(port),
+      // Suites post many turns a minute as one user: the per-minute limit (default 30) is tested on its
+      // own (chat-rate-limit.e2e-spec.ts, which sets it, or unsets it with '').
+      CHAT_RATE_LIMIT: '100000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

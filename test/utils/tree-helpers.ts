@@ -9,7 +9,7 @@ import {
   SESSIONS,
   type Turn,
 } from './chat-helpers.js';
-import { dataOf, eventNames, eventShape, requestSse, type SseResult } from './sse-client.js';
+import { createdQuestion, dataOf, eventNames, eventShape, requestSse, type SseResult } from './sse-client.js';
 import type { TestApp } from './test-app.js';
 
 /**
@@ -114,7 +114,7 @@ export class TreeChat {
         events: ['message.created', 'delta…', 'message.completed'],
       });
       turn = {
-        user_message: dataOf<MessageBody>(result.events[0]),
+        user_message: createdQuestion<MessageBody>(result.events[0]),
         assistant_message: dataOf<MessageBody>(result.events.at(-1)),
       };
       const deltas = result.events.filter((e) => e.event === 'delta').map((e) => dataOf(e));

@@ -78,11 +78,24 @@ export class AccessTokensService {
   async confirm(claimed: AuthUser): Promise<AuthUser | null> {
     const account = await this.users
       .createQueryBuilder('u')
-      .select(['u.id', 'u.username', 'u.role', 'u.isActive', 'u.tokenVersion'])
+      .select([
+        'u.id',
+        'u.username',
+        'u.role',
+        'u.isActive',
+        'u.tokenVersion',
+        'u.quotaDailyTokens',
+        'u.quotaMonthlyTokens',
+      ])
       .where('u.id = :id', { id: claimed.id })
       .getOne();
     if (!account?.isActive || account.tokenVersion !== claimed.tokenVersion) return null;
-    return { ...claimed, username: account.username, role: account.role };
+    return {
+      ...claimed,
+      username: account.username,
+      role: account.role,
+      quotas: { daily: account.quotaDailyTokens, monthly: account.quotaMonthlyTokens },
+    };
   }
 }
 

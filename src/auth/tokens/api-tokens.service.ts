@@ -22,15 +22,28 @@ export class ApiTokensService {
 
   /** The active owner of a live token, or null. */
   async authenticate(token: string): Promise<AuthUser | null> {
-    const rows: { id: string; username: string; role: UserRole }[] = await this.dataSource.query(
-      `SELECT u.id, u.username, u.role
+    const rows: {
+      id: string;
+      username: string;
+      role: UserRole;
+      quota_daily_tokens: string | null;
+      quota_monthly_tokens: string | null;
+    }[] = await this.dataSource.query(
+      `SELECT u.id, u.username, u.role, u.quota_daily_tokens, u.quota_monthly_tokens
          FROM api_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.is_active`,
       [digestToken(token)],
     );
     const row = rows[0];
     return row
-      ? { id: row.id, username: row.username, role: row.role, via: 'api-token', apiToken: token }
+      ? {
+          id: row.id,
+          username: row.username,
+          role: row.role,
+          via: 'api-token',
+          apiToken: token,
+          quotas: { daily: row.quota_daily_tokens, monthly: row.quota_monthly_tokens },
+        }
       : null;
   }
 

@@ -65,6 +65,14 @@ export class MessagePageQueryDto extends PageQueryDto {
   leaf?: string;
 }
 
+/** The query of a resumed stream. */
+export class ResumeQueryDto {
+  /** The `id:` of the last event the client has, for clients that cannot set `Last-Event-ID` (which wins). */
+  @IsOptional()
+  @Matches(/^\d{1,15}$/, { message: 'last_event_id must be the id of an event (a whole number)' })
+  last_event_id?: string;
+}
+
 export class UsageDto {
   prompt_tokens!: number | null;
   completion_tokens!: number | null;
@@ -93,7 +101,10 @@ export class MessageDto {
   /** `user` or `assistant` */
   role!: MessageRole;
   content!: string;
-  /** `complete`, `streaming` (an answer being generated) or `failed` */
+  /**
+   * `complete`, `streaming` (an answer being generated), `failed`, or `stopped` (an answer the user
+   * stopped, with its partial text; it stays in later contexts)
+   */
   status!: MessageStatus;
   provider!: string | null;
   model!: string | null;

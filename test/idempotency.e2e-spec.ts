@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { OpenAiFake } from './fakes/openai-fake.js';
+import {
+  allMessages,
+  ChatUser,
+  createSession,
+  expectProblem,
+  messagesUrl,
+  newUser,
+  SESSIONS,
+  UNKNOWN_ID,
+} from './utils/chat-helpers.js';
+import {
+  answerIdOf,
+  expectExactlyOnce,
+  idsOf,
+  openAiEnv,
+  SLOW_ANSWER,
+  dropAfterDeltas,
+} from './utils/resume-helpers.js';
+import { eventShape, requestSse, streamMessage } from './utils/sse-client.js';
+import { startTestApp, TestApp } from './utils/test-app.js';
+
+describe('Idempotency-Key on turn-creating POSTs', () => {
+  const openai = new OpenAiFake();
+  let t: TestApp;
+  let user: ChatUser;
+
+  beforeAll(async () => {
+    await openai.start();
+    t = await startTestApp(openAiEnv(openai));
+    user = await newUser(t.http, 'idem');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await openai.stop();
+  });
+  beforeEach(() => openai.reset());
+
+  const post = (path: string, key: string | undefined, body: object, auth = user.auth) => {
+    const req = t.http.post(path).set('Authorization', auth);
+    if (key !== undefined) req.set('Idempotency-Key', key);
+    return req.send(body);
+  };
+
+  it('plain: the same key returns the original turn (one turn stored, one provider call); another key or user makes a new one', async () => {
+    const session = await createSession(t.http, user.auth);
+    const first = await post(messagesUrl(session.id), 'key-plain-1', { content: 'once' });
+    expect(first.status).toBe(201);
+    const again = await post(messagesUrl(session.id), 'key-plain-1', { content: 'once' });
+    expect({ status: again.status, body: again.body as unknown }).toEqual({ status: 201, body: first.body });
+    expect(openai.requests).toHaveLength(1);
+    expect(await allMessages(t.http, user.auth, session.id)).toHaveLength(2);
+
+    const other = await post(messagesUrl(session.id), 'key-plain-2', { content: 'once' });
+    expect(other.body.assistant_message.id).not.toBe(first.body.assistant_message.id);
+    const someoneElse = await newUser(t.http, 'idem_other');
+    const theirs = await createSession(t.http, someoneElse.auth);
+    const theirTurn = await post(
+      messagesUrl(theirs.id),
+      'key-plain-1',
+      { content: 'once' },
+      someoneElse.auth,
+    );
+    expect(theirTurn.status).toBe(201);
+    expect(theirTurn.body.assistant_message.id).not.toBe(first.body.assistant_message.id);
+    expect(
+      (await t.http.get(`${SESSIONS}/${session.id}`).set('Authorization', user.auth)).body.message_count,
+    ).toBe(4);
+  });
+
+  it('streamed: a client that re-sends its POST with the key and Last-Event-ID gets the rest of the same answer, exactly once', async () => {
+    const session = await createSession(t.http, user.auth);
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 100 });
+    const headers = { 'idempotency-key': 'key-stream-1' };
+    const first = await dropAfterDeltas(t.baseUrl, user.auth, session.id, 'stream once', 5, headers);
+    const resumed = await streamMessage(t.baseUrl, user.auth, session.id, 'stream once', {
+      headers: { ...headers, 'last-event-id': String(idsOf(first).at(-1)) },
+    });
+    expect(expectExactlyOnce(first, resumed)).toBe(SLOW_ANSWER);
+    expect(openai.requests).toHaveLength(1);
+    const stored = await allMessages(t.http, user.auth, session.id);
+    expect(stored.map((m) => m.id)).toEqual([stored[0].id, answerIdOf(first)]);
+
+    // Without Last-Event-ID the whole stream again; as JSON, the stored turn.
+    const replay = await streamMessage(t.baseUrl, user.auth, session.id, 'stream once', { headers });
+    expect(eventShape(replay)).toEqual(['message.created', 'delta…', 'message.completed']);
+    const plain = await post(messagesUrl(session.id), 'key-stream-1', { content: 'stream once' });
+    expect(plain.status).toBe(201);
+    expect(plain.body.assistant_message).toMatchObject({ id: answerIdOf(first), content: SLOW_ANSWER });
+    expect(plain.body.user_message.id).toBe(stored[0].id);
+  });
+
+  it('edit and regenerate honour the key as well', async () => {
+    const session = await createSession(t.http, user.auth);
+    const turn = await post(messagesUrl(session.id), undefined, { content: 'first' });
+    const answerId = turn.body.assistant_message.id as string;
+    const questionId = turn.body.user_message.id as string;
+    const regenerate = `${messagesUrl(session.id)}/${answerId}/regenerate`;
+    const edit = `${messagesUrl(session.id)}/${questionId}/edit`;
+    const [r1, r2] = [await post(regenerate, 'key-regen', {}), await post(regenerate, 'key-regen', {})];
+    expect(r2.body).toEqual(r1.body);
+    const [e1, e2] = [
+      await post(edit, 'key-edit', { content: 'second' }),
+      await post(edit, 'key-edit', { content: 'second' }),
+    ];
+    expect(e2.body).toEqual(e1.body);
+    expect(openai.requests).toHaveLength(3);
+  });
+
+  it('a POST with Last-Event-ID and no key is a 400 pointing to the resume route; a malformed key is a 400; a failed request frees its key', async () => {
+    const session = await createSession(t.http, user.auth);
+    const res = await requestSse(`${t.baseUrl}${messagesUrl(session.id)}`, {
+      headers: { authorization: user.auth, 'last-event-id': '4' },
+      body: { content: 'reconnect' },
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text)).toMatchObject({ status: 400, detail: expect.stringContaining('/stream') });
+    expect(await allMessages(t.http, user.auth, session.id)).toEqual([]);
+
+    const bad = await post(messagesUrl(session.id), 'x'.repeat(256), { content: 'hi' });
+    expectProblem(bad, 400);
+    expect(bad.body.errors).toEqual([{ field: 'Idempotency-Key', message: expect.any(String) }]);
+
+    // Refused after the key was claimed (the parent is checked while preparing the turn).
+    const invalid = await post(messagesUrl(session.id), 'key-free', { content: 'hi', parent_id: UNKNOWN_ID });
+    expectProblem(invalid, 400);
+    const retried = await post(messagesUrl(session.id), 'key-free', { content: 'now valid' });
+    expect(retried.status).toBe(201);
+  });
+});

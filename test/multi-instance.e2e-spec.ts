@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import { OpenAiFake } from './fakes/openai-fake.js';
+import { waitUntil } from './fakes/helpers.js';
+import {
+  allMessages,
+  ChatUser,
+  createSession,
+  MessageBody,
+  messagesUrl,
+  newUser,
+  sleep,
+  usageTotals,
+} from './utils/chat-helpers.js';
+import {
+  answerIdOf,
+  deltaText,
+  expectExactlyOnce,
+  idsOf,
+  openAiEnv,
+  resumeStream,
+  SLOW_ANSWER,
+  streamPastDeltas,
+  dropAfterDeltas,
+} from './utils/resume-helpers.js';
+import { dataOf, eventShape, streamMessage } from './utils/sse-client.js';
+import { RunningServer, startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
+
+const LEASE_MS = 1_500;
+
+/**
+ * Two server processes, A and B, on one PostgreSQL database and one Redis (a database number of its
+ * own), as behind a load balancer: a stream, its resume and its stop need not meet on one instance.
+ * PostgreSQL only: the embedded database lives inside one process.
+ */
+(usingPostgresServer ? describe : describe.skip)('two instances sharing PostgreSQL and Redis', () => {
+  const openai = new OpenAiFake();
+  let a: TestApp;
+  let b: RunningServer;
+  /** A, restarted after the SIGTERM test. */
+  let aAgain: RunningServer | undefined;
+  let httpB: TestAgent;
+  let user: ChatUser;
+
+  beforeAll(async () => {
+    await openai.start();
+    a = await startTestApp(
+      openAiEnv(openai, {
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        REDIS_URL: 'redis://127.0.0.1:6379/11',
+        GENERATION_LEASE_MS: String(LEASE_MS),
+      }),
+    );
+    b = await startServer(a.env);
+    httpB = request(b.baseUrl);
+    user = await newUser(a.http, 'multi');
+  });
+  afterAll(async () => {
+    await aAgain?.stop();
+    await b?.stop();
+    await a?.close();
+    await openai.stop();
+  });
+  beforeEach(() => openai.reset());
+
+  it('a stream started on A and dropped after 5 deltas resumes on B with Last-Event-ID: the rest exactly once, the text is the stored answer', async () => {
+    const session = await createSession(a.http, user.auth);
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 150 });
+    const first = await dropAfterDeltas(a.baseUrl, user.auth, session.id, 'a long answer please', 5);
+    const answerId = answerIdOf(first);
+    const resumed = await resumeStream(b.baseUrl, user.auth, session.id, answerId, idsOf(first).at(-1));
+    expect({ status: resumed.status, ended: resumed.ended }).toEqual({ status: 200, ended: 'end' });
+    const text = expectExactlyOnce(first, resumed);
+    expect(text).toBe(SLOW_ANSWER);
+    const stored = (await allMessages(httpB, user.auth, session.id))[1];
+    expect(stored).toMatchObject({ id: answerId, status: 'complete', content: text });
+    expect(dataOf(resumed.events.at(-1))).toEqual(stored);
+  });
+
+  it("a stop sent to B aborts A's provider call: the model's server sees the connection closed, the partial text is stored as `stopped`", async () => {
+    const session = await createSession(a.http, user.auth);
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 150 });
+    const { answerId: third, done: streaming } = streamPastDeltas(
+      a.baseUrl,
+      user.auth,
+      session.id,
+      'stop me elsewhere',
+      3,
+    );
+    const answerId = await third;
+    const stopped = await httpB
+      .post(`${messagesUrl(session.id)}/${answerId}/stop`)
+      .set('Authorization', user.auth);
+    expect(stopped.status).toBe(200);
+    expect(stopped.body).toMatchObject({ id: answerId, status: 'stopped' });
+    await waitUntil(() => openai.requests[0]?.closed === true, 5_000);
+    expect(openai.requests[0].closedEarly).toBe(true);
+
+    const res = await streaming;
+    expect(eventShape(res)).toEqual(['message.created', 'delta…', 'message.completed']);
+    expect(dataOf(res.events.at(-1))).toEqual(stopped.body);
+    expect(deltaText(res)).toBe(stopped.body.content);
+    expect(SLOW_ANSWER.startsWith(stopped.body.content as string)).toBe(true);
+    expect((await allMessages(httpB, user.auth, session.id))[1]).toEqual(stopped.body);
+  });
+
+  it('SIGTERM A mid-answer: A stores the partial answer `failed` as before, and a resume following it on B ends with a 503 `error`', async () => {
+    const session = await createSession(httpB, user.auth);
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 300 });
+    const first = await streamMessage(a.baseUrl, user.auth, session.id, 'about to shut down', {
+      abortWhen: (e) => e.event === 'delta',
+    });
+    const answerId = answerIdOf(first);
+    const follower = resumeStream(b.baseUrl, user.auth, session.id, answerId, idsOf(first).at(-1));
+    await sleep(400); // the follower is reading on B
+    expect(await a.stop()).toBe(0);
+    const resumed = await follower;
+    expect(resumed.events.at(-1)?.event).toBe('error');
+    expect(dataOf(resumed.events.at(-1))).toMatchObject({ status: 503, message_id: answerId });
+    const stored = (await allMessages(httpB, user.auth, session.id))[1];
+    expect(stored).toMatchObject({ id: answerId, status: 'failed' });
+    expect(stored.error).not.toBe('interrupted');
+    expect(deltaText(first) + deltaText(resumed)).toBe(stored.content);
+    // A again, on the same database, for what follows.
+    const restarted = await startServer(a.env);
+    a = {
+      ...a,
+      baseUrl: restarted.baseUrl,
+      http: request(restarted.baseUrl),
+      pid: restarted.process.pid as number,
+    };
+    aAgain = restarted;
+  });
+
+  it('SIGKILL A mid-answer: B marks the answer `interrupted` within the lease time, and a resume on B ends with `error`', async () => {
+    const session = await createSession(a.http, user.auth);
+    const usageBefore = await usageTotals(httpB, user.auth);
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 300 });
+    const first = await streamMessage(a.baseUrl, user.auth, session.id, 'about to crash', {
+      abortWhen: (e) => e.event === 'delta',
+    });
+    const answerId = answerIdOf(first);
+    const follower = resumeStream(b.baseUrl, user.auth, session.id, answerId, idsOf(first).at(-1));
+    process.kill(a.pid, 'SIGKILL');
+    const killedAt = Date.now();
+
+    let answer: MessageBody | undefined;
+    await waitUntil(() => {
+      void allMessages(httpB, user.auth, session.id).then((m) => (answer = m[1]));
+      return answer?.status === 'failed';
+    }, 4 * LEASE_MS);
+    // The lease ran out at most LEASE_MS after the kill; B sweeps every half lease.
+    expect(Date.now() - killedAt).toBeLessThan(2 * LEASE_MS + 1_000);
+    expect(answer).toMatchObject({ id: answerId, status: 'failed', error: 'interrupted' });
+    // The sweep that marked it counted it in the usage as a failure.
+    const usageAfter = await usageTotals(httpB, user.auth);
+    expect([usageAfter.answers - usageBefore.answers, usageAfter.failures - usageBefore.failures]).toEqual([
+      1, 1,
+    ]);
+
+    const resumed = await follower;
+    expect(resumed.events.at(-1)?.event).toBe('error');
+    expect(dataOf(resumed.events.at(-1))).toMatchObject({ status: 503, message_id: answerId });
+    const late = await resumeStream(b.baseUrl, user.auth, session.id, answerId);
+    expect(late.events.at(-1)?.event).toBe('error');
+  });
+});
