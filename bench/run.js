@@ -14,6 +14,7 @@ import pg from 'pg';
 import { DEFAULT_REPLY, newStats, startOpenAiFake } from './openai-fake.js';
 import { SEARCH_QUERIES, seedSearchData } from './search-seed.js';
 import { formatSummary, summarise } from './profile-summary.js';
+import { embeddedStartTargets, measureEmbeddedStart } from './embedded-start.js';
 // The app's own rule for HTTP_WORKERS=auto (built by `npm run bench`), so that the workers' app is started
 // only when it would be more than one process.
 import { usableCpus } from '../dist/config/usable-cpus.js';
@@ -754,6 +755,8 @@ async function main() {
     mkdirSync(CFG.profileDir, { recursive: true });
     log(`profiling the app into ${CFG.profileDir} (numbers are lower while profiling)`);
   }
+  // first, while nothing else of the bench runs
+  const embeddedStart = wants('embedded-start') ? await measureEmbeddedStart(ROOT, log) : null;
   const fake = await startOpenAiFake();
   cleanups.push(() => fake.close());
 
@@ -925,7 +928,7 @@ async function main() {
   log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${fake.stats.requests} fake calls)`);
   fake.resetStats();
 
-  const results = { ceilings: {}, scenarios: {} };
+  const results = { ceilings: {}, scenarios: {}, embeddedStart };
 
   const ceilingRound = async (round) => {
     if (!jsonCeiling) return;
@@ -1504,6 +1507,7 @@ function report(results, { appPid, workers, databaseServer }) {
     const budgetErrors = [...rounds.off, ...rounds.on].reduce((n, r) => n + r.errors + r.non2xx, 0);
     target('no errors / non-2xx in scenario 9', budgetErrors, 0, budgetErrors === 0);
   }
+  for (const t of embeddedStartTargets(results.embeddedStart)) target(...t);
   if (results.bigSession) {
     const b = results.bigSession;
     target(`${bigLabel} p50 ≤ 1.5 × fresh`, b.p50Ratio, TARGETS.bigLatency, b.p50Ratio <= TARGETS.bigLatency);
@@ -1556,6 +1560,7 @@ function report(results, { appPid, workers, databaseServer }) {
     ceilings: c,
     scenarios: s,
     bigSession: results.bigSession ?? null,
+    embeddedStart: results.embeddedStart,
     table: rows,
     targets,
     profiles,

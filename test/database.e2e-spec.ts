@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -9,6 +10,8 @@ import { analyzeStaleTables } from '../src/database/auto-analyze.js';
 import { DataDirInUseError } from '../src/database/data-dir-lock.js';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { typeOrmOptions } from '../src/database/typeorm-options.js';
+import request from 'supertest';
+import { allMessages, createSession, newUser, sendMessage } from './utils/chat-helpers.js';
 import { startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 
 const PASSWORD = 'violet-Sunrise-47';
@@ -71,6 +74,12 @@ describe('embedded database: transactions through the pool of one', () => {
     expect(await analyzeStaleTables(dataSource)).not.toContain('public.growing');
   });
 
+  it('initialises a new data directory in a process of its own, renamed into place whole', () => {
+    // from src/ there is no build template (dist/embedded-template): initdb ran in a child process
+    expect(existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))).toBe(true);
+    expect(readdirSync(dataDir).filter((name) => name.startsWith('pgdata.init-'))).toEqual([]);
+  });
+
   it('refuses a second opener of the same data directory with a clear error', async () => {
     await expect(EmbeddedPostgres.start(dataDir)).rejects.toBeInstanceOf(DataDirInUseError);
     const second = spawnSync(process.execPath, ['dist/main.js'], {
@@ -115,6 +124,47 @@ describe('the server keeps its data across a restart', () => {
 
   it(`runs on ${usingPostgresServer ? 'the PostgreSQL server' : 'the embedded database'}`, () => {
     expect(t.env[usingPostgresServer ? 'DATABASE_URL' : 'DATA_DIR']).toBeDefined();
+  });
+});
+
+describe('the embedded default on a new data directory, as a first `npm start` runs', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'chatbot-first-start-'));
+  });
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts from the build’s template, serves a turn, and serves the next after a restart', async () => {
+    expect(existsSync('dist/embedded-template/pgdata/PG_VERSION')).toBe(true); // made by `npm run build`
+    const env = { DATA_DIR: dataDir, JWT_SECRET: randomBytes(32).toString('hex') }; // no DATABASE_URL
+    const first = await startServer(env);
+    let auth: string;
+    let sessionId: string;
+    try {
+      const http = request(first.baseUrl);
+      auth = (await newUser(http, 'first')).auth;
+      sessionId = (await createSession(http, auth)).id;
+      await sendMessage(http, auth, sessionId, 'hello from a new data directory');
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    expect(readdirSync(dataDir)).toEqual(['pgdata']); // no half-made cluster beside it, the lock released
+    expect(existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))).toBe(true);
+
+    const again = await startServer(env);
+    try {
+      const http = request(again.baseUrl);
+      await sendMessage(http, auth, sessionId, 'hello again after a restart');
+      const contents = (await allMessages(http, auth, sessionId)).map((m) => m.content);
+      expect(contents).toEqual(
+        expect.arrayContaining(['hello from a new data directory', 'hello again after a restart']),
+      );
+      expect(contents).toHaveLength(4);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
   });
 });
 
