@@ -104,12 +104,11 @@ export class QuickChatController {
     @CurrentUser() caller: AuthUser,
     @Param('sessionId') sessionId: string,
   ): Promise<SessionTranscript> {
-    const session = await this.sessions.get(caller.id, sessionId);
-    const messages = await this.messages.history(caller.id, session.id);
+    const history = await this.messages.history(caller.id, sessionId);
     return {
-      session_id: session.id,
-      created_at: session.createdAt,
-      messages: messages.map((m) => ({
+      session_id: history.sessionId,
+      created_at: history.createdAt,
+      messages: history.messages.map((m) => ({
         role: m.role,
         content: m.content,
         timestamp: m.createdAt,
