@@ -104,11 +104,12 @@ export class QuickChatController {
     @CurrentUser() caller: AuthUser,
     @Param('sessionId') sessionId: string,
   ): Promise<SessionTranscript> {
-    const history = await this.messages.history(caller.id, sessionId);
+    const session = await this.sessions.get(caller.id, sessionId);
+    const messages = await this.messages.history(caller.id, session.id);
     return {
-      session_id: history.sessionId,
-      created_at: history.createdAt,
-      messages: history.messages.map((m) => ({
+      session_id: session.id,
+      created_at: session.createdAt,
+      messages: messages.map((m) => ({
         role: m.role,
         content: m.content,
         timestamp: m.createdAt,

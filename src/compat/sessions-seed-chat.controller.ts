@@ -157,7 +157,8 @@ export class SessionsSeedChatController {
   @A_SESSION
   @ApiOkResponse({ type: [SeedExchangeDto], description: 'The exchanges, oldest first.' })
   async exchanges(@CurrentUser() caller: AuthUser, @Param('id') id: string): Promise<SeedExchange[]> {
-    return (await this.messages.exchanges(caller.id, id)).map(toSeedExchange);
+    const session = await this.sessions.get(caller.id, id);
+    return (await this.messages.exchanges(caller.id, session.id)).map(toSeedExchange);
   }
 
   /**

@@ -25,14 +25,6 @@ export interface Exchange {
   createdAt: string;
 }
 
-/** A session's creation time and the messages of its active path (the quick-chat seed's history). */
-export interface SessionHistory {
-  /** The session's id as stored (a path's id may differ in letter case). */
-  sessionId: string;
-  createdAt: string;
-  messages: MessageRecord[];
-}
-
 /** A session as a turn in it needs it: what its context and its provider call depend on. */
 export interface TurnSession {
   id: string;
@@ -121,7 +113,7 @@ const CONTEXT_WALK = `
  */
 const PATH_PAGE = `
   WITH RECURSIVE session AS (
-    SELECT active_leaf_id, message_count, created_at FROM chat_sessions WHERE id = $1 AND user_id = $2
+    SELECT active_leaf_id, message_count FROM chat_sessions WHERE id = $1 AND user_id = $2
   ), leaf AS (
     SELECT m.id, m.parent_id, m.depth, (SELECT message_count FROM session) = m.depth + 1 AS linear
       FROM messages m
@@ -147,8 +139,7 @@ const PATH_PAGE = `
          CASE WHEN $6::boolean AND NOT (SELECT linear FROM leaf) THEN COALESCE(
            (SELECT array_agg(s.id ORDER BY s.seq) FROM messages s WHERE s.parent_id = page.parent_id),
            (SELECT array_agg(s.id ORDER BY s.seq) FROM messages s
-             WHERE s.session_id = page.session_id AND s.parent_id IS NULL)) END AS sibling_ids,
-         (SELECT created_at FROM session) AS session_created_at
+             WHERE s.session_id = page.session_id AND s.parent_id IS NULL)) END AS sibling_ids
     FROM page
    ORDER BY page.depth LIMIT $5`;
 
@@ -170,8 +161,6 @@ interface PathRow {
   created_at: Date;
   /** Null for a message of a session without branches: its own id only. */
   sibling_ids: string[] | null;
-  /** The session's creation time (PATH_PAGE only): the seeds' whole-history reads need no other query. */
-  session_created_at?: Date;
 }
 
 type DepthKey = [number];
@@ -419,21 +408,15 @@ export class MessagesService {
     return { messages, nextCursor: rows.length > limit && last ? encodeCursor([last.depth]) : null };
   }
 
-  /**
-   * The active path of one of the caller's sessions, oldest first, with failed answers left out, and the
-   * session's creation time (the quick-chat seed's history). SessionNotFoundException when not the caller's.
-   */
-  async history(userId: string, sessionId: string): Promise<SessionHistory> {
-    const { id, createdAt, path } = await this.wholePath(userId, sessionId);
-    return { sessionId: id, createdAt, messages: path.filter((message) => message.status !== 'failed') };
+  /** The active path of one of the caller's sessions, oldest first, with failed answers left out (the quick-chat seed's history). */
+  async history(userId: string, sessionId: string): Promise<MessageRecord[]> {
+    const rows = await this.pathRows(userId, sessionId, null, -1, null, false);
+    return rows.map(fromRow).filter((message) => message.status !== 'failed');
   }
 
-  /**
-   * Each question of the active path with its answer ('' while none, or when it failed), oldest first.
-   * SessionNotFoundException when the session is not the caller's.
-   */
+  /** Each question of the active path with its answer ('' while none, or when it failed), oldest first. */
   async exchanges(userId: string, sessionId: string): Promise<Exchange[]> {
-    const { path } = await this.wholePath(userId, sessionId);
+    const path = (await this.pathRows(userId, sessionId, null, -1, null, false)).map(fromRow);
     return path.flatMap((message, i) => {
       if (message.role !== 'user') return [];
       const answer = path[i + 1];
@@ -448,31 +431,6 @@ export class MessagesService {
         },
       ];
     });
-  }
-
-  /**
-   * The whole active path of one of the caller's sessions and its creation time, in one read (the path's
-   * rows carry the session's) unless the session has no message yet.
-   */
-  private async wholePath(
-    userId: string,
-    sessionId: string,
-  ): Promise<{ id: string; createdAt: string; path: MessageRecord[] }> {
-    if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundException();
-    const rows = await this.pathRows(userId, sessionId, null, -1, null, false);
-    const first = rows[0];
-    if (first?.session_created_at)
-      return {
-        id: first.session_id,
-        createdAt: first.session_created_at.toISOString(),
-        path: rows.map(fromRow),
-      };
-    const session = await this.sessions.findOne({
-      select: { id: true, createdAt: true },
-      where: { id: sessionId, userId },
-    });
-    if (!session) throw new SessionNotFoundException();
-    return { id: session.id, createdAt: session.createdAt.toISOString(), path: [] };
   }
 
   /** Messages with their siblings' ids, for a response (pages carry them from {@link PATH_PAGE}). */
