@@ -1,4 +1,4 @@
-/* global Buffer, console, process -- Node.js globals (this repo's ESLint config declares none for plain JS) */
+/* global console, process -- Node.js globals (this repo's ESLint config declares none for plain JS) */
 // The "history ceiling": a bare node:http server that reads one whole conversation with one prepared `pg`
 // query and returns it as JSON, the least the two seeds' whole-history reads can do:
 // - GET /messages: every message of the session, oldest first, as seed 1's chats/<id> shapes them;
@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import pg from 'pg';
+import { fail, sendJson, serveForParent } from './ceiling-serve.js';
 
 const MESSAGES = {
   name: 'history_messages',
@@ -20,15 +21,6 @@ const EXCHANGES = {
            FROM ceiling_history q LEFT JOIN ceiling_history a ON a.parent_id = q.id
           WHERE q.session_id = $1 AND q.role = 'user' ORDER BY q.depth`,
 };
-
-function sendJson(res, status, value) {
-  const body = JSON.stringify(value);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
 
 async function load(pool, { sessionId, messages }) {
   await pool.query(`
@@ -74,10 +66,6 @@ async function main() {
       (error) => process.send?.({ loaded: false, error: String(error) }),
     );
   });
-  const fail = (res) => (error) => {
-    res.writeHead(500, { 'content-type': 'text/plain' });
-    res.end(String(error));
-  };
   const server = createServer((req, res) => {
     req.resume();
     if (req.url === '/exchanges') {
@@ -98,18 +86,7 @@ async function main() {
       fail(res),
     );
   });
-  server.keepAliveTimeout = 60_000;
-  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
-    process.send?.({ ready: true, port: server.address().port });
-  });
-  const stop = async () => {
-    server.closeAllConnections();
-    server.close();
-    await pool.end().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('disconnect', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  serveForParent(server, () => pool.end());
 }
 
 main().catch((error) => {
