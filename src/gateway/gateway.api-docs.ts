@@ -162,6 +162,7 @@ export const ChatCompletionsDocs = (): MethodDecorator =>
     error(400, 'A bad body, or an unsupported field (named in `param`).'),
     AUTH_ERROR,
     error(404, 'Unknown model (`code` `model_not_found`).'),
+    error(413, 'A body larger than 1 MiB.'),
     error(415, 'Not JSON.'),
     error(429, 'A token budget used up (`insufficient_quota`) or the per-minute limit; `Retry-After`.'),
     error(502, 'The provider failed.'),
