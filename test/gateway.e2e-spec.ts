@@ -373,6 +373,28 @@ describe('OpenAI-compatible gateway (/v1)', () => {
     ]);
   });
 
+  it('a provider failing mid-stream ends the stream with an error event the SDK raises, counted as a failure', async () => {
+    const { user, key } = await keyHolder('gw_midstream');
+    anthropic.failMidStream(2, { text: 'one two three four five six' });
+    const stream = await client(key).chat.completions.create({
+      model: 'anthropic/claude-sonnet-4-6',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    let text = '';
+    const error = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(APIError);
+    expect(text.length).toBeGreaterThan(0);
+    expect(String((error as Error).message)).not.toContain(PROVIDER_KEY);
+    const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
+    expect(report.body.data).toEqual([expect.objectContaining({ provider: 'anthropic', failures: 1 })]);
+  });
+
   it('a used-up budget refuses the next call with 429 insufficient_quota and Retry-After, before the provider', async () => {
     const { key } = await keyHolder('gw_budget');
     const long = 'word '.repeat(400);

@@ -51,13 +51,18 @@ export class GatewayService {
     };
   }
 
-  /** The whole answer; a provider failure is recorded and thrown as a 502/503/504. */
-  async complete(completion: AdmittedCompletion): Promise<LlmResult> {
+  /**
+   * The whole answer; a provider failure is recorded and thrown as a 502/503/504. Shutdown waits for
+   * the call and its record.
+   */
+  complete(completion: AdmittedCompletion): Promise<LlmResult> {
+    return this.shutdown.track(this.completeNow(completion));
+  }
+
+  private async completeNow(completion: AdmittedCompletion): Promise<LlmResult> {
     let result: LlmResult;
     try {
-      result = await this.shutdown.track(
-        completion.target.provider.complete(completion.llmRequest, this.shutdown.signal),
-      );
+      result = await completion.target.provider.complete(completion.llmRequest, this.shutdown.signal);
     } catch (error) {
       throw await this.failed(completion, error);
     }
