@@ -1022,6 +1022,39 @@ async function main() {
     if (dbCeiling)
       results.ceilings.turn = await measureTurnCeiling(dbCeiling, fake, results.scenarios.post.context);
   }
+  // ---- a completion through the OpenAI-compatible gateway (API key, no session stored), beside the db
+  // ceiling, then a turn ceiling sending the same context (one question), so that the ratio compares like with like
+  if (wants('gateway')) {
+    const { key } = await api(base, 'POST', '/api/v1/api-keys', {
+      token: users.post.token,
+      body: { name: 'bench' },
+    });
+    const models = await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    const model = (await models.json()).data.find((m) => m.id.startsWith('openai/')).id;
+    const completions = postsInTurn(
+      base,
+      ['/v1/chat/completions'],
+      { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      { model, messages: [{ role: 'user', content: `${QUESTION}under load.` }] },
+    );
+    await cannon({ ...completions, duration: POST_WARM_UP_S });
+    fake.resetStats();
+    results.scenarios.gateway = await profiled(app, 'gateway', () =>
+      measureAgainstDbCeiling(
+        `POST /v1/chat/completions (${model}, gateway → fake)`,
+        completions,
+        app.pid,
+        dbCeiling,
+      ),
+    );
+    results.scenarios.gateway.context = fake.resetStats();
+    if (dbCeiling)
+      results.ceilings.gatewayTurn = await measureTurnCeiling(
+        dbCeiling,
+        fake,
+        results.scenarios.gateway.context,
+      );
+  }
   // ---- the POST with and without token budgets for its user, alternating, each beside the db ceiling
   if (wants('budgets')) {
     if (MODE !== 'postgres')
@@ -1200,7 +1233,12 @@ async function main() {
       vmHwmMiB: hwm / 1024,
       fakeCalls: fake.stats.requests,
       appCpuMs,
-      cpuMsPerDelta: appCpuMs / Math.max(1, ok.reduce((n, o) => n + o.deltas, 0)),
+      cpuMsPerDelta:
+        appCpuMs /
+        Math.max(
+          1,
+          ok.reduce((n, o) => n + o.deltas, 0),
+        ),
       redis: Boolean(appOverrides().REDIS_URL),
     };
     const s = results.scenarios.stream;
@@ -1338,11 +1376,13 @@ function report(results, { appPid, workers, databaseServer }) {
   row('ceiling: node:http + pg 20 rows (before)', c.db1);
   row('ceiling: node:http + pg 20 rows (after)', c.db2);
   row('ceiling: a bare turn (2 INSERTs + SDK)', c.turn);
+  row("ceiling: a bare turn, the gateway's context", c.gatewayTurn);
   const s = results.scenarios;
   row('1. GET chat-sessions?limit=20', s.list);
   row('2. GET messages?limit=50', s.messages);
   row('3. POST message (OpenAI SDK → fake)', s.post);
   row(`8. GET search (${CFG.searchMessages} messages, ${CFG.searchUsers} users)`, s.search);
+  row('10. POST /v1/chat/completions (gateway)', s.gateway);
   const { processes: workerCount, ...byWorkers } = results.workers ?? {};
   row(`1. (${workerCount} workers) GET chat-sessions`, byWorkers.list);
   row(`2. (${workerCount} workers) GET messages`, byWorkers.messages);
@@ -1411,6 +1451,8 @@ function report(results, { appPid, workers, databaseServer }) {
     ['3. POST', s.post],
     ['8. search', s.search],
     ['turn ceiling', c.turn],
+    ['10. gateway', s.gateway],
+    ["turn ceiling, the gateway's context", c.gatewayTurn],
     [`1. list, ${workerCount} workers`, byWorkers.list],
     [`2. page, ${workerCount} workers`, byWorkers.messages],
     [`3. POST, ${workerCount} workers`, byWorkers.post],
@@ -1435,6 +1477,15 @@ function report(results, { appPid, workers, databaseServer }) {
         `   The turn ceiling itself is below the POST target (${TARGETS.post}): in this run, no server that ` +
           'stores the turn and calls the LLM through the SDK, doing nothing else, would have met it.',
       );
+  }
+  if (c.gatewayTurn && s.gateway) {
+    const sent = ({ context: x }) => `${fmt(x.totalChars / x.requests)} chars`;
+    console.log(
+      `\n10. a gateway completion makes ×${fmt(xDbOf(s.gateway) / xDbOf(c.gatewayTurn), 3)} of the turn ceiling sending ` +
+        `the same context (a bare turn: ×${fmt(xDbOf(c.gatewayTurn), 3)} of the db ceiling)` +
+        (c.turn ? `, ×${fmt(xDbOf(s.gateway) / xDbOf(c.turn), 3)} of the POST's turn ceiling` : '') +
+        `; mean context sent: gateway ${sent(s.gateway)}, its turn ceiling ${sent(c.gatewayTurn)}`,
+    );
   }
   if (results.bigSession) {
     const b = results.bigSession;

@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
 import { UsageModule } from './usage/usage.module.js';
 import { SearchModule } from './search/search.module.js';
+import { GatewayModule } from './gateway/gateway.module.js';
 
 @Module({})
 export class AppModule {
@@ -41,6 +42,7 @@ export class AppModule {
         AdminModule,
         TransferModule,
         UsageModule,
+        GatewayModule,
       ],
     };
   }

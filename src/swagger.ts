@@ -23,6 +23,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
       'token',
     )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'cbk_…',
+        description:
+          'A personal API key (`cbk_…`, from `POST /api/v1/api-keys`): the gateway takes nothing else.',
+      },
+      'api-key',
+    )
     .addTag('auth', 'Native accounts: register, log in, rotating refresh tokens (JWT bearer).')
     .addTag('chat sessions', 'Native chat sessions of the caller, keyset-paginated.')
     .addTag('messages', 'Messages of a session; answers as JSON or streamed as Server-Sent Events.')
@@ -46,6 +56,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'seed-compatible chat',
       "Quick-chat `/api/v1/chat/*` (`Token <token>` or `Bearer <jwt>`) and the sessions seed's " +
         '`/chatsessions/*` (also under `/api/`). Paths answer with and without the trailing slash.',
+    )
+    .addTag(
+      'gateway',
+      'OpenAI-compatible gateway at `/v1` (point an OpenAI SDK or Open WebUI at `http://host:3000/v1`): ' +
+        "`provider/model` ids, API keys only, errors in OpenAI's shape, usage and budgets as chat turns.",
     )
     .addTag('admin', 'Administrators only.')
     .addTag('health', 'Liveness and readiness.')

@@ -28,10 +28,10 @@ interface Document {
 }
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-type Scheme = 'bearer' | 'token';
+type Scheme = 'bearer' | 'token' | 'api-key';
 
 interface Call {
-  /** `Authorization: Bearer …` or `Token …`; none when omitted. */
+  /** `Authorization: Bearer …` (a JWT, or an API key: `api-key`) or `Token …`; none when omitted. */
   auth?: { scheme: Scheme; value: string };
   body?: unknown;
   headers?: Record<string, string>;
@@ -190,7 +190,7 @@ describe('real responses validate against the served OpenAPI document', () => {
   async function api(method: Method, url: string, call: Call = {}): Promise<Response> {
     let req = app.http[method](url).set('X-Forwarded-For', '10.9.0.1');
     if (call.auth) {
-      const prefix = call.auth.scheme === 'bearer' ? 'Bearer' : 'Token';
+      const prefix = call.auth.scheme === 'token' ? 'Token' : 'Bearer';
       req = req.set('Authorization', `${prefix} ${call.auth.value}`);
     }
     for (const [name, value] of Object.entries(call.headers ?? {})) req = req.set(name, value);
@@ -710,6 +710,36 @@ describe('real responses validate against the served OpenAPI document', () => {
         await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: 'too many' } }),
         409,
       );
+    });
+  });
+
+  describe('OpenAI-compatible gateway', () => {
+    it('models: 200/401; chat completions: 200 (JSON and SSE), 400, 401, 404, 413, 415, 502, 503', async () => {
+      const bob = await newCaller();
+      const created = await api('post', '/api/v1/api-keys', { auth: bob.bearer, body: { name: 'gateway' } });
+      expectStatus(created, 201);
+      const auth = { scheme: 'api-key' as const, value: created.body.key as string };
+      expectStatus(await api('get', '/v1/models', { auth }), 200);
+      expectStatus(await api('get', '/v1/models', { auth: bob.bearer }), 401);
+      const url = '/v1/chat/completions';
+      const body = { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'Hi' }] };
+      expectStatus(await api('post', url, { auth, body }), 200);
+      const streamed = await api('post', url, { auth, body: { ...body, stream: true }, text: true });
+      expect(streamed.status).toBe(200);
+      expect(streamed.body as unknown).toMatch(/data: \[DONE\]\n\n$/);
+      expectStatus(await api('post', url, { auth, body: { ...body, tools: [], n: 3 } }), 400);
+      expectStatus(await api('post', url, { auth: bob.token, body }), 401);
+      expectStatus(await api('post', url, { auth, body: { ...body, model: 'nobody/x' } }), 404);
+      const huge = { ...body, messages: [{ role: 'user', content: 'x'.repeat(1024 * 1024) }] };
+      expectStatus(await api('post', url, { auth, body: huge }), 413);
+      expectStatus(
+        await api('post', url, { auth, body: 'model=x', headers: { 'Content-Type': 'text/plain' } }),
+        415,
+      );
+      openai.fail(500);
+      expectStatus(await api('post', url, { auth, body }), 502);
+      openai.fail(429);
+      expectStatus(await api('post', url, { auth, body }), 503);
     });
   });
 

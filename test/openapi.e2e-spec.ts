@@ -41,6 +41,7 @@ const TAGS = [
   'export and import',
   'seed-compatible accounts',
   'seed-compatible chat',
+  'gateway',
   'admin',
   'health',
 ];
@@ -97,6 +98,8 @@ const ROUTES = [
   'post /api/token',
   'post /api/token/refresh',
   'post /api/token/verify',
+  'get /v1/models',
+  'post /v1/chat/completions',
 ];
 
 /** Routes that need no credentials: documented without security. */
@@ -125,6 +128,8 @@ const BODILESS = new Set([
 
 const NATIVE = /^\/api\/v1\/(auth|chat-sessions|search|admin|api-keys|me|export|import)(\/|$)/;
 const QUICK_CHAT = /^\/api\/v1\/(accounts|chat)(\/|$)/;
+/** The OpenAI-compatible gateway: API keys only, errors in OpenAI's shape. */
+const GATEWAY = /^\/v1\//;
 
 describe('OpenAPI document (/docs-json)', () => {
   let t: TestApp;
@@ -248,6 +253,7 @@ describe('OpenAPI document (/docs-json)', () => {
 
   it('documents the security of each route: bearer or Token (Token first on quick-chat), none when public', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes['api-key']).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.components.securitySchemes.token).toMatchObject({
       type: 'apiKey',
       in: 'header',
@@ -257,7 +263,8 @@ describe('OpenAPI document (/docs-json)', () => {
       const schemes = (op.security ?? []).flatMap((requirement) => Object.keys(requirement));
       const path = key.split(' ')[1];
       let expected: string[] = [];
-      if (!PUBLIC.has(key)) expected = QUICK_CHAT.test(path) ? ['token', 'bearer'] : ['bearer', 'token'];
+      if (GATEWAY.test(path)) expected = ['api-key'];
+      else if (!PUBLIC.has(key)) expected = QUICK_CHAT.test(path) ? ['token', 'bearer'] : ['bearer', 'token'];
       expect({ key, schemes }).toEqual({ key, schemes: expected });
       if (!PUBLIC.has(key)) expect({ key, has401: '401' in op.responses }).toEqual({ key, has401: true });
     }

@@ -7,6 +7,8 @@ import type { StyledException } from '../common/exceptions.js';
  * password or a refresh token included). Every native 401 carries WWW-Authenticate, as RFC 9110 requires.
  */
 export class AuthenticationFailedException extends HttpException implements StyledException {
+  readonly openAiCode = 'invalid_api_key';
+
   constructor(
     readonly reason: 'missing' | 'invalid',
     detail = reason === 'missing' ? 'Authentication required.' : 'Invalid or expired credentials.',

@@ -11,6 +11,7 @@ export class SessionNotFoundException extends NotFoundException implements Style
   bodyFor(style: ErrorStyle): Record<string, unknown> | undefined {
     switch (style) {
       case 'problem':
+      case 'openai': // rendered by the filter, in OpenAI's shape
         return undefined;
       case 'quick-chat':
         return { error: 'Chat session not found.' };

@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { errorStyleFor } from './error-style.js';
+import { errorStyleFor, takesJsonOnly } from './error-style.js';
 import { jsonLimitProblem } from './json-limits.js';
 import { sendError } from './problem-details.filter.js';
 
@@ -33,13 +33,18 @@ export function useJsonBodyParser(app: NestFastifyApplication, bodyLimit: number
 const FORM = 'application/x-www-form-urlencoded';
 
 /**
- * The native API takes JSON only, as its OpenAPI document says: a form body there is a 415. The seed
+ * The native API and the gateway take JSON only, as the OpenAPI document says: a form body there is a 415. The seed
  * routes keep Nest's form parser, because Django accepts forms and their clients may send them.
  */
 export function refuseFormsOnNativeApi(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const type = request.headers['content-type']?.split(';', 1)[0].trim().toLowerCase();
-    if (type === FORM && errorStyleFor(request.url) === 'problem')
+    // The gateway's clients (OpenAI's SDKs) send JSON only: any other body there is a 415 too.
+    const refused =
+      type === FORM
+        ? takesJsonOnly(request.url)
+        : type !== undefined && type !== 'application/json' && errorStyleFor(request.url) === 'openai';
+    if (refused)
       sendError(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(type), request, reply);
     else done();
   });

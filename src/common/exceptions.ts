@@ -17,6 +17,8 @@ export interface StyledException {
   readonly publicDetail?: boolean;
   /** A problem type of its own (RFC 9457 `type`, instead of `about:blank`) and its extension members. */
   problemType?(): { type: string; members: Record<string, unknown> };
+  /** The `error.code` of the gateway's OpenAI-shaped body (`invalid_api_key`, `insufficient_quota`). */
+  readonly openAiCode?: string;
 }
 
 /** A request body or query that failed validation; the filter renders it in the route family's shape. */
@@ -46,6 +48,8 @@ export class SeedResponseException extends HttpException implements StyledExcept
 
 /** Too many attempts: 429 with `Retry-After`; the seed routes get Django REST Framework's throttling body. */
 export class TooManyAttemptsException extends HttpException implements StyledException {
+  readonly openAiCode = 'rate_limit_exceeded';
+
   constructor(
     readonly retryAfterSeconds: number,
     detail = 'Too many failed attempts; try again later.',

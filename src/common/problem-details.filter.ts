@@ -99,6 +99,7 @@ function render(exception: unknown, status: number, request: FastifyRequest): Re
     exception instanceof HttpException ? (exception as HttpException & StyledException) : undefined;
   const headers = styled?.headers?.() ?? {};
   const style = errorStyleFor(request.url);
+  if (style === 'openai') return renderOpenAi(exception, status, headers);
   const exact = styled?.bodyFor?.(style);
   if (exact) return { status, contentType: 'application/json', body: exact, headers };
   const fieldErrors = exception instanceof RequestValidationException ? exception.fieldErrors : undefined;
@@ -118,6 +119,35 @@ function render(exception: unknown, status: number, request: FastifyRequest): Re
   if (fieldErrors) body.errors = fieldErrors.map((e) => ({ field: e.field || 'body', message: e.message }));
   body.request_id = request.id;
   return { status, contentType: 'application/problem+json', body, headers };
+}
+
+/** OpenAI's error type for a status, as its API and SDKs name them. */
+function openAiErrorType(status: number): string {
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  // 401 (invalid_api_key) and 404 (model_not_found) are invalid_request_error in OpenAI's API too
+  return status >= 500 ? 'api_error' : 'invalid_request_error';
+}
+
+/**
+ * The gateway's errors in OpenAI's shape, `{error: {message, type, param, code}}`, which its SDKs parse:
+ * `param` names the first field at fault, `code` says why when an exception gives a reason.
+ */
+function renderOpenAi(exception: unknown, status: number, headers: Record<string, string>): Rendered {
+  const fieldErrors = exception instanceof RequestValidationException ? exception.fieldErrors : undefined;
+  const message = fieldErrors
+    ? fieldErrors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ')
+    : clientMessage(exception, status);
+  const code = (exception as StyledException | null)?.openAiCode;
+  const body = {
+    error: {
+      message,
+      type: openAiErrorType(status),
+      param: fieldErrors?.[0]?.field || null,
+      code: typeof code === 'string' ? code : null,
+    },
+  };
+  return { status, contentType: 'application/json', body, headers };
 }
 
 /** Django REST Framework's validation shape: `{"field": ["message", ...]}`. */

@@ -57,6 +57,11 @@ export class SseStream {
     this.write(`id: ${this.nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** Sends a bare `data:` event, as OpenAI's streams do (no id, no event name); `json` is already JSON. */
+  sendData(json: string): void {
+    this.write(`data: ${json}\n\n`);
+  }
+
   /** Sends an event numbered elsewhere (an answer's log), its data already JSON; later events follow its id. */
   sendNumbered(id: number, event: string, json: string): void {
     this.nextId = id + 1;

@@ -74,6 +74,8 @@ export class AppConfig {
     gemini: { apiKey?: string; baseUrl?: string; model: string };
     /** `maxTokens`: the answer's length cap, which the Messages API requires on every request. */
     anthropic: { apiKey?: string; baseUrl?: string; model: string; maxTokens: number };
+    /** Models the gateway's `/v1/models` lists besides each configured provider's default (`provider/model`). */
+    gatewayModels: string[];
   };
   readonly loginLimit!: { maxFailures: number; windowSeconds: number };
   /** Default token budgets of every user (null: unlimited); a user's own override wins. */
@@ -167,6 +169,7 @@ const KNOWN_KEYS = [
   'LLM_MAX_RETRIES',
   'LLM_CONTEXT_TOKENS',
   'LLM_TITLES',
+  'GATEWAY_MODELS',
   'CORS_ALLOWED_ORIGINS',
   'CORS_ALLOW_CREDENTIALS',
   'LOG_LEVEL',
@@ -250,6 +253,10 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
         model: env.ANTHROPIC_MODEL,
         maxTokens: env.ANTHROPIC_MAX_TOKENS,
       },
+      gatewayModels: (env.GATEWAY_MODELS ?? '')
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
     },
     loginLimit: {
       maxFailures: env.LOGIN_MAX_FAILURES,

@@ -134,6 +134,14 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(256) @Max(2000000) LLM_CONTEXT_TOKENS = 8000;
   @IsOptional() @IsIn(['model', 'question']) LLM_TITLES: 'model' | 'question' = 'model';
 
+  /** Models the gateway lists besides each provider's default: `provider/model`, comma-separated. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\s*[a-z]+\/[\w.:/@-]+\s*(,\s*[a-z]+\/[\w.:/@-]+\s*)*$/, {
+    message: 'GATEWAY_MODELS must be a comma-separated list of provider/model',
+  })
+  GATEWAY_MODELS?: string;
+
   @Transform(emptyToUndefined) @IsOptional() @IsString() CORS_ALLOWED_ORIGINS?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() CORS_ALLOW_CREDENTIALS = false;
 

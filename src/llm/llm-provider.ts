@@ -17,6 +17,14 @@ export interface LlmRequest {
   /** The longest answer wanted, in tokens; the model's own limit when omitted. */
   maxTokens?: number;
   /**
+   * Sampling, set only by the OpenAI-compatible gateway (chat turns leave them unset: the model's
+   * defaults). Anthropic ignores temperature and topP: its current API version may refuse them.
+   */
+  temperature?: number;
+  topP?: number;
+  /** Sequences that end the answer when the model writes them. */
+  stop?: string[];
+  /**
    * What the answer is for: a turn of the conversation (the default), or a title for it. A title request
    * holds the conversation's first question and answer, then asks for at most {@link TITLE_WORDS} words;
    * echo answers it with the question's first words.

@@ -18,6 +18,7 @@ function config(llm: Partial<LlmConfig> = {}): AppConfig {
     openai: { model: 'gpt-test' },
     gemini: { model: 'gemini-test' },
     anthropic: { model: 'claude-test', maxTokens: 1024 },
+    gatewayModels: [],
   };
   return { llm: { ...defaults, ...llm } } as AppConfig;
 }

@@ -44,6 +44,6 @@ import { TurnResponsesService } from './turn-responses.service.js';
     ChatRateLimiter,
     TurnAdmission,
   ],
-  exports: [MessagesService, ChatTurnService, ChatSessionsModule],
+  exports: [MessagesService, ChatTurnService, ChatSessionsModule, ShutdownSignal, TurnAdmission],
 })
 export class MessagesModule {}

@@ -303,6 +303,40 @@ export class MessagesService {
   }
 
   /**
+   * Stores a whole conversation in a new, empty session (the gateway's `store`): its messages as one
+   * path, oldest first, then the answer to the last one, which becomes the active leaf. Only the answer
+   * counts in the usage: the earlier answers were not generated here.
+   */
+  async addConversation(
+    sessionId: string,
+    turns: { role: 'user' | 'assistant'; content: string }[],
+    answer: NewAnswer,
+  ): Promise<MessageRecord> {
+    const answerId = randomUUID();
+    return this.dataSource.transaction(async (manager) => {
+      await this.bumpSession(manager, sessionId, turns.length + 1, answerId, answer.sessionTitle);
+      const askedAt = new Date();
+      const rows = turns.map((turn, depth) =>
+        this.messages.create({
+          id: randomUUID(),
+          sessionId,
+          parentId: null,
+          depth,
+          role: turn.role,
+          content: turn.content,
+          status: 'complete',
+          createdAt: askedAt,
+        }),
+      );
+      rows.forEach((row, i) => (row.parentId = i === 0 ? null : rows[i - 1].id));
+      const answerRow = this.answerRow(sessionId, rows[rows.length - 1], answer, answerId);
+      await manager.insert(Message, [...rows, answerRow]);
+      await this.countUsage(manager, answerRow);
+      return toRecord(answerRow);
+    });
+  }
+
+  /**
    * The session's active leaf, its row locked until the transaction ends. SessionNotFoundException when it
    * is gone. Two statements: a locking read that joined the leaf would see the session's newest row but
    * not a leaf committed after the statement's snapshot (a null leaf, as PostgreSQL re-checks only the

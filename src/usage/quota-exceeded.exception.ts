@@ -13,6 +13,8 @@ export const QUOTA_EXCEEDED_TYPE = '/problems/quota-exceeded';
  * errors' shape, `{"error": …}`.
  */
 export class QuotaExceededException extends HttpException implements StyledException {
+  readonly openAiCode = 'insufficient_quota';
+
   constructor(
     readonly budget: BudgetName,
     readonly limit: number,

@@ -28,22 +28,43 @@ export interface FinishedAnswer {
 /**
  * Adds a finished answer to its user's row of the day (UTC), provider and model, in the caller's
  * transaction (the one that stores the answer). The user is read from the session's row, which the
- * transaction has already updated and locked. Concurrent answers add up: INSERT … ON CONFLICT adds to the
- * existing row under its row lock.
- * Hand-written: TypeORM's `orUpdate` can only overwrite a column with the inserted value, not add to it.
+ * transaction has already updated and locked.
  */
 export async function recordAnswerUsage(manager: EntityManager, answer: FinishedAnswer): Promise<void> {
+  await addToDay(manager, 'SELECT s.user_id FROM chat_sessions s WHERE s.id = $1', answer.sessionId, answer);
+}
+
+/** Adds a finished answer stored nowhere (a gateway completion without `store`) to its user's day. */
+export async function recordUserUsage(
+  manager: EntityManager,
+  userId: string,
+  answer: Omit<FinishedAnswer, 'sessionId'>,
+): Promise<void> {
+  await addToDay(manager, 'SELECT $1::uuid AS user_id', userId, answer);
+}
+
+/**
+ * Concurrent answers add up: INSERT … ON CONFLICT adds to the existing row under its row lock.
+ * Hand-written: TypeORM's `orUpdate` can only overwrite a column with the inserted value, not add to it.
+ * `userOf` selects the user's id from `$1`.
+ */
+async function addToDay(
+  manager: EntityManager,
+  userOf: string,
+  key: string,
+  answer: Omit<FinishedAnswer, 'sessionId'>,
+): Promise<void> {
   const counters = COUNTERS[answer.status];
   await manager.query(
     `INSERT INTO usage_days AS u (user_id, day, provider, model, prompt_tokens, completion_tokens, answers, failures)
-     SELECT s.user_id, $2::date, $3, $4, $5, $6, $7, $8 FROM chat_sessions s WHERE s.id = $1
+     SELECT w.user_id, $2::date, $3, $4, $5, $6, $7, $8 FROM (${userOf}) w
      ON CONFLICT (user_id, day, provider, model) DO UPDATE SET
        prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens,
        completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens,
        answers = u.answers + EXCLUDED.answers,
        failures = u.failures + EXCLUDED.failures`,
     [
-      answer.sessionId,
+      key,
       utcDay(new Date()),
       answer.provider,
       answer.model ?? '',

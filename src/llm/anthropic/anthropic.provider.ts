@@ -122,12 +122,16 @@ export class AnthropicProvider implements LlmProvider {
     }
   }
 
-  /** The system prompt goes in the top-level `system`; the turns are Messages API messages as they are. */
-  private params({ model, system, messages, maxTokens }: LlmRequest): MessageCreateParamsNonStreaming {
+  /**
+   * The system prompt goes in the top-level `system`; the turns are Messages API messages as they are.
+   * A request's temperature and topP are not sent (see the class comment); its stop sequences are.
+   */
+  private params({ model, system, messages, maxTokens, stop }: LlmRequest): MessageCreateParamsNonStreaming {
     return {
       model: model ?? this.defaultModel,
       max_tokens: maxTokens ?? this.options.maxTokens,
       ...(system ? { system } : {}),
+      ...(stop?.length ? { stop_sequences: stop } : {}),
       messages: messages.map(({ role, content }) => ({ role, content })),
     };
   }

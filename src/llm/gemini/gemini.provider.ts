@@ -148,16 +148,20 @@ export class GeminiProvider implements LlmProvider {
   }
 }
 
-function toGeminiRequest({ system, messages, maxTokens }: LlmRequest): GenerateContentRequest {
+function toGeminiRequest(request: LlmRequest): GenerateContentRequest {
+  const { system, messages, maxTokens, temperature, topP, stop } = request;
   const contents = messages.map(({ role, content }): Content => ({
     role: role === 'assistant' ? 'model' : 'user',
     parts: [{ text: content }],
   }));
-  return {
-    contents,
-    ...(system ? { systemInstruction: system } : {}),
-    ...(maxTokens ? { generationConfig: { maxOutputTokens: maxTokens } } : {}),
+  const base: GenerateContentRequest = { contents, ...(system ? { systemInstruction: system } : {}) };
+  const generationConfig = {
+    ...(maxTokens ? { maxOutputTokens: maxTokens } : {}),
+    ...(temperature === undefined ? {} : { temperature }),
+    ...(topP === undefined ? {} : { topP }),
+    ...(stop?.length ? { stopSequences: stop } : {}),
   };
+  return Object.keys(generationConfig).length > 0 ? { ...base, generationConfig } : base;
 }
 
 /** 429, 5xx and network failures; not 4xx, bad input, blocked answers, or aborts. */

@@ -45,8 +45,7 @@ export class OpenAiProvider implements LlmProvider {
         {
           model: request.model ?? this.defaultModel,
           messages: toOpenAiMessages(request),
-          // max_tokens rather than max_completion_tokens: every OpenAI-compatible server reads it
-          ...(request.maxTokens ? { max_tokens: request.maxTokens } : {}),
+          ...generationParams(request),
         },
         { signal: deadline.signal },
       );
@@ -78,6 +77,7 @@ export class OpenAiProvider implements LlmProvider {
         {
           model: result.model,
           messages: toOpenAiMessages(request),
+          ...generationParams(request),
           stream: true,
           stream_options: { include_usage: true },
         },
@@ -121,6 +121,17 @@ export class OpenAiProvider implements LlmProvider {
 /** An LlmMessage is a chat completion message already ({role, content}), so the turns are not copied. */
 function toOpenAiMessages({ system, messages }: LlmRequest): ChatCompletionMessageParam[] {
   return system ? [{ role: 'system', content: system }, ...messages] : messages;
+}
+
+/** The limits and sampling a request sets; none when it sets none (the model's defaults). */
+function generationParams({ maxTokens, temperature, topP, stop }: LlmRequest) {
+  return {
+    // max_tokens rather than max_completion_tokens: every OpenAI-compatible server reads it
+    ...(maxTokens ? { max_tokens: maxTokens } : {}),
+    ...(temperature === undefined ? {} : { temperature }),
+    ...(topP === undefined ? {} : { top_p: topP }),
+    ...(stop?.length ? { stop } : {}),
+  };
 }
 
 function toUsage(usage: CompletionUsage | null | undefined): LlmUsage | null {

@@ -1,0 +1,483 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import OpenAI, { APIError } from 'openai';
+import type { ChatCompletionChunk } from 'openai/resources';
+import { AnthropicFake } from './fakes/anthropic-fake.js';
+import { GeminiFake } from './fakes/gemini-fake.js';
+import { OpenAiFake } from './fakes/openai-fake.js';
+import { newUser, quickChatToken, SESSIONS, type ChatUser } from './utils/chat-helpers.js';
+import { startTestApp, type TestApp } from './utils/test-app.js';
+
+const PROVIDER_KEY = 'test-key';
+const DAILY_BUDGET = 3000;
+
+interface OpenAiErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+/**
+ * The OpenAI-compatible gateway, with the official `openai` SDK as its client, in front of each provider
+ * (OpenAI, Gemini and Anthropic wire fakes, and echo): models, completions plain and streamed, API keys
+ * only, usage and budgets, `store`, and OpenAI-shaped errors.
+ */
+describe('OpenAI-compatible gateway (/v1)', () => {
+  const openai = new OpenAiFake();
+  const gemini = new GeminiFake();
+  const anthropic = new AnthropicFake();
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      OPENAI_API_KEY: PROVIDER_KEY,
+      OPENAI_BASE_URL: `${(await openai.start()).baseUrl}/v1`,
+      GEMINI_API_KEY: PROVIDER_KEY,
+      GEMINI_BASE_URL: (await gemini.start()).baseUrl,
+      ANTHROPIC_API_KEY: PROVIDER_KEY,
+      ANTHROPIC_BASE_URL: (await anthropic.start()).baseUrl,
+      LLM_PROVIDER: 'openai',
+      LLM_MAX_RETRIES: '0',
+      LLM_TIMEOUT_MS: '2000',
+      LLM_TITLES: 'question',
+      LOGIN_MAX_FAILURES: '1000',
+      QUOTA_DAILY_TOKENS: String(DAILY_BUDGET),
+      GATEWAY_MODELS: 'openai/gpt-4o-mini, gemini/gemini-2.5-pro',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await openai.stop();
+    await gemini.stop();
+    await anthropic.stop();
+  });
+  beforeEach(() => {
+    openai.reset();
+    gemini.reset();
+    anthropic.reset();
+  });
+
+  /** A new user and an API key of theirs. */
+  async function keyHolder(prefix: string): Promise<{ user: ChatUser; key: string; keyId: string }> {
+    const user = await newUser(t.http, prefix);
+    const res = await t.http.post('/api/v1/api-keys').set('Authorization', user.auth).send({ name: 'sdk' });
+    expect(res.status).toBe(201);
+    return { user, key: res.body.key as string, keyId: res.body.id as string };
+  }
+
+  const client = (apiKey: string): OpenAI =>
+    new OpenAI({ apiKey, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+
+  /** The error the SDK raised, with the body the gateway sent. */
+  async function sdkError(call: Promise<unknown>): Promise<APIError & { error: OpenAiErrorBody['error'] }> {
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(APIError);
+    return error as APIError & { error: OpenAiErrorBody['error'] };
+  }
+
+  function expectOpenAiError(body: unknown, type: string, param: string | null): void {
+    const { error } = body as OpenAiErrorBody;
+    expect(Object.keys(body as object)).toEqual(['error']);
+    expect(error).toMatchObject({ type, param });
+    expect(typeof error.message).toBe('string');
+    expect(error.message).not.toContain(PROVIDER_KEY);
+  }
+
+  it('GET /v1/models lists each configured default and GATEWAY_MODELS as provider/model', async () => {
+    const { key } = await keyHolder('gw_models');
+    const page = await client(key).models.list();
+    const ids = page.data.map((m) => m.id);
+    expect(ids).toEqual([
+      'openai/gpt-4o',
+      'gemini/gemini-2.0-flash',
+      'anthropic/claude-sonnet-4-6',
+      'echo/echo',
+      'openai/gpt-4o-mini',
+      'gemini/gemini-2.5-pro',
+    ]);
+    for (const model of page.data)
+      expect(model).toEqual({
+        id: model.id,
+        object: 'model',
+        created: expect.any(Number),
+        owned_by: model.id.split('/')[0],
+      });
+  });
+
+  const PROVIDERS = [
+    { name: 'openai', model: 'openai/gpt-4o', fake: openai },
+    { name: 'gemini', model: 'gemini/gemini-2.0-flash', fake: gemini },
+    { name: 'anthropic', model: 'anthropic/claude-sonnet-4-6', fake: anthropic },
+    { name: 'echo', model: 'echo/echo', fake: null },
+  ] as const;
+
+  describe.each(PROVIDERS)('behind it: $name', ({ name, model, fake }) => {
+    const messages = [
+      { role: 'system' as const, content: 'Answer briefly.' },
+      { role: 'user' as const, content: 'What is the capital of France?' },
+      { role: 'assistant' as const, content: 'Paris.' },
+      { role: 'user' as const, content: [{ type: 'text' as const, text: 'And of Italy?' }] },
+    ];
+
+    it('a plain completion in OpenAI shape, its generation parameters passed on, counted in usage', async () => {
+      const { user, key } = await keyHolder(`gw_${name}`);
+      fake?.reply(`Rome, says ${name}.`);
+      const completion = await client(key).chat.completions.create({
+        model,
+        messages,
+        temperature: 0.3,
+        top_p: 0.9,
+        max_tokens: 50,
+        stop: ['END'],
+      });
+      expect(completion).toMatchObject({
+        id: expect.stringMatching(/^chatcmpl-\w+$/),
+        object: 'chat.completion',
+        created: expect.any(Number),
+        model,
+        choices: [{ index: 0, message: { role: 'assistant' }, finish_reason: 'stop' }],
+      });
+      const text = completion.choices[0].message.content ?? '';
+      if (fake) expect(text).toBe(`Rome, says ${name}.`);
+      else expect(text).toMatch(/^Echo provider/);
+      const usage = completion.usage!;
+      expect(usage.prompt_tokens).toBeGreaterThan(0);
+      expect(usage.completion_tokens).toBeGreaterThan(0);
+      expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
+
+      const sent = fake?.lastRequest?.body;
+      if (name === 'openai')
+        expect(sent).toMatchObject({
+          model: 'gpt-4o',
+          messages: [
+            { role: 'system', content: 'Answer briefly.' },
+            { role: 'user', content: 'What is the capital of France?' },
+            { role: 'assistant', content: 'Paris.' },
+            { role: 'user', content: 'And of Italy?' },
+          ],
+          temperature: 0.3,
+          top_p: 0.9,
+          max_tokens: 50,
+          stop: ['END'],
+        });
+      if (name === 'gemini')
+        expect(sent?.generationConfig).toEqual({
+          temperature: 0.3,
+          topP: 0.9,
+          maxOutputTokens: 50,
+          stopSequences: ['END'],
+        });
+      if (name === 'anthropic') {
+        expect(sent).toMatchObject({ system: 'Answer briefly.', max_tokens: 50, stop_sequences: ['END'] });
+        expect(sent).not.toHaveProperty('temperature'); // ignored for Anthropic, as documented
+        expect(sent).not.toHaveProperty('top_p');
+      }
+
+      const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
+      expect(report.status).toBe(200);
+      expect(report.body.data).toEqual([
+        expect.objectContaining({
+          provider: name,
+          prompt_tokens: usage.prompt_tokens,
+          completion_tokens: usage.completion_tokens,
+          answers: 1,
+          failures: 0,
+        }),
+      ]);
+    });
+
+    it('a streamed completion: role chunk, deltas, finish_reason, usage chunk, [DONE]', async () => {
+      const { key } = await keyHolder(`gw_${name}_s`);
+      fake?.reply(`Streamed Rome from ${name}.`, { chunks: 3 });
+      const stream = await client(key).chat.completions.create({
+        model,
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      const chunks: ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      expect(chunks[0].choices[0].delta.role).toBe('assistant');
+      for (const chunk of chunks)
+        expect(chunk).toMatchObject({ object: 'chat.completion.chunk', model, id: chunks[0].id });
+      const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+      if (fake) expect(text).toBe(`Streamed Rome from ${name}.`);
+      else expect(text).toMatch(/^Echo provider/);
+      expect(chunks.filter((c) => c.choices[0]?.delta.content).length).toBeGreaterThan(1);
+      const last = chunks.at(-1)!;
+      expect(last.choices).toEqual([]);
+      expect(last.usage?.total_tokens).toBeGreaterThan(0);
+      expect(chunks.at(-2)!.choices[0].finish_reason).toBe('stop');
+    });
+  });
+
+  it('the raw stream ends with data: [DONE]; without include_usage there is no usage chunk', async () => {
+    const { key } = await keyHolder('gw_raw');
+    const res = await t.http
+      .post('/v1/chat/completions')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ model: 'echo/echo', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    const events = res.text.split('\n\n').filter(Boolean);
+    expect(events.at(-1)).toBe('data: [DONE]');
+    for (const event of events.slice(0, -1))
+      expect(JSON.parse(event.slice('data: '.length))).not.toHaveProperty('usage');
+  });
+
+  it('a bare model name is a listed model, else a model of the default provider', async () => {
+    const { key } = await keyHolder('gw_bare');
+    openai.reply('bare');
+    const listed = await client(key).chat.completions.create({
+      model: 'gemini-2.5-pro',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(listed.model).toBe('gemini/gemini-2.5-pro');
+    expect(gemini.lastRequest?.path).toContain('gemini-2.5-pro');
+    const other = await client(key).chat.completions.create({
+      model: 'gpt-custom',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(other.model).toBe('openai/gpt-custom');
+    expect(openai.lastRequest?.body).toMatchObject({ model: 'gpt-custom' });
+  });
+
+  describe('authentication: API keys only', () => {
+    it('a JWT, a personal token, no key or a revoked key is a 401 in OpenAI shape', async () => {
+      const { user, key, keyId } = await keyHolder('gw_auth');
+      const ask = (apiKey: string) =>
+        client(apiKey).chat.completions.create({
+          model: 'echo/echo',
+          messages: [{ role: 'user', content: 'hi' }],
+        });
+      await expect(ask(key)).resolves.toMatchObject({ object: 'chat.completion' });
+
+      const jwt = await sdkError(ask(user.access));
+      expect(jwt.status).toBe(401);
+      expect(jwt.error).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'invalid_api_key',
+        param: null,
+      });
+      const token = await sdkError(ask(await quickChatToken(t.http, user.username)));
+      expect(token.status).toBe(401);
+      const none = await t.http.get('/v1/models');
+      expect(none.status).toBe(401);
+      expectOpenAiError(none.body, 'invalid_request_error', null);
+
+      // the key is refused on the native API
+      const native = await t.http.get(SESSIONS).set('Authorization', `Bearer ${key}`);
+      expect(native.status).toBe(401);
+
+      const revoked = await t.http.delete(`/api/v1/api-keys/${keyId}`).set('Authorization', user.auth);
+      expect(revoked.status).toBe(204);
+      const after = await sdkError(ask(key));
+      expect(after.status).toBe(401);
+      expect(after.error.code).toBe('invalid_api_key');
+    });
+  });
+
+  describe('bad bodies: OpenAI-shaped 400s naming the field', () => {
+    let key: string;
+    beforeAll(async () => {
+      key = (await keyHolder('gw_bad')).key;
+    });
+    const user = (content: unknown) => ({ role: 'user', content });
+    const cases: [string, Record<string, unknown>, string | null][] = [
+      ['tools', { tools: [{ type: 'function', function: { name: 'f' } }] }, 'tools'],
+      ['tool_choice', { tool_choice: 'auto' }, 'tool_choice'],
+      ['n above 1', { n: 2 }, 'n'],
+      ['response_format json', { response_format: { type: 'json_object' } }, 'response_format'],
+      ['logprobs', { logprobs: true }, 'logprobs'],
+      ['an unknown field', { frobnicate: 1 }, 'frobnicate'],
+      ['temperature out of range', { temperature: 3 }, 'temperature'],
+      ['top_p out of range', { top_p: -1 }, 'top_p'],
+      ['max_tokens not an integer', { max_tokens: 1.5 }, 'max_tokens'],
+      ['stop of five', { stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop'],
+      ['stream not a boolean', { stream: 'yes' }, 'stream'],
+      ['no messages', { messages: [] }, 'messages'],
+      [
+        'an image part',
+        { messages: [user([{ type: 'image_url', image_url: { url: 'x' } }])] },
+        'messages[0].content',
+      ],
+      ['a tool message', { messages: [{ role: 'tool', content: 'x' }, user('hi')] }, 'messages[0].role'],
+      [
+        'an assistant message last',
+        { messages: [user('hi'), { role: 'assistant', content: 'x' }] },
+        'messages',
+      ],
+      ['no model', { model: undefined }, 'model'],
+    ];
+    it.each(cases)('%s', async (_label, change, param) => {
+      const body = { model: 'echo/echo', messages: [user('hi')], ...change };
+      const res = await t.http.post('/v1/chat/completions').set('Authorization', `Bearer ${key}`).send(body);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expectOpenAiError(res.body, 'invalid_request_error', param);
+      if (param) expect((res.body as OpenAiErrorBody).error.message).toContain(param.split('[')[0]);
+    });
+
+    it('the SDK raises BadRequestError with param; invalid JSON is a 400 and a form a 415, in OpenAI shape', async () => {
+      const error = await sdkError(
+        client(key).chat.completions.create({
+          model: 'echo/echo',
+          messages: [{ role: 'user', content: 'hi' }],
+          tools: [{ type: 'function', function: { name: 'f' } }],
+        }),
+      );
+      expect(error.status).toBe(400);
+      expect(error.param).toBe('tools');
+      const broken = await t.http
+        .post('/v1/chat/completions')
+        .set('Authorization', `Bearer ${key}`)
+        .set('Content-Type', 'application/json')
+        .send('{"model":');
+      expect(broken.status).toBe(400);
+      expectOpenAiError(broken.body, 'invalid_request_error', null);
+      const form = await t.http
+        .post('/v1/chat/completions')
+        .set('Authorization', `Bearer ${key}`)
+        .type('form')
+        .send({ model: 'echo/echo' });
+      expect(form.status).toBe(415);
+      expectOpenAiError(form.body, 'invalid_request_error', null);
+    });
+
+    it('an unknown model is a 404 model_not_found', async () => {
+      for (const model of ['mistral/large', 'openai/bad model', 'gemini/x/../y']) {
+        const error = await sdkError(
+          client(key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }),
+        );
+        expect(error.status).toBe(404);
+        expect(error.error).toMatchObject({ type: 'invalid_request_error', code: 'model_not_found' });
+      }
+    });
+  });
+
+  it('a provider failure is a 502 in OpenAI shape, counted as a failure', async () => {
+    const { user, key } = await keyHolder('gw_fail');
+    openai.fail(500);
+    const error = await sdkError(
+      client(key).chat.completions.create({
+        model: 'openai/gpt-4o',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    );
+    expect(error.status).toBe(502);
+    expect(error.error).toMatchObject({ type: 'api_error' });
+    expect(error.message).not.toContain(PROVIDER_KEY);
+    const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
+    expect(report.body.data).toEqual([
+      expect.objectContaining({ provider: 'openai', answers: 1, failures: 1 }),
+    ]);
+  });
+
+  it('a provider failing mid-stream ends the stream with an error event the SDK raises, counted as a failure', async () => {
+    const { user, key } = await keyHolder('gw_midstream');
+    anthropic.failMidStream(2, { text: 'one two three four five six' });
+    const stream = await client(key).chat.completions.create({
+      model: 'anthropic/claude-sonnet-4-6',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
+    let text = '';
+    const error = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(APIError);
+    expect(text.length).toBeGreaterThan(0);
+    expect(String((error as Error).message)).not.toContain(PROVIDER_KEY);
+    const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
+    expect(report.body.data).toEqual([expect.objectContaining({ provider: 'anthropic', failures: 1 })]);
+  });
+
+  it('a used-up budget refuses the next call with 429 insufficient_quota and Retry-After, before the provider', async () => {
+    const { key } = await keyHolder('gw_budget');
+    const long = 'word '.repeat(400);
+    let refused: (APIError & { error: OpenAiErrorBody['error'] }) | undefined;
+    for (let i = 0; i < 20 && !refused; i++) {
+      const call = client(key).chat.completions.create({
+        model: 'openai/gpt-4o',
+        messages: [{ role: 'user', content: `${long} ${i}` }],
+      });
+      const outcome = await call.then(
+        () => undefined,
+        (e: unknown) => e as APIError & { error: OpenAiErrorBody['error'] },
+      );
+      refused = outcome;
+    }
+    expect(refused?.status).toBe(429);
+    expect(refused?.error).toMatchObject({
+      type: 'rate_limit_error',
+      code: 'insufficient_quota',
+      param: null,
+    });
+    expect(Number(refused?.headers?.get('retry-after'))).toBeGreaterThan(0);
+    const calls = openai.requests.length;
+    const streamed = await sdkError(
+      client(key).chat.completions.create({
+        model: 'openai/gpt-4o',
+        messages: [{ role: 'user', content: 'more' }],
+        stream: true,
+      }),
+    );
+    expect(streamed.status).toBe(429);
+    expect(openai.requests.length).toBe(calls);
+  });
+
+  it('store: true saves the exchange as a session of the caller: history, messages, system prompt', async () => {
+    const { user, key } = await keyHolder('gw_store');
+    anthropic.reply('Rome it is.');
+    await client(key).chat.completions.create({
+      model: 'anthropic/claude-sonnet-4-6',
+      store: true,
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        { role: 'user', content: 'Capital of France?' },
+        { role: 'assistant', content: 'Paris.' },
+        { role: 'user', content: 'And Italy?' },
+      ],
+    });
+    openai.reply('Not stored.');
+    await client(key).chat.completions.create({
+      model: 'openai/gpt-4o',
+      messages: [{ role: 'user', content: 'Ephemeral question' }],
+    });
+    const list = await t.http.get(SESSIONS).set('Authorization', user.auth);
+    expect(list.status).toBe(200);
+    expect(list.body.data).toHaveLength(1);
+    const [session] = list.body.data as Record<string, unknown>[];
+    expect(session).toMatchObject({
+      title: 'Capital of France?',
+      system_prompt: 'Be terse.',
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-6',
+      message_count: 4,
+    });
+    const messages = await t.http
+      .get(`${SESSIONS}/${session.id as string}/messages`)
+      .set('Authorization', user.auth);
+    expect(messages.status).toBe(200);
+    expect(
+      (messages.body.data as { role: string; content: string }[]).map((m) => [m.role, m.content]),
+    ).toEqual([
+      ['user', 'Capital of France?'],
+      ['assistant', 'Paris.'],
+      ['user', 'And Italy?'],
+      ['assistant', 'Rome it is.'],
+    ]);
+    const found = await t.http.get('/api/v1/search?q=Italy').set('Authorization', user.auth);
+    expect(found.status).toBe(200);
+    expect(JSON.stringify(found.body)).toContain(session.id);
+    const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
+    const rows = report.body.data as { provider: string; answers: number }[];
+    expect(rows.map((r) => [r.provider, r.answers]).sort()).toEqual([
+      ['anthropic', 1],
+      ['openai', 1],
+    ]);
+  });
+});
