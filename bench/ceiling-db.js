@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
+import { fail, sendJson, serveForParent } from './ceiling-serve.js';
 
 const USER_ID = '11111111-1111-4111-8111-111111111111';
 const QUERY = {
@@ -42,15 +43,6 @@ function setContext({ messages, chars }) {
     role: i % 2 === 0 ? 'user' : 'assistant',
     content: `${i} `.padEnd(each, 'x'),
   }));
-}
-
-function sendJson(res, status, value) {
-  const body = JSON.stringify(value);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
 }
 
 async function turn(pool, openai, sessionId, body) {
@@ -142,10 +134,6 @@ async function main() {
   });
   process.on('message', (m) => m?.context && setContext(m.context));
 
-  const fail = (res) => (error) => {
-    res.writeHead(500, { 'content-type': 'text/plain' });
-    res.end(String(error));
-  };
   const server = createServer((req, res) => {
     const turnOf = /^\/turn\/(\d+)$/.exec(req.url ?? '');
     if (req.method === 'POST' && turnOf) {
@@ -164,19 +152,10 @@ async function main() {
       .query(QUERY)
       .then((result) => sendJson(res, 200, { data: result.rows, next_cursor: null }), fail(res));
   });
-  server.keepAliveTimeout = 60_000;
-  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
-    process.send?.({ ready: true, port: server.address().port });
-  });
-  const stop = async () => {
-    server.closeAllConnections();
-    server.close();
+  serveForParent(server, async () => {
     await pool.end().catch(() => undefined);
-    await cleanup().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('disconnect', () => void stop());
-  process.on('SIGTERM', () => void stop());
+    await cleanup();
+  });
 }
 
 main().catch((error) => {

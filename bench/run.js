@@ -15,6 +15,7 @@ import { DEFAULT_REPLY, newStats, startOpenAiFake } from './openai-fake.js';
 import { SEARCH_QUERIES, seedSearchData } from './search-seed.js';
 import { formatSummary, summarise } from './profile-summary.js';
 import { embeddedStartTargets, measureEmbeddedStart } from './embedded-start.js';
+import { reportHistory, runHistory } from './scenario-history.js';
 // The app's own rule for HTTP_WORKERS=auto (built by `npm run bench`), so that the workers' app is started
 // only when it would be more than one process.
 import { usableCpus } from '../dist/config/usable-cpus.js';
@@ -991,6 +992,13 @@ async function main() {
         searchRun(base),
       ),
     );
+  if (wants('history'))
+    results.history = await runHistory({
+      app,
+      base,
+      password,
+      tools: { forkCeiling, ceilingEnv, measureAgainstCeiling: measureAgainstDbCeiling, profiled, log, cannon },
+    });
   /**
    * Untimed posting into the scenario's own sessions first: the seeding's 2,000 turns, each the first of a
    * fresh session, left the long-context path cold, and a POST's segments then rose through the whole
@@ -1589,6 +1597,9 @@ function report(results, { appPid, workers, databaseServer }) {
       s.stream.peakRssMiB < TARGETS.streamRssMiB,
     );
   }
+  const historyFailures = reportHistory(results.history);
+  if (results.history)
+    target('whole-conversation reads ≥ 0.6 × history ceiling (above)', historyFailures, 0, !historyFailures);
   console.log(
     `\nTargets${MODE === 'postgres' ? '' : ' (defined for PostgreSQL; shown here for the embedded database)'}:`,
   );
@@ -1611,6 +1622,7 @@ function report(results, { appPid, workers, databaseServer }) {
     ceilings: c,
     scenarios: s,
     bigSession: results.bigSession ?? null,
+    history: results.history ?? null,
     embeddedStart: results.embeddedStart,
     table: rows,
     targets,
