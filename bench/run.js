@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { DEFAULT_REPLY, newStats, startOpenAiFake } from './openai-fake.js';
 import { SEARCH_QUERIES, seedSearchData } from './search-seed.js';
+import { measureSeedLists, seedListsReport } from './scenario-seed-lists.js';
 import { formatSummary, summarise } from './profile-summary.js';
 import { embeddedStartTargets, measureEmbeddedStart } from './embedded-start.js';
 // The app's own rule for HTTP_WORKERS=auto (built by `npm run bench`), so that the workers' app is started
@@ -1192,7 +1193,12 @@ async function main() {
       vmHwmMiB: hwm / 1024,
       fakeCalls: fake.stats.requests,
       appCpuMs,
-      cpuMsPerDelta: appCpuMs / Math.max(1, ok.reduce((n, o) => n + o.deltas, 0)),
+      cpuMsPerDelta:
+        appCpuMs /
+        Math.max(
+          1,
+          ok.reduce((n, o) => n + o.deltas, 0),
+        ),
       redis: Boolean(appOverrides().REDIS_URL),
     };
     const s = results.scenarios.stream;
@@ -1206,6 +1212,22 @@ async function main() {
   if (wants('realistic'))
     results.scenarios.realistic = await profiled(app, 'realistic', () =>
       measureRealistic(app, fake, users.stream.token, realisticSessions),
+    );
+
+  if (wants('seed-lists'))
+    results.seedLists = await profiled(app, 'seed-lists', () =>
+      measureSeedLists(
+        {
+          base,
+          ...users.list,
+          password,
+          accessToken: users.list.token,
+          pid: app.pid,
+          rounds: CFG.segments,
+          duration: CFG.duration / CFG.segments,
+        },
+        { api, cannon, measure },
+      ),
     );
 
   // ---- logins (argon2id verifications per second)
@@ -1508,6 +1530,9 @@ function report(results, { appPid, workers, databaseServer }) {
     target('no errors / non-2xx in scenario 9', budgetErrors, 0, budgetErrors === 0);
   }
   for (const t of embeddedStartTargets(results.embeddedStart)) target(...t);
+  const seedLists = results.seedLists && seedListsReport(results.seedLists);
+  seedLists?.lines.forEach((line) => console.log(line));
+  for (const t of seedLists?.targets ?? []) target(...t);
   if (results.bigSession) {
     const b = results.bigSession;
     target(`${bigLabel} p50 ≤ 1.5 × fresh`, b.p50Ratio, TARGETS.bigLatency, b.p50Ratio <= TARGETS.bigLatency);
@@ -1560,6 +1585,7 @@ function report(results, { appPid, workers, databaseServer }) {
     ceilings: c,
     scenarios: s,
     bigSession: results.bigSession ?? null,
+    seedLists: results.seedLists ?? null,
     embeddedStart: results.embeddedStart,
     table: rows,
     targets,
