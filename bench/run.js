@@ -1226,7 +1226,7 @@ async function main() {
           rounds: CFG.segments,
           duration: CFG.duration / CFG.segments,
         },
-        { api, cannon, measure },
+        { api, cannon, measure, median, meanOfRuns },
       ),
     );
 

@@ -20,11 +20,12 @@ const ROUTES = [
 
 /**
  * Logs the list user in through the quick-chat seed (a personal `Token`) and measures the rounds.
- * `deps`: the bench's `api`, `cannon` and `measure` (one autocannon run with CPU per request).
+ * `deps`: the bench's `api`, `cannon`, `measure` (one autocannon run with CPU per request), `median` and
+ * `meanOfRuns` (runs as one row).
  */
 export async function measureSeedLists(
   { base, username, password, accessToken, pid, rounds, duration },
-  { api, cannon, measure },
+  { api, cannon, measure, median, meanOfRuns },
 ) {
   const { token } = await api(base, 'POST', '/api/v1/accounts/login/', { body: { username, password } });
   const headers = {
@@ -42,7 +43,7 @@ export async function measureSeedLists(
       );
   const ratio = (a, b) => median(runs[a].map((run, i) => run.rps / runs[b][i].rps));
   return {
-    routes: Object.fromEntries(ROUTES.map(([key, label]) => [key, { label, ...meanOf(runs[key]) }])),
+    routes: Object.fromEntries(ROUTES.map(([key, label]) => [key, { label, ...meanOfRuns(runs[key]) }])),
     tokenVsBearer: ratio('historyToken', 'historyBearer'),
     historyTokenVsList: ratio('historyToken', 'list'),
     historyBearerVsList: ratio('historyBearer', 'list'),
@@ -82,30 +83,5 @@ export function seedListsReport(r) {
       ],
       ['no errors / non-2xx in scenario 10', errors, 0, errors === 0],
     ],
-  };
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** The mean of runs' figures (req/s, latencies, CPU per request); errors summed. */
-function meanOf(runs) {
-  const avg = (key) => {
-    const values = runs.map((run) => run[key]).filter((v) => v !== null && v !== undefined);
-    return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-  };
-  const sum = (key) => runs.reduce((n, run) => n + run[key], 0);
-  return {
-    rps: avg('rps'),
-    p50: avg('p50'),
-    p99: avg('p99'),
-    latencyMean: avg('latencyMean'),
-    serverCpuMsPerReq: avg('serverCpuMsPerReq'),
-    dbCpuMsPerReq: avg('dbCpuMsPerReq'),
-    errors: sum('errors'),
-    non2xx: sum('non2xx'),
   };
 }
