@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { DEFAULT_REPLY, newStats, startOpenAiFake } from './openai-fake.js';
 import { SEARCH_QUERIES, seedSearchData } from './search-seed.js';
+import { measureSeedLists, seedListsReport } from './scenario-seed-lists.js';
 import { formatSummary, summarise } from './profile-summary.js';
 import { embeddedStartTargets, measureEmbeddedStart } from './embedded-start.js';
 import { reportHistory, runHistory } from './scenario-history.js';
@@ -1254,6 +1255,22 @@ async function main() {
       measureRealistic(app, fake, users.stream.token, realisticSessions),
     );
 
+  if (wants('seed-lists'))
+    results.seedLists = await profiled(app, 'seed-lists', () =>
+      measureSeedLists(
+        {
+          base,
+          ...users.list,
+          password,
+          accessToken: users.list.token,
+          pid: app.pid,
+          rounds: CFG.segments,
+          duration: CFG.duration / CFG.segments,
+        },
+        { api, cannon, measure, median, meanOfRuns },
+      ),
+    );
+
   // ---- logins (argon2id verifications per second)
   if (wants('login'))
     results.scenarios.login = await profiled(app, 'login', () =>
@@ -1567,6 +1584,9 @@ function report(results, { appPid, workers, databaseServer }) {
     target('no errors / non-2xx in scenario 9', budgetErrors, 0, budgetErrors === 0);
   }
   for (const t of embeddedStartTargets(results.embeddedStart)) target(...t);
+  const seedLists = results.seedLists && seedListsReport(results.seedLists);
+  seedLists?.lines.forEach((line) => console.log(line));
+  for (const t of seedLists?.targets ?? []) target(...t);
   if (results.bigSession) {
     const b = results.bigSession;
     target(`${bigLabel} p50 ≤ 1.5 × fresh`, b.p50Ratio, TARGETS.bigLatency, b.p50Ratio <= TARGETS.bigLatency);
@@ -1623,6 +1643,7 @@ function report(results, { appPid, workers, databaseServer }) {
     scenarios: s,
     bigSession: results.bigSession ?? null,
     history: results.history ?? null,
+    seedLists: results.seedLists ?? null,
     embeddedStart: results.embeddedStart,
     table: rows,
     targets,

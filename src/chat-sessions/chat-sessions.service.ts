@@ -124,13 +124,28 @@ export class ChatSessionsService {
     };
   }
 
-  /** Every session of a user, for the seed contracts' unpaginated lists. */
-  async listAll(userId: string, order: 'created' | 'activity'): Promise<ChatSessionRecord[]> {
+  /** Every session of a user, most recently active first: the sessions seed's unpaginated list. */
+  async listAll(userId: string): Promise<ChatSessionRecord[]> {
     const sessions = await this.ownedBy(userId)
-      .orderBy(order === 'created' ? 's.createdAt' : 's.updatedAt', 'DESC')
+      .orderBy('s.updatedAt', 'DESC')
       .addOrderBy('s.id', 'DESC')
       .getMany();
     return sessions.map(toRecord);
+  }
+
+  /**
+   * Every session's id and start, newest first: the quick-chat seed's history, which shows nothing else,
+   * so it hydrates two columns a row rather than a whole record.
+   */
+  async listStarts(userId: string): Promise<{ id: string; createdAt: string }[]> {
+    const sessions = await this.sessions
+      .createQueryBuilder('s')
+      .select(['s.id', 's.createdAt'])
+      .where('s.userId = :userId', { userId })
+      .orderBy('s.createdAt', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .getMany();
+    return sessions.map((s) => ({ id: s.id, createdAt: s.createdAt.toISOString() }));
   }
 
   async get(userId: string, id: string): Promise<ChatSessionRecord> {

@@ -91,7 +91,7 @@ export class QuickChatController {
   @Get('chats-history')
   @ApiOkResponse({ type: [QuickChatHistoryEntryDto], description: "The caller's sessions." })
   async history(@CurrentUser() caller: AuthUser): Promise<HistoryEntry[]> {
-    const sessions = await this.sessions.listAll(caller.id, 'created');
+    const sessions = await this.sessions.listStarts(caller.id);
     return sessions.map((s) => ({ session_id: s.id, created_at: s.createdAt }));
   }
 

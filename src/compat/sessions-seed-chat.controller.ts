@@ -87,7 +87,7 @@ export class SessionsSeedChatController {
   @Get()
   @ApiOkResponse({ type: [SeedChatSessionDto], description: "The caller's sessions." })
   async list(@CurrentUser() caller: AuthUser): Promise<SeedSession[]> {
-    return (await this.sessions.listAll(caller.id, 'activity')).map(toSeedSession);
+    return (await this.sessions.listAll(caller.id)).map(toSeedSession);
   }
 
   /**
