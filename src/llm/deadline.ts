@@ -51,3 +51,24 @@ export class Deadline {
     this.controller.abort(RELEASED);
   }
 }
+
+/**
+ * Runs one provider call under a fresh deadline armed for its whole length: what it throws goes through
+ * `failure` (the provider's error mapping), and the deadline is released however it ends.
+ */
+export async function underDeadline<T>(
+  ms: number,
+  signal: AbortSignal,
+  call: (deadline: Deadline) => Promise<T>,
+  failure: (error: unknown, deadline: Deadline) => unknown,
+): Promise<T> {
+  const deadline = new Deadline(ms, signal);
+  deadline.arm();
+  try {
+    return await call(deadline);
+  } catch (error) {
+    throw failure(error, deadline);
+  } finally {
+    deadline.release();
+  }
+}

@@ -5,7 +5,7 @@ import type {
   StopReason,
   Usage,
 } from '@anthropic-ai/sdk/resources/messages';
-import { Deadline } from '../deadline.js';
+import { Deadline, underDeadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { LlmErrorFactory } from '../provider-errors.js';
 
@@ -57,22 +57,21 @@ export class AnthropicProvider implements LlmProvider {
     });
   }
 
-  async complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult> {
-    const deadline = new Deadline(this.options.timeoutMs, signal);
-    deadline.arm();
-    try {
-      const message = await this.client.messages.create(this.params(request), { signal: deadline.signal });
-      return {
-        text: message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''),
-        model: message.model,
-        usage: toUsage(message.usage),
-        finishReason: toFinishReason(message.stop_reason),
-      };
-    } catch (error) {
-      throw this.failure(error, signal, deadline);
-    } finally {
-      deadline.release();
-    }
+  complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult> {
+    return underDeadline(
+      this.options.timeoutMs,
+      signal,
+      async (deadline) => {
+        const message = await this.client.messages.create(this.params(request), { signal: deadline.signal });
+        return {
+          text: message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''),
+          model: message.model,
+          usage: toUsage(message.usage),
+          finishReason: toFinishReason(message.stop_reason),
+        };
+      },
+      (error, deadline) => this.failure(error, signal, deadline),
+    );
   }
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {

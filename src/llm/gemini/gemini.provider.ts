@@ -12,7 +12,7 @@ import {
   type UsageMetadata,
 } from '@google/generative-ai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Deadline } from '../deadline.js';
+import { Deadline, underDeadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { GEMINI_MODEL_NAME } from '../model-name.js';
 import { LlmErrorFactory } from '../provider-errors.js';
@@ -53,25 +53,24 @@ export class GeminiProvider implements LlmProvider {
     this.client = new GoogleGenerativeAI(options.apiKey);
   }
 
-  async complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult> {
-    const deadline = new Deadline(this.options.timeoutMs, signal);
-    deadline.arm();
-    try {
-      const options = { signal: deadline.signal };
-      const { response } = await this.withRetries(deadline, () =>
-        this.model(request).generateContent(toGeminiRequest(request), options),
-      );
-      return {
-        text: response.text(), // throws a GoogleGenerativeAIResponseError when the answer was blocked
-        model: modelVersion(response) ?? request.model ?? this.defaultModel,
-        usage: toUsage(response.usageMetadata),
-        finishReason: response.candidates?.[0]?.finishReason ?? null,
-      };
-    } catch (error) {
-      throw this.failure(error, signal, deadline);
-    } finally {
-      deadline.release();
-    }
+  complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult> {
+    return underDeadline(
+      this.options.timeoutMs,
+      signal,
+      async (deadline) => {
+        const options = { signal: deadline.signal };
+        const { response } = await this.withRetries(deadline, () =>
+          this.model(request).generateContent(toGeminiRequest(request), options),
+        );
+        return {
+          text: response.text(), // throws a GoogleGenerativeAIResponseError when the answer was blocked
+          model: modelVersion(response) ?? request.model ?? this.defaultModel,
+          usage: toUsage(response.usageMetadata),
+          finishReason: response.candidates?.[0]?.finishReason ?? null,
+        };
+      },
+      (error, deadline) => this.failure(error, signal, deadline),
+    );
   }
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {

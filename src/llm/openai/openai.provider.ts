@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionMessageParam, CompletionUsage } from 'openai/resources';
-import { Deadline } from '../deadline.js';
+import { Deadline, underDeadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { LlmErrorFactory } from '../provider-errors.js';
 
@@ -37,30 +37,29 @@ export class OpenAiProvider implements LlmProvider {
     });
   }
 
-  async complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult> {
-    const deadline = new Deadline(this.options.timeoutMs, signal);
-    deadline.arm();
-    try {
-      const completion = await this.client.chat.completions.create(
-        {
-          model: request.model ?? this.defaultModel,
-          messages: toOpenAiMessages(request),
-          ...generationParams(request),
-        },
-        { signal: deadline.signal },
-      );
-      const choice = completion.choices[0];
-      return {
-        text: choice?.message.content ?? '',
-        model: completion.model,
-        usage: toUsage(completion.usage),
-        finishReason: choice?.finish_reason ?? null,
-      };
-    } catch (error) {
-      throw this.failure(error, signal, deadline);
-    } finally {
-      deadline.release();
-    }
+  complete(request: LlmRequest, signal: AbortSignal): Promise<LlmResult> {
+    return underDeadline(
+      this.options.timeoutMs,
+      signal,
+      async (deadline) => {
+        const completion = await this.client.chat.completions.create(
+          {
+            model: request.model ?? this.defaultModel,
+            messages: toOpenAiMessages(request),
+            ...generationParams(request),
+          },
+          { signal: deadline.signal },
+        );
+        const choice = completion.choices[0];
+        return {
+          text: choice?.message.content ?? '',
+          model: completion.model,
+          usage: toUsage(completion.usage),
+          finishReason: choice?.finish_reason ?? null,
+        };
+      },
+      (error, deadline) => this.failure(error, signal, deadline),
+    );
   }
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
