@@ -71,6 +71,8 @@ describe('GET /api/v1/search', () => {
   let bob: ChatUser;
   let strong: Turn; // "zephyr" three times
   let weak: Turn; // "zephyr" once
+  let olderFox: Turn; // "fox" once, and its answer quotes it
+  let newerFox: Turn;
   let zephyrSession: string;
 
   beforeAll(async () => {
@@ -81,8 +83,8 @@ describe('GET /api/v1/search', () => {
     const weather = (await createSession(http, alice.auth, { title: 'Weather notes' })).id;
     strong = await sendMessage(http, alice.auth, zephyrSession, 'zephyr zephyr zephyr over the hills');
     weak = await sendMessage(http, alice.auth, weather, 'a gentle zephyr this morning');
-    await sendMessage(http, alice.auth, weather, 'the quick brown fox jumps over the lazy dog');
-    await sendMessage(http, alice.auth, weather, 'brown and quick, a clever fox');
+    olderFox = await sendMessage(http, alice.auth, weather, 'the quick brown fox jumps over the lazy dog');
+    newerFox = await sendMessage(http, alice.auth, weather, 'brown and quick, a clever fox');
     await sendMessage(http, alice.auth, weather, 'alpha particles are heavy');
     await sendMessage(http, alice.auth, weather, 'omega is the last letter');
     // Bob uses Alice's words too, and one of his own.
@@ -126,9 +128,17 @@ describe('GET /api/v1/search', () => {
       created_at: strong.user_message.created_at,
     });
     expect(data.find((hit) => hit.message_id === strong.assistant_message.id)?.role).toBe('assistant');
-    // Equal ranks: the newer first.
-    const weakHits = data.filter((hit) => hit.session_title === 'Weather notes');
-    expect(weakHits.map(idOf)).toEqual([weak.assistant_message.id, weak.user_message.id]);
+  });
+
+  it('orders equal ranks the newest first', async () => {
+    // One "fox" in each of four messages. A question and its placeholder answer are inserted together and
+    // may share a timestamp, so only the order between the two turns is certain.
+    const { data } = await search(http, alice, { q: 'fox' });
+    const turnIds = (turn: Turn) => [turn.user_message.id, turn.assistant_message.id].sort();
+    expect(data.slice(0, 2).map(idOf).sort()).toEqual(turnIds(newerFox));
+    expect(data.slice(2).map(idOf).sort()).toEqual(turnIds(olderFox));
+    const times = data.map((hit) => hit.created_at);
+    expect(times).toEqual([...times].sort().reverse());
   });
 
   it('returns a matching title as a hit without a message: message_id and role null, the title marked', async () => {
