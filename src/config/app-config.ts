@@ -27,6 +27,8 @@ export type DatabaseConfig =
       statementTimeoutMs: number;
       /** Client side: a query without an answer by then fails, and its connection is dropped. */
       queryTimeoutMs: number;
+      /** Send the ORM's parameterised queries as named prepared statements (off behind a pooler that cannot keep them). */
+      preparedStatements: boolean;
     };
 
 /** How answers being generated are tracked (see src/generations and GenerationLeasesService). */
@@ -146,6 +148,7 @@ const KNOWN_KEYS = [
   'DB_CONNECT_TIMEOUT_MS',
   'DB_STATEMENT_TIMEOUT_MS',
   'DB_QUERY_TIMEOUT_MS',
+  'DB_PREPARED_STATEMENTS',
   'SHUTDOWN_TIMEOUT_MS',
   'DATA_DIR',
   'PORT',
@@ -209,6 +212,7 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
         connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
         statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
         queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
+        preparedStatements: env.DB_PREPARED_STATEMENTS,
       }
     : { kind: 'embedded', dataDir: resolve(env.DATA_DIR) };
   const configured: LlmProviderName[] = [];

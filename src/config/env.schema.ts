@@ -73,6 +73,7 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600000) DB_CONNECT_TIMEOUT_MS = 5000;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3600000) DB_STATEMENT_TIMEOUT_MS = 30000;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3600000) DB_QUERY_TIMEOUT_MS = 35000;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() DB_PREPARED_STATEMENTS = true;
 
   @IsOptional() @IsString() @MinLength(1) DATA_DIR = './data';
 

@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { PreparingClient } from './prepared-statements.js';
 import { TypeOrmLogger } from './query-logging.js';
 
 /** TypeORM options for the configured database: a PostgreSQL server, or the embedded one (a pool of one). */
@@ -28,7 +29,7 @@ export function typeOrmOptions(
       port: embedded.port,
       username: 'postgres',
       database: 'postgres',
-      extra: { max: 1, idleTimeoutMillis: 0 } /* PGlite has one session: keep it, never reconnect */,
+      extra: { Client: PreparingClient, max: 1, idleTimeoutMillis: 0 } /* PGlite has one session: keep it */,
     };
   }
   const credentials = db.url
@@ -38,6 +39,7 @@ export function typeOrmOptions(
   // client has a query timeout of its own, set above it so that a live server cancels first (keeping the
   // connection); keepAlive notices a server that vanished without closing the connection.
   const pool = {
+    ...(db.preparedStatements ? { Client: PreparingClient } : {}),
     max: db.poolSize,
     connectionTimeoutMillis: db.connectTimeoutMs,
     statement_timeout: db.statementTimeoutMs,
