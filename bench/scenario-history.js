@@ -50,7 +50,7 @@ async function seedConversations(base, username, password) {
 
 /**
  * Seeds the two conversations, loads the first's texts into the history ceiling, then measures each route
- * beside its ceiling path. `tools` are run.js's: forkCeiling, ceilingEnv, measureAgainstCeiling
+ * beside its ceiling path. `tools` are the bench's (bench/lib/): forkCeiling, ceilingEnv, measureAgainstCeiling
  * (measureAgainstDbCeiling), profiled, log.
  */
 export async function runHistory({ app, base, password, tools }) {
@@ -112,7 +112,7 @@ export async function runHistory({ app, base, password, tools }) {
 
 const fmt = (v, digits = 2) => (typeof v === 'number' ? v.toFixed(digits) : '–');
 
-/** The history rows and their targets, after run.js's table. Returns the number of FAILs. */
+/** The history rows and their targets, after the bench's table. Returns the number of FAILs. */
 export function reportHistory(history) {
   if (!history) return 0;
   console.log(
