@@ -3,16 +3,11 @@
 // request, as JSON. `POST /turn/<session>` is the "turn ceiling": the least a chat turn does, with nothing
 // of the app's (no auth, validation or context building): store the question (one single-row INSERT),
 // send a fixed context through the OpenAI SDK to the fake (FAKE_URL; the shape the parent sets over IPC),
-// store the answer (another INSERT), answer JSON. On PostgreSQL (CEILING_DATABASE_URL: a fresh database of
-// its own) the pool has CEILING_POOL_SIZE connections; without it, a PGlite of its own is served over
-// @electric-sql/pglite-socket on a private Unix socket (as src/database/embedded-postgres.ts does) with a
-// pool of one. Forked by bench/run.js: reports its port over IPC, exits when the parent disconnects.
-import { mkdtempSync, rmSync } from 'node:fs';
+// store the answer (another INSERT), answer JSON. The database: bench/ceiling-pool.js (PostgreSQL, or a
+// PGlite of its own). Forked by bench/run.js: reports its port over IPC, exits when the parent disconnects.
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
-import pg from 'pg';
+import { openCeilingPool } from './ceiling-pool.js';
 import { fail, sendJson, serveForParent } from './ceiling-serve.js';
 
 const USER_ID = '11111111-1111-4111-8111-111111111111';
@@ -28,8 +23,6 @@ const STORE_TURN = {
   text: `INSERT INTO ceiling_messages (session_id, role, content) VALUES ($1, $2, $3)
          RETURNING id, role, content, created_at`,
 };
-
-let cleanup = async () => {};
 
 /**
  * The earlier turns every turn sends: `messages` messages (user and assistant in turn) of `chars`
@@ -57,42 +50,8 @@ async function turn(pool, openai, sessionId, body) {
   return { question, answer };
 }
 
-async function openPool() {
-  const url = process.env.CEILING_DATABASE_URL;
-  if (url) {
-    return new pg.Pool({
-      connectionString: url,
-      max: Number(process.env.CEILING_POOL_SIZE ?? 10),
-      idleTimeoutMillis: 0,
-    });
-  }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-ceiling-pgdata-'));
-  const socketDir = mkdtempSync(join(tmpdir(), 'bench-ceiling-sock-'));
-  const db = await PGlite.create(join(dataDir, 'pgdata'));
-  const server = new PGLiteSocketServer({ db, path: join(socketDir, '.s.PGSQL.5432'), maxConnections: 1 });
-  await server.start();
-  cleanup = async () => {
-    await server.stop();
-    await db.close();
-    rmSync(socketDir, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  // idleTimeoutMillis 0: PGlite has one session, so a reconnect after the pool's default 10 s idle
-  // timeout would find the named statement still prepared ("prepared statement … already exists").
-  return new pg.Pool({
-    host: socketDir,
-    port: 5432,
-    user: 'postgres',
-    database: 'postgres',
-    max: 1,
-    idleTimeoutMillis: 0,
-  });
-}
-
 async function main() {
-  const pool = await openPool();
+  const { pool, close } = await openCeilingPool();
   await pool.query(`
     CREATE TABLE IF NOT EXISTS ceiling_sessions (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -152,10 +111,7 @@ async function main() {
       .query(QUERY)
       .then((result) => sendJson(res, 200, { data: result.rows, next_cursor: null }), fail(res));
   });
-  serveForParent(server, async () => {
-    await pool.end().catch(() => undefined);
-    await cleanup();
-  });
+  serveForParent(server, close);
 }
 
 main().catch((error) => {
