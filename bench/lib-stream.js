@@ -35,6 +35,8 @@ export function streamTo(agent, url, headers, content) {
             status: response.statusCode,
             completed: body.split('event: message.completed').length - 1,
             failed: body.split('event: error').length - 1,
+            // the first error event's data, for the report's samples
+            errorEvent: /event: error\ndata: (.*)/.exec(body)?.[1]?.slice(0, 200),
             deltas: body.split('event: delta').length - 1,
             firstByteMs: firstByte,
             firstDeltaMs: firstDelta,

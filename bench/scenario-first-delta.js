@@ -101,7 +101,11 @@ function sideSummary(runs, extra = {}) {
   const sum = (key) => (runs.some((r) => r[key] === null) ? null : runs.reduce((n, r) => n + r[key], 0));
   const perTurn = (ms) => (ms === null || ok.length === 0 ? null : ms / ok.length);
   const errorSamples = [
-    ...new Set(outcomes.filter((o) => !completedStream(o)).map((o) => o.error ?? `HTTP ${o.status}`)),
+    ...new Set(
+      outcomes
+        .filter((o) => !completedStream(o))
+        .map((o) => o.error ?? `HTTP ${o.status}${o.errorEvent ? ` event: error ${o.errorEvent}` : ''}`),
+    ),
   ];
   return {
     rps: (ok.length * 1000) / runs.reduce((n, r) => n + r.elapsedMs, 0),
