@@ -143,6 +143,11 @@ export async function measureRealisticTurns(target, fake, { durationS, warmUpS }
     addedFirstDeltaP50Ms: percentile(firstDeltas, 50),
     addedFirstDeltaP99Ms: percentile(firstDeltas, 99),
     addedFirstDeltaMeanMs: mean(...firstDeltas),
+    // the part before the provider's answer: the stream opens (first byte) once the turn is stored
+    firstByteP50Ms: percentile(
+      ok.map((o) => o.firstByteMs),
+      50,
+    ),
     serverCpuMsPerReq: cpuBefore === null ? null : perTurn(cpuAfter - cpuBefore),
     dbCpuMsPerReq: perTurn(dbCpuBetween(dbBefore, dbAfter)),
     benchCpuMsPerReq: perTurn(benchAfter - benchBefore),
