@@ -312,7 +312,8 @@ export function firstDeltaReport({ firstDelta, burst, realistic, realisticCeilin
         `whole answer p50 ${fmt(a.p50 - c.p50)} ms, p99 ${fmt(a.p99 - c.p99)}, mean ${fmt(a.latencyMean - c.latencyMean)}; ` +
         `CPU a turn app ${fmt(a.serverCpuMsPerReq, 2)} ms (PostgreSQL ${fmt(a.dbCpuMsPerReq, 2)}), ceiling ${fmt(c.serverCpuMsPerReq, 2)} ` +
         `(PostgreSQL ${fmt(c.dbCpuMsPerReq, 2)}); the ceiling's own over the model: first delta p50 ${fmt(c.addedFirstDeltaP50Ms)} ms, ` +
-        `whole answer p50 ${fmt(c.p50)} ms`,
+        `whole answer p50 ${fmt(c.p50)} ms; the stream open (first byte, the turn stored) p50 app ` +
+        `${fmt(a.firstByteP50Ms)} ms, ceiling ${fmt(c.firstByteP50Ms)}`,
     );
     const errors = c.errors + c.non2xx;
     targets.push(['no errors / non-2xx in the stream ceiling under scenario 7', errors, 0, errors === 0]);
