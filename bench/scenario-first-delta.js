@@ -92,12 +92,14 @@ async function sequentialTurns(side, agent, sessions, count, tag, question) {
 
 /**
  * A side's measured runs as one table row (the shape of run.js's `summary`): latencies are the time to
- * the first delta, CPU is per completed turn.
+ * the first delta, CPU is per completed turn, `withFirstDelta` the streams that had one.
  */
 function sideSummary(runs, extra = {}) {
   const outcomes = runs.flatMap((r) => r.outcomes);
   const ok = outcomes.filter(completedStream);
-  const firstDeltas = ok.map((o) => o.firstDeltaMs);
+  // every stream that had a first delta, completed or not (one that failed while storing its answer had
+  // one); those that had none (a 503 before the stream, say) count in `completed`, not here
+  const firstDeltas = outcomes.filter((o) => typeof o.firstDeltaMs === 'number').map((o) => o.firstDeltaMs);
   const sum = (key) => (runs.some((r) => r[key] === null) ? null : runs.reduce((n, r) => n + r[key], 0));
   const perTurn = (ms) => (ms === null || ok.length === 0 ? null : ms / ok.length);
   const errorSamples = [
@@ -111,6 +113,7 @@ function sideSummary(runs, extra = {}) {
     rps: (ok.length * 1000) / runs.reduce((n, r) => n + r.elapsedMs, 0),
     total: outcomes.length,
     completed: ok.length,
+    withFirstDelta: firstDeltas.length,
     p50: percentile(firstDeltas, 50),
     p99: percentile(firstDeltas, 99),
     latencyMean: firstDeltas.length ? firstDeltas.reduce((a, b) => a + b, 0) / firstDeltas.length : null,
