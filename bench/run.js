@@ -19,6 +19,7 @@ import { report } from './lib/report.js';
 import { seed } from './lib/seed.js';
 import { runBig } from './scenarios/big.js';
 import { runBudgets } from './scenarios/budgets.js';
+import { runStreamCeiling } from './scenarios/first-delta.js';
 import { ceilingRound } from './scenarios/ceilings.js';
 import { runGateway } from './scenarios/gateway.js';
 import { runLogin } from './scenarios/login.js';
@@ -62,6 +63,7 @@ async function main() {
   if (wants('big')) await runBig(ctx, results);
   if (wants('stream')) await runStream(ctx, results);
   if (wants('realistic')) await runRealistic(ctx, results);
+  if (['first-delta', 'burst', 'realistic'].some(wants)) await runStreamCeiling(ctx, results);
   if (wants('seed-lists')) await runSeedLists(ctx, results);
   if (wants('login')) await runLogin(ctx, results);
 

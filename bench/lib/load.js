@@ -1,7 +1,6 @@
-/* global console, performance -- Node.js globals (this repo's ESLint config declares none for plain JS) */
-// Load generation (autocannon runs, a streamed turn over raw HTTP) with the CPU each run cost, and the
+/* global console -- Node.js globals (this repo's ESLint config declares none for plain JS) */
+// Load generation (autocannon runs) with the CPU each run cost, and the
 // statistics the scenarios and the report share.
-import http from 'node:http';
 import autocannon from 'autocannon';
 import { CFG, log } from './config.js';
 import { benchCpuMs, cpuMs, dbCpuBetween, dbServerCpuMs } from './proc-stats.js';
@@ -131,50 +130,6 @@ export function postsInTurn(origin, paths, headers, body) {
       },
     ],
   };
-}
-
-export function streamOne(agent, base, token, sessionId, content) {
-  return new Promise((done) => {
-    const started = performance.now();
-    let firstByte = null;
-    let firstDelta = null;
-    let body = '';
-    const request = http.request(
-      `${base}/api/v1/chat-sessions/${sessionId}/messages`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'text/event-stream',
-        },
-      },
-      (response) => {
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => {
-          firstByte ??= performance.now() - started;
-          body += chunk;
-          if (firstDelta === null && body.includes('event: delta')) firstDelta = performance.now() - started;
-        });
-        response.on('end', () =>
-          done({
-            status: response.statusCode,
-            completed: body.split('event: message.completed').length - 1,
-            failed: body.split('event: error').length - 1,
-            deltas: body.split('event: delta').length - 1,
-            firstByteMs: firstByte,
-            firstDeltaMs: firstDelta,
-            ms: performance.now() - started,
-          }),
-        );
-        response.on('error', (error) => done({ error: error.message, ms: performance.now() - started }));
-      },
-    );
-    request.setTimeout(180_000, () => request.destroy(new Error('timeout')));
-    request.on('error', (error) => done({ error: error.message, ms: performance.now() - started }));
-    request.end(JSON.stringify({ content }));
-  });
 }
 
 // ---------------------------------------------------------------------------------------------- statistics

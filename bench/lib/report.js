@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { BENCH_DIR, CFG, MODE, env } from './config.js';
 import { answeredCleanly, mean } from './load.js';
 import { BIG_LABEL, TARGETS, judgeTargets, searchRatio } from './targets.js';
-import { REALISTIC } from '../scenarios/realistic.js';
+import { REALISTIC } from './stream.js';
 
 const fmt = (v, d = 0) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
 
@@ -73,6 +73,11 @@ function tableRows(results, { jsonRef, xDbOf }) {
   }
   row(`6. POST auth/login (${CFG.loginConnections} conn, argon2id)`, s.login);
   row(`7. realistic model, ${CFG.realisticClients} clients (ms: added to the model's)`, s.realistic);
+  row(`7. the same, stream ceiling`, s.realisticCeiling);
+  row('11. one stream at a time, app (ms: to the first delta)', results.firstDelta?.app);
+  row('11. one stream at a time, stream ceiling', results.firstDelta?.ceiling);
+  row(`12. burst of ${results.burst?.streams} new streams, app (ms: to the first delta)`, results.burst?.app);
+  row(`12. burst of ${results.burst?.streams} new streams, stream ceiling`, results.burst?.ceiling);
   return rows;
 }
 
@@ -241,6 +246,8 @@ export function report(results, { appPid, workers, databaseServer, profiles }) {
     bigSession: results.bigSession ?? null,
     history: results.history ?? null,
     seedLists: results.seedLists ?? null,
+    firstDelta: results.firstDelta ?? null,
+    burst: results.burst ?? null,
     embeddedStart: results.embeddedStart,
     table: rows,
     targets,

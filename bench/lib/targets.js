@@ -4,6 +4,7 @@ import { CFG } from './config.js';
 import { embeddedStartTargets } from '../embedded-start.js';
 import { reportHistory } from '../scenario-history.js';
 import { seedListsReport } from '../scenario-seed-lists.js';
+import { firstDeltaReport } from '../scenarios/first-delta.js';
 
 export const TARGETS = {
   list: 0.7,
@@ -78,6 +79,14 @@ export function judgeTargets(results, { workers, xDbOf }) {
   const seedLists = results.seedLists && seedListsReport(results.seedLists);
   seedLists?.lines.forEach((line) => console.log(line));
   for (const t of seedLists?.targets ?? []) target(...t);
+  const streamCeiling = firstDeltaReport({
+    firstDelta: results.firstDelta,
+    burst: results.burst,
+    realistic: results.scenarios.realistic,
+    realisticCeiling: results.scenarios.realisticCeiling,
+  });
+  streamCeiling.lines.forEach((line) => console.log(line));
+  for (const t of streamCeiling.targets) target(...t);
   if (results.bigSession) {
     const b = results.bigSession;
     target(

@@ -5,7 +5,8 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { CFG, log, range } from '../lib/config.js';
 import { QUESTION } from '../lib/api.js';
-import { percentile, streamOne } from '../lib/load.js';
+import { percentile } from '../lib/load.js';
+import { streamOne } from '../lib/stream.js';
 import { cpuMs, processTree, rssKiB } from '../lib/proc-stats.js';
 import { appOverrides, profiled } from '../lib/processes.js';
 

@@ -1,9 +1,26 @@
 /* global performance -- Node.js globals (this repo's ESLint config declares none for plain JS) */
-// Streamed turns as a client sees them, shared by the bench's streaming scenarios (bench/run.js: 2,000
-// concurrent streams and the realistic model; bench/scenario-first-delta.js: first delta and burst):
+// Streamed turns as a client sees them, shared by the bench's streaming scenarios (scenarios/stream.js:
+// 2,000 concurrent streams; scenarios/realistic.js: the realistic model; scenarios/first-delta.js: first
+// delta and burst):
 // one streamed POST timed to its first byte, first `delta` event and end, and the realistic model's run.
 import http from 'node:http';
-import { DEFAULT_REPLY } from './openai-fake.js';
+import { DEFAULT_REPLY } from '../openai-fake.js';
+import { QUESTION } from './api.js';
+import { log, sleep } from './config.js';
+import { mean, percentile } from './load.js';
+import { benchCpuMs, cpuMs, dbCpuBetween, dbServerCpuMs } from './proc-stats.js';
+
+/** What measureRealisticTurns and scenarios/first-delta.js take as `tools`. */
+export const streamTools = {
+  log,
+  sleep,
+  mean,
+  cpuMs,
+  dbServerCpuMs,
+  dbCpuBetween,
+  benchCpuMs,
+  question: QUESTION,
+};
 
 /**
  * POSTs `{content}` to `url` and reads the SSE answer: its status, how many `message.completed`, `error`
@@ -67,12 +84,6 @@ export const streamToCeiling = (agent, base, session, content) =>
 
 /** An outcome (of {@link streamTo}) that is a 200 ending in exactly one `message.completed`. */
 export const completedStream = (o) => o.status === 200 && o.completed === 1;
-
-export function percentile(values, p) {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /** The realistic model's timing: the added latency of a turn is the server's time minus the model's. */
 export const REALISTIC = { firstTokenMs: 300, tokenMs: 20, tokens: 40 };

@@ -7,15 +7,20 @@
 // and, for scenario 7 (the realistic model), the stream ceiling under the same load, so that the app's
 // added latency and CPU per turn are read against it.
 import http from 'node:http';
-import { DEFAULT_REPLY } from './openai-fake.js';
+import { DEFAULT_REPLY } from '../openai-fake.js';
+import { percentile } from '../lib/load.js';
 import {
   completedStream,
   measureRealisticTurns,
-  percentile,
   REALISTIC,
   streamOne,
   streamToCeiling,
-} from './lib-stream.js';
+} from '../lib/stream.js';
+import { CFG, POST_WARM_UP_S, range, wants } from '../lib/config.js';
+import { newSession } from '../lib/api.js';
+import { mapLimit } from '../lib/load.js';
+import { forkCeiling, profiled, stopChild } from '../lib/processes.js';
+import { streamTools } from '../lib/stream.js';
 
 const env = process.env;
 const num = (value, fallback) => (value === undefined || value === '' ? fallback : Number(value));
@@ -41,10 +46,6 @@ export function firstDeltaConfig(durationS) {
 const TURNS_PER_SESSION = 40;
 
 const ZERO_LATENCY = { reply: DEFAULT_REPLY, streamTokens: 20, firstTokenDelayMs: 0, tokenDelayMs: 0 };
-
-/** Forks the stream ceiling (`tools.forkCeiling`, `tools.ceilingEnv`: run.js's). */
-export const startStreamCeiling = ({ forkCeiling, ceilingEnv }) =>
-  forkCeiling('ceiling-stream.js', ceilingEnv);
 
 /**
  * The two sides: the app (turns into its sessions, created through the API by `newAppSessions(n)`) and
@@ -322,4 +323,36 @@ export function firstDeltaReport({ firstDelta, burst, realistic, realisticCeilin
     targets.push(['no errors / non-2xx in the stream ceiling under scenario 7', errors, 0, errors === 0]);
   }
   return { lines, targets };
+}
+
+/**
+ * The stream ceiling's scenarios (BENCH_ONLY `first-delta`, `burst`, and `realistic` for scenario 7's
+ * load on it), after scenario 7 on the app; the ceiling runs in its own process for their duration.
+ */
+export async function runStreamCeiling(ctx, results) {
+  const { app, fake, users } = ctx;
+  const ceiling = await forkCeiling('ceiling-stream.js', ctx.ceilingEnv);
+  try {
+    if (wants('realistic'))
+      results.scenarios.realisticCeiling = await measureRealisticCeiling(
+        {
+          ceiling,
+          fake,
+          clients: ctx.sessions.realistic.length,
+          durationS: CFG.duration,
+          warmUpS: POST_WARM_UP_S,
+        },
+        streamTools,
+      );
+    const run = { app, token: users.stream.token, ceiling, fake, config: firstDeltaConfig(CFG.duration) };
+    const tools = {
+      ...streamTools,
+      newAppSessions: (n) => mapLimit(range(n), 8, () => newSession(app.baseUrl, users.stream.token)),
+    };
+    if (wants('first-delta'))
+      results.firstDelta = await profiled(app, 'first-delta', () => measureFirstDelta(run, tools));
+    if (wants('burst')) results.burst = await profiled(app, 'burst', () => measureBurst(run, tools));
+  } finally {
+    await stopChild(ceiling.child);
+  }
 }
