@@ -1,14 +1,24 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { APIError, RateLimitError } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources';
 import { AnthropicFake } from './fakes/anthropic-fake.js';
+import { splitText } from './fakes/fake-server.js';
 import { GeminiFake } from './fakes/gemini-fake.js';
 import { OpenAiFake } from './fakes/openai-fake.js';
 import { newUser, quickChatToken, SESSIONS, type ChatUser } from './utils/chat-helpers.js';
+import { requestSse } from './utils/sse-client.js';
 import { startTestApp, type TestApp } from './utils/test-app.js';
 
 const PROVIDER_KEY = 'test-key';
 const DAILY_BUDGET = 3000;
+/** The edge-case app's per-minute turn limit and provider deadline. */
+const RATE_LIMIT = 2;
+const TIMEOUT_MS = 800;
+const DEADLINE_PROVIDERS = [
+  { name: 'openai', model: 'openai/gpt-4o' },
+  { name: 'gemini', model: 'gemini/gemini-2.0-flash' },
+  { name: 'anthropic', model: 'anthropic/claude-sonnet-4-6' },
+] as const;
 
 interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -54,16 +64,19 @@ describe('OpenAI-compatible gateway (/v1)', () => {
     anthropic.reset();
   });
 
-  /** A new user and an API key of theirs. */
-  async function keyHolder(prefix: string): Promise<{ user: ChatUser; key: string; keyId: string }> {
-    const user = await newUser(t.http, prefix);
-    const res = await t.http.post('/api/v1/api-keys').set('Authorization', user.auth).send({ name: 'sdk' });
+  /** A new user and an API key of theirs (on `app`, the suite's app by default). */
+  async function keyHolder(
+    prefix: string,
+    app: TestApp = t,
+  ): Promise<{ user: ChatUser; key: string; keyId: string }> {
+    const user = await newUser(app.http, prefix);
+    const res = await app.http.post('/api/v1/api-keys').set('Authorization', user.auth).send({ name: 'sdk' });
     expect(res.status).toBe(201);
     return { user, key: res.body.key as string, keyId: res.body.id as string };
   }
 
-  const client = (apiKey: string): OpenAI =>
-    new OpenAI({ apiKey, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+  const client = (apiKey: string, app: TestApp = t): OpenAI =>
+    new OpenAI({ apiKey, baseURL: `${app.baseUrl}/v1`, maxRetries: 0 });
 
   /** The error the SDK raised, with the body the gateway sent. */
   async function sdkError(call: Promise<unknown>): Promise<APIError & { error: OpenAiErrorBody['error'] }> {
@@ -479,5 +492,160 @@ describe('OpenAI-compatible gateway (/v1)', () => {
       ['anthropic', 1],
       ['openai', 1],
     ]);
+  });
+
+  /**
+   * A second app with a small per-minute turn limit and a short provider deadline: the 429 of the rate
+   * limit, and a provider that does not answer in time, plain and streamed (a 504, or an error event
+   * that ends the stream: never a hang).
+   */
+  describe(`edge cases (CHAT_RATE_LIMIT=${RATE_LIMIT}, LLM_TIMEOUT_MS=${TIMEOUT_MS})`, () => {
+    let edge: TestApp;
+    beforeAll(async () => {
+      edge = await startTestApp({
+        OPENAI_API_KEY: PROVIDER_KEY,
+        OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
+        GEMINI_API_KEY: PROVIDER_KEY,
+        GEMINI_BASE_URL: gemini.baseUrl,
+        ANTHROPIC_API_KEY: PROVIDER_KEY,
+        ANTHROPIC_BASE_URL: anthropic.baseUrl,
+        LLM_PROVIDER: 'openai',
+        LLM_MAX_RETRIES: '0',
+        LLM_TIMEOUT_MS: String(TIMEOUT_MS),
+        LOGIN_MAX_FAILURES: '1000',
+        CHAT_RATE_LIMIT: String(RATE_LIMIT),
+      });
+    });
+    afterAll(async () => {
+      await edge?.close();
+    });
+
+    const hi = [{ role: 'user' as const, content: 'hi' }];
+    const post = (key: string, body: Record<string, unknown>) =>
+      edge.http.post('/v1/chat/completions').set('Authorization', `Bearer ${key}`).send(body);
+
+    it('the third call of a minute is a 429 rate_limit_exceeded with Retry-After, plain or streamed, before the provider', async () => {
+      const { key } = await keyHolder('gw_rate', edge);
+      const sdk = client(key, edge);
+      for (let i = 0; i < RATE_LIMIT; i++)
+        await expect(
+          sdk.chat.completions.create({ model: 'openai/gpt-4o', messages: hi }),
+        ).resolves.toMatchObject({ object: 'chat.completion' });
+      const calls = openai.requests.length;
+
+      const refused = await post(key, { model: 'openai/gpt-4o', messages: hi });
+      expect(refused.status).toBe(429);
+      expect(refused.headers['content-type']).toMatch(/^application\/json/);
+      expectOpenAiError(refused.body, 'rate_limit_error', null);
+      const retryAfter = Number(refused.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect((refused.body as OpenAiErrorBody).error).toEqual({
+        message: `Too many messages: at most ${RATE_LIMIT} a minute. Try again in ${retryAfter} s.`,
+        type: 'rate_limit_error',
+        param: null,
+        code: 'rate_limit_exceeded',
+      });
+
+      // a streamed call is refused before its stream opens: the SDK raises RateLimitError
+      const streamed = await sdkError(
+        sdk.chat.completions.create({ model: 'openai/gpt-4o', messages: hi, stream: true }),
+      );
+      expect(streamed).toBeInstanceOf(RateLimitError);
+      expect(streamed.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+      expect(Number(streamed.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(openai.requests.length).toBe(calls);
+
+      // the count is per user
+      const other = await keyHolder('gw_rate_other', edge);
+      await expect(
+        client(other.key, edge).chat.completions.create({ model: 'echo/echo', messages: hi }),
+      ).resolves.toMatchObject({ object: 'chat.completion' });
+    });
+
+    describe.each(DEADLINE_PROVIDERS)('a silent provider: $name', ({ name, model }) => {
+      const fake = { openai, gemini, anthropic }[name];
+
+      /** The caller's usage rows, one per provider and model. */
+      const usageOf = async (user: ChatUser) =>
+        (await edge.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth)).body.data;
+
+      it('no answer within the deadline: 504 in OpenAI shape after about the timeout, counted as a failure', async () => {
+        const { user, key } = await keyHolder(`gw_late_${name}`, edge);
+        fake.hang();
+        const started = Date.now();
+        const res = await post(key, { model, messages: hi });
+        const waited = Date.now() - started;
+        expect(res.status).toBe(504);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        expectOpenAiError(res.body, 'api_error', null);
+        expect((res.body as OpenAiErrorBody).error.message).toMatch(`did not answer within ${TIMEOUT_MS} ms`);
+        expect(waited).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+        expect(waited).toBeLessThan(TIMEOUT_MS + 3_000);
+
+        fake.hang();
+        const error = await sdkError(client(key, edge).chat.completions.create({ model, messages: hi }));
+        expect(error.status).toBe(504);
+        expect(await usageOf(user)).toEqual([
+          expect.objectContaining({ provider: name, answers: 2, failures: 2 }),
+        ]);
+      });
+
+      it('streamed, no first chunk within the deadline: still an HTTP 504 in OpenAI shape, no stream opened', async () => {
+        const { key } = await keyHolder(`gw_late_s_${name}`, edge);
+        fake.hang();
+        const res = await requestSse(`${edge.baseUrl}/v1/chat/completions`, {
+          headers: { authorization: `Bearer ${key}` },
+          body: { model, messages: hi, stream: true },
+          timeoutMs: 10_000,
+        });
+        expect({ status: res.status, ended: res.ended }).toEqual({ status: 504, ended: 'end' });
+        expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+        expectOpenAiError(JSON.parse(res.text), 'api_error', null);
+        expect(res.endedAt - res.startedAt).toBeLessThan(TIMEOUT_MS + 3_000);
+      });
+
+      it('streamed, silent between chunks past the deadline: the deltas so far, an error event, the stream closed', async () => {
+        const { user, key } = await keyHolder(`gw_stall_${name}`, edge);
+        const text = 'one two three four five six';
+        fake.reply(text, { chunks: 3, delayMs: TIMEOUT_MS * 2 });
+        const res = await requestSse(`${edge.baseUrl}/v1/chat/completions`, {
+          headers: { authorization: `Bearer ${key}` },
+          body: { model, messages: hi, stream: true },
+          timeoutMs: 10_000,
+        });
+        expect({ status: res.status, ended: res.ended }).toEqual({ status: 200, ended: 'end' });
+        expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+        const data = res.events.map((event) => JSON.parse(event.data) as Record<string, unknown>);
+        expect(res.events.map((event) => event.data)).not.toContain('[DONE]');
+        const chunks = data.slice(0, -1) as unknown as ChatCompletionChunk[];
+        expect(chunks[0].choices[0].delta.role).toBe('assistant');
+        expect(chunks.map((c) => c.choices[0].delta.content).join('')).toBe(splitText(text, 3)[0]);
+        expect(chunks.every((c) => c.choices[0].finish_reason === null)).toBe(true);
+        expectOpenAiError(data.at(-1), 'api_error', null);
+        expect((data.at(-1) as unknown as OpenAiErrorBody).error).toEqual({
+          message: expect.stringContaining(`did not answer within ${TIMEOUT_MS} ms`),
+          type: 'api_error',
+          param: null,
+          code: null,
+        });
+        expect(res.endedAt - res.startedAt).toBeLessThan(TIMEOUT_MS + 3_000);
+
+        // the SDK reads the same stream to the error event and raises it
+        fake.reply(text, { chunks: 3, delayMs: TIMEOUT_MS * 2 });
+        const stream = await client(key, edge).chat.completions.create({ model, messages: hi, stream: true });
+        const raised = await (async () => {
+          for await (const chunk of stream) void chunk;
+        })().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(raised).toBeInstanceOf(APIError);
+        expect(String((raised as Error).message)).toContain(`did not answer within ${TIMEOUT_MS} ms`);
+        expect(await usageOf(user)).toEqual([
+          expect.objectContaining({ provider: name, answers: 2, failures: 2 }),
+        ]);
+      });
+    });
   });
 });
