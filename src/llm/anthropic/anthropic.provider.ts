@@ -5,7 +5,7 @@ import type {
   StopReason,
   Usage,
 } from '@anthropic-ai/sdk/resources/messages';
-import { Deadline, underDeadline } from '../deadline.js';
+import { type Deadline, streamUnderDeadline, underDeadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { LlmErrorFactory } from '../provider-errors.js';
 
@@ -74,51 +74,35 @@ export class AnthropicProvider implements LlmProvider {
     );
   }
 
-  async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
-    const deadline = new Deadline(this.options.timeoutMs, signal);
-    deadline.arm();
-    const result: LlmResult = {
-      text: '',
-      model: request.model ?? this.defaultModel,
-      usage: null,
-      finishReason: null,
-    };
-    try {
-      const events = await this.client.messages.create(
-        { ...this.params(request), stream: true },
-        { signal: deadline.signal },
-      );
-      for await (const event of events) {
-        deadline.disarm();
-        switch (event.type) {
-          case 'message_start':
-            result.model = event.message.model || result.model;
-            result.usage = toUsage(event.message.usage);
-            break;
-          case 'message_delta':
-            result.usage = addDelta(result.usage, event.usage);
-            result.finishReason = toFinishReason(event.delta.stop_reason) ?? result.finishReason;
-            break;
-          case 'content_block_delta':
-            if (event.delta.type === 'text_delta' && event.delta.text) {
-              result.text += event.delta.text;
-              yield { type: 'delta', text: event.delta.text };
-            }
-            break;
-          case 'content_block_start':
-          case 'content_block_stop':
-          case 'message_stop':
-            break; // nothing to take
-        }
-        deadline.arm();
-      }
-      deadline.signal.throwIfAborted(); // the SDK ends an aborted stream quietly
-      yield { type: 'done', ...result };
-    } catch (error) {
-      throw this.failure(error, signal, deadline);
-    } finally {
-      deadline.release();
-    }
+  stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
+    return streamUnderDeadline(
+      this.options.timeoutMs,
+      signal,
+      {
+        model: request.model ?? this.defaultModel,
+        open: (deadline) =>
+          this.client.messages.create({ ...this.params(request), stream: true }, { signal: deadline.signal }),
+        read: (event, result) => {
+          switch (event.type) {
+            case 'message_start':
+              result.model = event.message.model || result.model;
+              result.usage = toUsage(event.message.usage);
+              return null;
+            case 'message_delta':
+              result.usage = addDelta(result.usage, event.usage);
+              result.finishReason = toFinishReason(event.delta.stop_reason) ?? result.finishReason;
+              return null;
+            case 'content_block_delta':
+              return event.delta.type === 'text_delta' ? event.delta.text : null;
+            case 'content_block_start':
+            case 'content_block_stop':
+            case 'message_stop':
+              return null; // nothing to take
+          }
+        },
+      },
+      (error, deadline) => this.failure(error, signal, deadline),
+    );
   }
 
   /**

@@ -12,7 +12,7 @@ import {
   type UsageMetadata,
 } from '@google/generative-ai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Deadline, underDeadline } from '../deadline.js';
+import { type Deadline, streamUnderDeadline, underDeadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { GEMINI_MODEL_NAME } from '../model-name.js';
 import { LlmErrorFactory } from '../provider-errors.js';
@@ -73,45 +73,34 @@ export class GeminiProvider implements LlmProvider {
     );
   }
 
-  async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
-    const deadline = new Deadline(this.options.timeoutMs, signal);
-    deadline.arm();
-    const result: LlmResult = {
-      text: '',
-      model: request.model ?? this.defaultModel,
-      usage: null,
-      finishReason: null,
-    };
-    try {
-      // Opening the stream and reading its first chunk is one attempt: retried as a whole.
-      const options = { signal: deadline.signal };
-      const { chunks, first } = await this.withRetries(deadline, async () => {
-        const { stream, response } = await this.model(request).generateContentStream(
-          toGeminiRequest(request),
-          options,
-        );
-        response.catch(() => undefined); // the SDK's aggregate of the stream; unused, must not reject unhandled
-        return { chunks: stream, first: await stream.next() };
-      });
-      for (let next = first; !next.done; next = await chunks.next()) {
-        deadline.disarm();
-        const chunk = next.value;
-        result.model = modelVersion(chunk) ?? result.model;
-        result.usage = toUsage(chunk.usageMetadata) ?? result.usage;
-        result.finishReason = chunk.candidates?.[0]?.finishReason ?? result.finishReason;
-        const text = chunk.text();
-        if (text) {
-          result.text += text;
-          yield { type: 'delta', text };
-        }
-        deadline.arm();
-      }
-      yield { type: 'done', ...result };
-    } catch (error) {
-      throw this.failure(error, signal, deadline);
-    } finally {
-      deadline.release();
-    }
+  stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
+    return streamUnderDeadline(
+      this.options.timeoutMs,
+      signal,
+      {
+        model: request.model ?? this.defaultModel,
+        open: async (deadline) => {
+          // Opening the stream and reading its first chunk is one attempt: retried as a whole.
+          const options = { signal: deadline.signal };
+          const { chunks, first } = await this.withRetries(deadline, async () => {
+            const { stream, response } = await this.model(request).generateContentStream(
+              toGeminiRequest(request),
+              options,
+            );
+            response.catch(() => undefined); // the SDK's aggregate of the stream; unused, must not reject unhandled
+            return { chunks: stream, first: await stream.next() };
+          });
+          return withFirst(first, chunks);
+        },
+        read: (chunk, result) => {
+          result.model = modelVersion(chunk) ?? result.model;
+          result.usage = toUsage(chunk.usageMetadata) ?? result.usage;
+          result.finishReason = chunk.candidates?.[0]?.finishReason ?? result.finishReason;
+          return chunk.text();
+        },
+      },
+      (error, deadline) => this.failure(error, signal, deadline),
+    );
   }
 
   private model(request: LlmRequest): GenerativeModel {
@@ -161,6 +150,13 @@ function toGeminiRequest(request: LlmRequest): GenerateContentRequest {
     ...(stop?.length ? { stopSequences: stop } : {}),
   };
   return Object.keys(generationConfig).length > 0 ? { ...base, generationConfig } : base;
+}
+
+/** The stream again from its start: its first chunk, already read (within a retried attempt), then the rest. */
+async function* withFirst<T>(first: IteratorResult<T>, rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  if (first.done) return;
+  yield first.value;
+  yield* rest;
 }
 
 /** 429, 5xx and network failures; not 4xx, bad input, blocked answers, or aborts. */

@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionMessageParam, CompletionUsage } from 'openai/resources';
-import { Deadline, underDeadline } from '../deadline.js';
+import { type Deadline, streamUnderDeadline, underDeadline } from '../deadline.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent, LlmUsage } from '../llm-provider.js';
 import { LlmErrorFactory } from '../provider-errors.js';
 
@@ -62,46 +62,34 @@ export class OpenAiProvider implements LlmProvider {
     );
   }
 
-  async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
-    const deadline = new Deadline(this.options.timeoutMs, signal);
-    deadline.arm();
-    const result: LlmResult = {
-      text: '',
-      model: request.model ?? this.defaultModel,
-      usage: null,
-      finishReason: null,
-    };
-    try {
-      const chunks = await this.client.chat.completions.create(
-        {
-          model: result.model,
-          messages: toOpenAiMessages(request),
-          ...generationParams(request),
-          stream: true,
-          stream_options: { include_usage: true },
+  stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmStreamEvent> {
+    const model = request.model ?? this.defaultModel;
+    return streamUnderDeadline(
+      this.options.timeoutMs,
+      signal,
+      {
+        model,
+        open: (deadline) =>
+          this.client.chat.completions.create(
+            {
+              model,
+              messages: toOpenAiMessages(request),
+              ...generationParams(request),
+              stream: true,
+              stream_options: { include_usage: true },
+            },
+            { signal: deadline.signal },
+          ),
+        read: (chunk, result) => {
+          result.model = chunk.model || result.model;
+          result.usage = toUsage(chunk.usage) ?? result.usage;
+          const choice = chunk.choices[0];
+          result.finishReason = choice?.finish_reason ?? result.finishReason;
+          return choice?.delta.content;
         },
-        { signal: deadline.signal },
-      );
-      for await (const chunk of chunks) {
-        deadline.disarm();
-        result.model = chunk.model || result.model;
-        result.usage = toUsage(chunk.usage) ?? result.usage;
-        const choice = chunk.choices[0];
-        result.finishReason = choice?.finish_reason ?? result.finishReason;
-        const text = choice?.delta.content;
-        if (text) {
-          result.text += text;
-          yield { type: 'delta', text };
-        }
-        deadline.arm();
-      }
-      deadline.signal.throwIfAborted(); // the SDK ends an aborted stream quietly
-      yield { type: 'done', ...result };
-    } catch (error) {
-      throw this.failure(error, signal, deadline);
-    } finally {
-      deadline.release();
-    }
+      },
+      (error, deadline) => this.failure(error, signal, deadline),
+    );
   }
 
   private failure(error: unknown, signal: AbortSignal, deadline: Deadline): unknown {
