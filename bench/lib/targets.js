@@ -7,9 +7,10 @@ import { seedListsReport } from '../scenario-seed-lists.js';
 import { firstDeltaReport } from '../scenarios/first-delta.js';
 
 export const TARGETS = {
-  list: 0.7,
-  messages: 0.6,
-  post: 0.2,
+  // issue 28: the reads against the db ceiling; a POST against the turn ceiling (the ratio of their ratios)
+  list: 0.6,
+  messages: 0.5,
+  post: 0.65,
   bigLatency: 1.5,
   streamRssMiB: 600,
   searchVsList: 0.25,
@@ -37,6 +38,10 @@ export function judgeTargets(results, { workers, xDbOf }) {
   const targets = [];
   const target = (name, value, limit, pass) => targets.push({ name, value, limit, pass });
   const ceilingTargets = { list: 'session list', messages: 'message page', post: 'posting a message' };
+  const turnCeiling = results.ceilings.turn ? xDbOf(results.ceilings.turn) : null;
+  // the POST's ratio is to the turn ceiling (without one in the run, it has no target)
+  const ratioOf = (key, run) => (key !== 'post' ? xDbOf(run) : turnCeiling ? xDbOf(run) / turnCeiling : null);
+  const ceilingOf = (key) => (key === 'post' ? 'turn ceiling' : 'db ceiling');
   const asRun = workers > 1 ? ` (${workers} workers)` : '';
   // the workers' rows are shown beside the targets, which are the app's as run (npm start: one process)
   for (const [scenarios, config] of [
@@ -45,8 +50,9 @@ export function judgeTargets(results, { workers, xDbOf }) {
   ])
     for (const [key, label] of Object.entries(ceilingTargets)) {
       if (!scenarios[key] || xDbOf(scenarios[key]) === null) continue;
-      const ratio = xDbOf(scenarios[key]);
-      const name = `${label}${config} ≥ ${TARGETS[key].toFixed(2)} × db ceiling`;
+      const ratio = ratioOf(key, scenarios[key]);
+      if (ratio === null) continue;
+      const name = `${label}${config} ≥ ${TARGETS[key].toFixed(2)} × ${ceilingOf(key)}`;
       target(name, ratio, TARGETS[key], ratio >= TARGETS[key]);
     }
   const errorCount = [
