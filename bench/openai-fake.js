@@ -19,7 +19,8 @@ export function newStats() {
 /**
  * Starts the fake on 127.0.0.1 (a free port). Options can be changed later through `fake.options`:
  * `reply` (text), `streamTokens` (pieces per streamed answer), `firstTokenDelayMs` (wait before the first
- * piece) and `tokenDelayMs` (pause after each piece).
+ * piece), `tokenDelayMs` (pause after each piece) and `holdFirstToken` (streamed answers send their headers,
+ * then wait for `fake.releaseHeld()` before their first piece: so many streams can be opened before any runs).
  */
 export async function startOpenAiFake(initial = {}) {
   const options = {
@@ -30,6 +31,7 @@ export async function startOpenAiFake(initial = {}) {
     ...initial,
   };
   let stats = newStats();
+  let held = []; // the first pieces of streamed answers waiting for releaseHeld()
 
   const server = createServer((req, res) => {
     const parts = [];
@@ -107,7 +109,10 @@ export async function startOpenAiFake(initial = {}) {
       if (includeUsage) tail += frame([], { usage });
       res.end(`${tail}data: [DONE]\n\n`);
     };
-    if (options.firstTokenDelayMs > 0) setTimeout(next, options.firstTokenDelayMs);
+    if (options.holdFirstToken) {
+      res.flushHeaders();
+      held.push(next);
+    } else if (options.firstTokenDelayMs > 0) setTimeout(next, options.firstTokenDelayMs);
     else next();
   }
 
@@ -122,6 +127,13 @@ export async function startOpenAiFake(initial = {}) {
     /** Counters since the last reset. */
     get stats() {
       return stats;
+    },
+    /** Starts the streamed answers held by `holdFirstToken`; how many there were. */
+    releaseHeld() {
+      const waiting = held;
+      held = [];
+      for (const next of waiting) next();
+      return waiting.length;
     },
     resetStats() {
       const previous = stats;
