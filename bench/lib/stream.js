@@ -25,9 +25,10 @@ export const streamTools = {
 /**
  * POSTs `{content}` to `url` and reads the SSE answer: its status, how many `message.completed`, `error`
  * and `delta` events it held, and the time (ms, from the request's start) to its first byte, its first
- * `delta` event and its end. Resolves, never rejects: a transport failure is `{error, ms}`.
+ * `delta` event and its end. Resolves, never rejects: a transport failure is `{error, ms}`. `onFirstByte`
+ * runs at the first byte (the stream is open); `timeoutMs` bounds the request's silences.
  */
-export function streamTo(agent, url, headers, content) {
+export function streamTo(agent, url, headers, content, { onFirstByte, timeoutMs = 180_000 } = {}) {
   return new Promise((done) => {
     const started = performance.now();
     let firstByte = null;
@@ -43,7 +44,10 @@ export function streamTo(agent, url, headers, content) {
       (response) => {
         response.setEncoding('utf8');
         response.on('data', (chunk) => {
-          firstByte ??= performance.now() - started;
+          if (firstByte === null) {
+            firstByte = performance.now() - started;
+            onFirstByte?.();
+          }
           body += chunk;
           if (firstDelta === null && body.includes('event: delta')) firstDelta = performance.now() - started;
         });
@@ -63,7 +67,7 @@ export function streamTo(agent, url, headers, content) {
         response.on('error', (error) => done({ error: error.message, ms: performance.now() - started }));
       },
     );
-    request.setTimeout(180_000, () => request.destroy(new Error('timeout')));
+    request.setTimeout(timeoutMs, () => request.destroy(new Error('timeout')));
     request.on('error', (error) => done({ error: error.message, ms: performance.now() - started }));
     request.end(JSON.stringify({ content }));
   });

@@ -1,47 +1,38 @@
-/* global clearInterval, clearTimeout, console, fetch, performance, process, setInterval, setTimeout -- Node.js globals (this repo's ESLint config declares none for plain JS) */
+/* global clearInterval, clearTimeout, console, performance, process, setInterval, setTimeout -- Node.js globals (this repo's ESLint config declares none for plain JS) */
 // Scenario `streams9k` (issue 28, item 4): BENCH_MANY_STREAMS (9,000) streamed answers open at once in one
 // app process, from a fake at BENCH_MANY_STREAMS_TOKEN_MS (400) ms a token, and what each open stream adds
 // to the app's RSS over the same process idle. Two sockets a stream in the app (client and provider);
-// the fake runs in a child process of its own so that the bench process holds only the clients' sockets.
-// Runs on an app of its own (started with the fake's URL), so that "idle" is that process before the streams.
+// the fake runs in a child process of its own (bench/openai-fake-process.js) so that the bench process
+// holds only the clients' sockets. Runs on an app of its own (started with that fake's URL), so that
+// "idle" is that process before the streams; PostgreSQL only (the embedded database admits one process).
+// `node bench/scenarios/many-streams.js floor` runs the same against bench/many-streams-floor.js.
 import { fork } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import http from 'node:http';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const env = process.env;
-const num = (value, fallback) => (value === undefined || value === '' ? fallback : Number(value));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { QUESTION, newSession } from '../lib/api.js';
+import { BENCH_DIR, MODE, env, log, num, sleep } from '../lib/config.js';
+import { mapLimit } from '../lib/load.js';
+import { cpuMs, rssKiB } from '../lib/proc-stats.js';
+import { startApp, stopChild } from '../lib/processes.js';
+import { streamTo } from '../lib/stream.js';
 
 export const MANY_STREAMS = {
   count: num(env.BENCH_MANY_STREAMS, 9000),
   tokens: num(env.BENCH_MANY_STREAMS_TOKENS, 20),
   tokenMs: num(env.BENCH_MANY_STREAMS_TOKEN_MS, 400),
-  /** Streams being opened at once (sent, no event yet): the rest wait, as arrivals spread over seconds. */
+  /** Streams being opened at once (sent, no event yet): the rest wait their turn. */
   opening: num(env.BENCH_MANY_STREAMS_OPENING, 200),
-  /** Heap snapshot of the app when every stream is open (needs the memory preload; stops the app meanwhile). */
+  /** Heap snapshots of the app at idle and when every stream is open (needs the memory preload). */
   snapshotDir: env.BENCH_MANY_STREAMS_SNAPSHOT_DIR ?? null,
 };
 /** RSS growth per open stream over the idle app, KiB. */
 export const MANY_STREAMS_TARGET_KIB = 60;
 
-const QUESTION =
-  'Please explain, in a few sentences, how keyset pagination differs from offset pagination. Number ';
 const WORDS = 'the model answers a question in plain words so that each piece of the stream is short '.split(
   ' ',
 );
-
-/** The app's RSS (or another /proc status field) in KiB; null once it cannot be read. */
-function statusKiB(pid, field = 'VmRSS') {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Open file descriptors of a process (its sockets among them). */
 function fdCount(pid) {
@@ -50,12 +41,6 @@ function fdCount(pid) {
   } catch {
     return null;
   }
-}
-
-/** The CPU time (user + system, ms) a process has used so far. */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // CLK_TCK: 100 on Linux
 }
 
 /** One IPC request to a child and its reply with the same `cmd` (null after `timeoutMs`: nobody answers). */
@@ -76,84 +61,17 @@ function ask(child, message, timeoutMs = 120_000) {
   });
 }
 
-function forkFake(options) {
-  const child = fork(join(BENCH_DIR, 'openai-fake-process.js'), [], {
-    env: { ...env, FAKE_OPTIONS: JSON.stringify(options) },
+/** Forks `file` (in bench/) and resolves once it reports its port over IPC. */
+function forkWithPort(file, childEnv, execArgv = []) {
+  const child = fork(join(BENCH_DIR, file), [], {
+    execArgv,
+    env: { ...env, ...childEnv },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve({ child, url: `http://127.0.0.1:${m.port}` }));
-    child.once('exit', (code) => reject(new Error(`openai-fake-process.js exited with ${code}`)));
+    child.once('message', (m) => resolve({ child, pid: child.pid, url: `http://127.0.0.1:${m.port}` }));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
   });
-}
-
-/**
- * One streamed turn; `onOpen` runs at its first byte (the app has stored the turn and opened the stream).
- * Resolves to its outcome, whether it completed (`message.completed`) or not.
- */
-function streamTurn(agent, base, token, sessionId, content, onOpen) {
-  return new Promise((done) => {
-    const started = performance.now();
-    let opened = false;
-    let tail = ''; // only the last bytes: 9,000 whole bodies would weigh on the bench, not the app
-    let completed = false;
-    let failed = false;
-    const request = http.request(
-      `${base}/api/v1/chat-sessions/${sessionId}/messages`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'text/event-stream',
-        },
-      },
-      (response) => {
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => {
-          if (!opened) {
-            opened = true;
-            onOpen();
-          }
-          tail = (tail + chunk).slice(-4096);
-          completed ||= tail.includes('event: message.completed');
-          if (!failed && tail.includes('event: error'))
-            failed = tail.slice(tail.indexOf('event: error')).slice(0, 400);
-        });
-        response.on('end', () =>
-          done({
-            status: response.statusCode,
-            opened,
-            completed,
-            failed,
-            tail: completed ? undefined : tail.slice(-300),
-            ms: performance.now() - started,
-          }),
-        );
-        response.on('error', (error) =>
-          done({ error: error.message, opened, ms: performance.now() - started }),
-        );
-      },
-    );
-    request.setTimeout(600_000, () => request.destroy(new Error('timeout')));
-    request.on('error', (error) => done({ error: error.message, opened, ms: performance.now() - started }));
-    request.end(JSON.stringify({ content }));
-  });
-}
-
-async function mapLimit(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return results;
 }
 
 const KiB = (bytes) => bytes / 1024;
@@ -168,6 +86,19 @@ const memoryKiB = (reply) =>
     oldSpace: KiB(reply.spaces.old_space ?? 0),
   };
 
+/** The scenario in a bench run (BENCH_ONLY=streams9k): on an app of its own, the stream user's token. */
+export async function runManyStreams(ctx, results) {
+  if (MODE !== 'postgres') {
+    log('streams9k: PostgreSQL only (a second app cannot open the embedded database)');
+    return;
+  }
+  results.scenarios.manyStreams = await measureManyStreams({
+    startApp: (fakeUrl, extraEnv) => startApp(ctx.databaseEnv, fakeUrl, extraEnv),
+    stopApp: (other) => stopChild(other.child),
+    token: ctx.users.stream.token,
+  });
+}
+
 /**
  * Runs the scenario. `startApp(fakeUrl, extraEnv)` starts an app of the bench's (resolving to {pid, child,
  * baseUrl}), `stopApp(app)` stops it; `token` is a user's access token valid for that app.
@@ -176,10 +107,12 @@ const memoryKiB = (reply) =>
  * tokens of the streams opened first would otherwise slow the opening of the rest so much that the first
  * ones end before the last open), then sends each answer's tokens `tokenMs` apart.
  */
-export async function measureManyStreams({ startApp, stopApp, token, log, config = MANY_STREAMS }) {
+export async function measureManyStreams({ startApp, stopApp, token, config = MANY_STREAMS }) {
   const { count, tokens, tokenMs, opening } = config;
   const reply = Array.from({ length: tokens }, (_, i) => WORDS[i % WORDS.length]).join(' ');
-  const fake = await forkFake({ reply, streamTokens: tokens, tokenDelayMs: 0 });
+  const fake = await forkWithPort('openai-fake-process.js', {
+    FAKE_OPTIONS: JSON.stringify({ reply, streamTokens: tokens, tokenDelayMs: 0 }),
+  });
   const app = await startApp(fake.url, {
     // A turn waits for a pooled connection up to DB_CONNECT_TIMEOUT_MS (5 s by default): with thousands of
     // streams being opened on 2 cores, some wait longer than that (503), as in the stream scenario.
@@ -197,26 +130,21 @@ export async function measureManyStreams({ startApp, stopApp, token, log, config
     );
   try {
     const base = app.baseUrl;
-    const newSession = () =>
-      fetch(`${base}/api/v1/chat-sessions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: '{}',
-      }).then(async (r) => {
-        if (!r.ok) throw new Error(`POST /chat-sessions: HTTP ${r.status}`);
-        return (await r.json()).id;
-      });
+    const url = (sessionId) => `${base}/api/v1/chat-sessions/${sessionId}/messages`;
+    const headers = { authorization: `Bearer ${token}` };
+    // Long enough for the first streams opened to wait for the last (316 s at 9,000 on a loaded VM).
+    const streamOptions = (onFirstByte) => ({ onFirstByte, timeoutMs: 900_000 });
     // One session a stream, as 9,000 users would have; made before the idle reading.
-    const sessions = await mapLimit(Array.from({ length: count }), 16, newSession);
+    const sessions = await mapLimit(Array.from({ length: count }), 16, () => newSession(base, token));
     const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
     // Warm-up (untimed, zero-latency fake): the stream path compiled and its modules loaded before "idle".
     const warmUp = await mapLimit(Array.from({ length: 200 }), 50, async (_, i) =>
-      streamTurn(agent, base, token, await newSession(), `${QUESTION}warm-up ${i}.`, () => undefined),
+      streamTo(agent, url(await newSession(base, token)), headers, `${QUESTION}warm-up ${i}.`),
     );
-    if (!warmUp.every((o) => o.completed)) throw new Error('the warm-up streams did not all complete');
+    if (!warmUp.every((o) => o.completed === 1)) throw new Error('the warm-up streams did not all complete');
     await ask(fake.child, { cmd: 'options', options: { tokenDelayMs: tokenMs, holdFirstToken: true } });
     await sleep(3000);
-    const idle = { rss: statusKiB(app.pid), fds: fdCount(app.pid), memory: await probe(false) };
+    const idle = { rss: rssKiB([app.pid]), fds: fdCount(app.pid), memory: await probe(false) };
     idle.live = await probe(true);
     await snapshot('idle');
     log(
@@ -229,7 +157,7 @@ export async function measureManyStreams({ startApp, stopApp, token, log, config
     const samples = [];
     let lastLog = 0;
     const sampler = setInterval(() => {
-      const rss = statusKiB(app.pid);
+      const rss = rssKiB([app.pid]);
       if (rss !== null) samples.push({ rss, open });
       if (performance.now() - lastLog >= 10_000) {
         lastLog = performance.now();
@@ -249,12 +177,18 @@ export async function measureManyStreams({ startApp, stopApp, token, log, config
     const running = Promise.all(
       sessions.map(async (sessionId, i) => {
         await admit();
-        const outcome = await streamTurn(agent, base, token, sessionId, `${QUESTION}${i}.`, () => {
-          open += 1;
-          freeSlot();
-          onSettled();
-        });
-        if (outcome.opened) open -= 1;
+        const outcome = await streamTo(
+          agent,
+          url(sessionId),
+          headers,
+          `${QUESTION}${i}.`,
+          streamOptions(() => {
+            open += 1;
+            freeSlot();
+            onSettled();
+          }),
+        );
+        if (outcome.firstByteMs !== null && outcome.firstByteMs !== undefined) open -= 1;
         else {
           freeSlot();
           onSettled();
@@ -268,7 +202,7 @@ export async function measureManyStreams({ startApp, stopApp, token, log, config
     allOpen = {
       s: (performance.now() - started) / 1000,
       open,
-      rss: statusKiB(app.pid),
+      rss: rssKiB([app.pid]),
       fds: fdCount(app.pid),
     };
     allOpen.memory = await probe(false);
@@ -284,15 +218,14 @@ export async function measureManyStreams({ startApp, stopApp, token, log, config
     clearInterval(sampler);
     agent.destroy();
     const peakRss = Math.max(...samples.map((s) => s.rss));
-    const completed = outcomes.filter((o) => o.status === 200 && o.completed).length;
+    const completed = outcomes.filter((o) => o.status === 200 && o.completed === 1).length;
     const result = {
       streams: count,
       tokens,
       tokenMs,
       completed,
-      failedEvents: outcomes.filter((o) => o.failed).length,
-      failedSample: outcomes.find((o) => o.failed)?.failed ?? null,
-      incompleteSample: outcomes.find((o) => !o.completed)?.tail ?? null,
+      failedEvents: outcomes.reduce((n, o) => n + (o.failed ?? 0), 0),
+      failedSample: outcomes.find((o) => o.errorEvent)?.errorEvent ?? null,
       transportErrors: outcomes.filter((o) => o.error).length,
       non200: outcomes.filter((o) => o.status && o.status !== 200).length,
       errorSamples: [
@@ -360,21 +293,18 @@ export function manyStreamsReport(result, target) {
   );
 }
 
-// `node bench/scenario-many-streams.js floor`: the scenario against bench/many-streams-floor.js (bare
+// `node bench/scenarios/many-streams.js floor`: the scenario against bench/many-streams-floor.js (bare
 // node:http and the openai SDK, no database), with the memory preload; prints the result as JSON.
 if (process.argv[2] === 'floor' && process.argv[1] === fileURLToPath(import.meta.url)) {
   const startFloor = async (fakeUrl) => {
-    const child = fork(join(BENCH_DIR, 'many-streams-floor.js'), [], {
-      execArgv: ['--import', join(BENCH_DIR, 'memory-preload.js')],
-      env: { ...env, OPENAI_BASE_URL: `${fakeUrl}/v1` },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const { port } = await new Promise((resolve) => child.once('message', resolve));
-    return { pid: child.pid, child, baseUrl: `http://127.0.0.1:${port}`, output: [] };
+    const floor = await forkWithPort('many-streams-floor.js', { OPENAI_BASE_URL: `${fakeUrl}/v1` }, [
+      '--import',
+      join(BENCH_DIR, 'memory-preload.js'),
+    ]);
+    return { ...floor, baseUrl: floor.url, output: [] };
   };
   const stopFloor = (floor) => floor.child.kill('SIGTERM');
-  const log = (...args) => console.log(`[floor ${new Date().toISOString().slice(11, 19)}]`, ...args);
-  const result = await measureManyStreams({ startApp: startFloor, stopApp: stopFloor, token: 'none', log });
+  const result = await measureManyStreams({ startApp: startFloor, stopApp: stopFloor, token: 'none' });
   console.log(JSON.stringify({ ...result, idle: undefined, allOpen: undefined }));
   process.exit(0);
 }
