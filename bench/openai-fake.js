@@ -128,8 +128,9 @@ export async function startOpenAiFake(initial = {}) {
     get stats() {
       return stats;
     },
-    /** Starts the streamed answers held by `holdFirstToken`; how many there were. */
+    /** Starts the streamed answers held by `holdFirstToken` and stops holding; how many there were. */
     releaseHeld() {
+      options.holdFirstToken = false; // one that arrives later is not held forever
       const waiting = held;
       held = [];
       for (const next of waiting) next();

@@ -10,6 +10,22 @@ import { log, sleep } from './config.js';
 import { mean, percentile } from './load.js';
 import { benchCpuMs, cpuMs, dbCpuBetween, dbServerCpuMs } from './proc-stats.js';
 
+/** How streamed turns failed: `error` events, transport errors, non-200 answers, and a few distinct samples. */
+export function streamFailures(outcomes) {
+  return {
+    failedEvents: outcomes.reduce((n, o) => n + (o.failed ?? 0), 0),
+    transportErrors: outcomes.filter((o) => o.error).length,
+    non200: outcomes.filter((o) => o.status && o.status !== 200).length,
+    errorSamples: [
+      ...new Set(
+        outcomes
+          .filter((o) => o.error || (o.status && o.status !== 200))
+          .map((o) => o.error ?? `HTTP ${o.status}`),
+      ),
+    ].slice(0, 5),
+  };
+}
+
 /** What measureRealisticTurns and scenarios/first-delta.js take as `tools`. */
 export const streamTools = {
   log,

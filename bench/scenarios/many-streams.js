@@ -16,7 +16,7 @@ import { BENCH_DIR, MODE, env, log, num, sleep } from '../lib/config.js';
 import { mapLimit } from '../lib/load.js';
 import { cpuMs, rssKiB } from '../lib/proc-stats.js';
 import { startApp, stopChild } from '../lib/processes.js';
-import { streamTo } from '../lib/stream.js';
+import { streamFailures, streamTo } from '../lib/stream.js';
 
 export const MANY_STREAMS = {
   count: num(env.BENCH_MANY_STREAMS, 9000),
@@ -30,6 +30,8 @@ export const MANY_STREAMS = {
 /** RSS growth per open stream over the idle app, KiB. */
 export const MANY_STREAMS_TARGET_KIB = 60;
 
+/** Untimed streamed turns before the idle reading: the stream path compiled and its modules loaded. */
+const WARM_UP = 200;
 const WORDS = 'the model answers a question in plain words so that each piece of the stream is short '.split(
   ' ',
 );
@@ -120,7 +122,13 @@ export async function measureManyStreams({ startApp, stopApp, token, config = MA
     // The held first tokens: the provider's silence before the first chunk is bounded by LLM_TIMEOUT_MS.
     LLM_TIMEOUT_MS: '600000',
   });
-  const probe = async (gc) => memoryKiB(await ask(app.child, { cmd: 'memory', gc }, 60_000));
+  // Only with bench/memory-preload.js in BENCH_NODE_ARGS: without it the first question goes unanswered.
+  let preloaded = true;
+  const probe = async (gc) => {
+    const reply = preloaded ? await ask(app.child, { cmd: 'memory', gc }, 60_000) : null;
+    preloaded = reply !== null;
+    return memoryKiB(reply);
+  };
   const snapshot = (name) =>
     config.snapshotDir &&
     ask(
@@ -138,12 +146,13 @@ export async function measureManyStreams({ startApp, stopApp, token, config = MA
     const sessions = await mapLimit(Array.from({ length: count }), 16, () => newSession(base, token));
     const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
     // Warm-up (untimed, zero-latency fake): the stream path compiled and its modules loaded before "idle".
-    const warmUp = await mapLimit(Array.from({ length: 200 }), 50, async (_, i) =>
+    const warmUp = await mapLimit(Array.from({ length: WARM_UP }), 50, async (_, i) =>
       streamTo(agent, url(await newSession(base, token)), headers, `${QUESTION}warm-up ${i}.`),
     );
     if (!warmUp.every((o) => o.completed === 1)) throw new Error('the warm-up streams did not all complete');
     await ask(fake.child, { cmd: 'options', options: { tokenDelayMs: tokenMs, holdFirstToken: true } });
     await sleep(3000);
+    preloaded = (await ask(app.child, { cmd: 'memory' }, 5_000)) !== null;
     const idle = { rss: rssKiB([app.pid]), fds: fdCount(app.pid), memory: await probe(false) };
     idle.live = await probe(true);
     await snapshot('idle');
@@ -197,6 +206,13 @@ export async function measureManyStreams({ startApp, stopApp, token, config = MA
       }),
     );
     await everyOneSettled;
+    // A stream opens before its provider call is sent: wait until the fake holds them all (or 60 s).
+    const providerCalls = WARM_UP + count;
+    for (let waited = 0; waited < 60_000; waited += 200) {
+      const { stats } = await ask(fake.child, { cmd: 'stats' });
+      if (stats.streamed >= providerCalls) break;
+      await sleep(200);
+    }
     // Every stream is open (or failed), each answer waiting for its first token: the app's memory now, and
     // after a full GC (live objects only).
     allOpen = {
@@ -224,17 +240,8 @@ export async function measureManyStreams({ startApp, stopApp, token, config = MA
       tokens,
       tokenMs,
       completed,
-      failedEvents: outcomes.reduce((n, o) => n + (o.failed ?? 0), 0),
       failedSample: outcomes.find((o) => o.errorEvent)?.errorEvent ?? null,
-      transportErrors: outcomes.filter((o) => o.error).length,
-      non200: outcomes.filter((o) => o.status && o.status !== 200).length,
-      errorSamples: [
-        ...new Set(
-          outcomes
-            .filter((o) => o.error || (o.status && o.status !== 200))
-            .map((o) => o.error ?? `HTTP ${o.status}`),
-        ),
-      ].slice(0, 5),
+      ...streamFailures(outcomes),
       totalS: totalMs / 1000,
       appCpuMs,
       idleRssMiB: idle.rss / 1024,

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { CFG, log, range } from '../lib/config.js';
 import { QUESTION } from '../lib/api.js';
 import { percentile } from '../lib/load.js';
-import { streamOne } from '../lib/stream.js';
+import { streamFailures, streamOne } from '../lib/stream.js';
 import { cpuMs, processTree, rssKiB } from '../lib/proc-stats.js';
 import { appOverrides, profiled } from '../lib/processes.js';
 
@@ -59,16 +59,7 @@ export async function runStream(ctx, results) {
   results.scenarios.stream = {
     streams: CFG.streams,
     completed: ok.length,
-    failedEvents: outcomes.reduce((n, o) => n + (o.failed ?? 0), 0),
-    transportErrors: outcomes.filter((o) => o.error).length,
-    non200: outcomes.filter((o) => o.status && o.status !== 200).length,
-    errorSamples: [
-      ...new Set(
-        outcomes
-          .filter((o) => o.error || (o.status && o.status !== 200))
-          .map((o) => o.error ?? `HTTP ${o.status}`),
-      ),
-    ].slice(0, 5),
+    ...streamFailures(outcomes),
     totalS: totalMs / 1000,
     streamP50Ms: percentile(durations, 50),
     streamP99Ms: percentile(durations, 99),
