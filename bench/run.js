@@ -29,6 +29,7 @@ import { runRealistic } from './scenarios/realistic.js';
 import { runSearch } from './scenarios/search.js';
 import { runHistoryReads, runSeedLists } from './scenarios/seed-routes.js';
 import { runStream } from './scenarios/stream.js';
+import { runManyStreams } from './scenarios/many-streams.js';
 import { runWorkers } from './scenarios/workers.js';
 
 async function main() {
@@ -62,6 +63,7 @@ async function main() {
   await ceilingRound(ctx, results, 2);
   if (wants('big')) await runBig(ctx, results);
   if (wants('stream')) await runStream(ctx, results);
+  if (wants('streams9k')) await runManyStreams(ctx, results); // on an app of its own
   if (wants('realistic')) await runRealistic(ctx, results);
   if (['first-delta', 'burst', 'realistic'].some(wants)) await runStreamCeiling(ctx, results);
   if (wants('seed-lists')) await runSeedLists(ctx, results);

@@ -5,6 +5,7 @@ import { embeddedStartTargets } from '../embedded-start.js';
 import { reportHistory } from '../scenario-history.js';
 import { seedListsReport } from '../scenario-seed-lists.js';
 import { firstDeltaReport } from '../scenarios/first-delta.js';
+import { manyStreamsReport } from '../scenarios/many-streams.js';
 
 export const TARGETS = {
   // issue 28: the reads against the db ceiling; a POST against the turn ceiling (the ratio of their ratios)
@@ -128,6 +129,7 @@ export function judgeTargets(results, { workers, xDbOf }) {
       s.stream.peakRssMiB < TARGETS.streamRssMiB,
     );
   }
+  manyStreamsReport(s.manyStreams, target);
   const historyFailures = reportHistory(results.history);
   if (results.history)
     target('whole-conversation reads ≥ 0.6 × history ceiling (above)', historyFailures, 0, !historyFailures);
