@@ -334,6 +334,36 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
     expect(isRunning(app.pid)).toBe(true);
   });
 
+  it('stalled for longer than the lease: the answer generated here is not swept as a dead instance’s, and completes', async () => {
+    const app = await start({
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
+      LLM_PROVIDER: 'openai',
+      LLM_MAX_RETRIES: '0',
+      LLM_TIMEOUT_MS: '10000',
+      GENERATION_LEASE_MS: '600', // renewed every 200 ms, swept every 300 ms
+    });
+    openai.reply(SLOW_ANSWER, { chunks: 10, delayMs: 200 });
+    const firstDelta = deferred<SseEvent>();
+    const streaming = streamMessage(app.baseUrl, user.auth, user.sessionId, 'a slow answer please', {
+      onEvent: (event) => {
+        if (event.event === 'delta') firstDelta.resolve(event);
+      },
+    });
+    const answerId = dataOf<{ message_id: string }>(await firstDelta.promise).message_id;
+    // Two leases long: the renewals and sweeps sent meanwhile wait in the stalled connections, and run
+    // when it flows again, the lease then long past.
+    proxy.setMode('stall');
+    await sleep(1200);
+    proxy.setMode('forward');
+    const res = await streaming;
+
+    expect(eventShape(res)).toEqual(['message.created', 'delta…', 'message.completed']);
+    expect(deltaTexts(res).join('')).toBe(SLOW_ANSWER);
+    const messages = await allMessages(app.http, user.auth, user.sessionId);
+    expect(messages.at(-1)).toMatchObject({ id: answerId, status: 'complete', content: SLOW_ANSWER });
+  });
+
   it('stalled: SIGTERM ends the process within SHUTDOWN_TIMEOUT_MS', async () => {
     const app = await start();
     proxy.setMode('stall');

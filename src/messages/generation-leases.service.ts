@@ -21,7 +21,7 @@ interface InterruptedRow {
  * error `interrupted` (their instance is dead: a live one renews long before), and ends their streams.
  * The lease lives in PostgreSQL, which every instance shares with or without Redis, so that the lease
  * and the answer it guards change in one statement: no instance can mark an answer whose lease another
- * has just renewed. A renewal that finds an answer no longer `streaming` (stopped or deleted by an
+ * has just renewed. An instance never marks the answers it generates itself. A renewal that finds an answer no longer `streaming` (stopped or deleted by an
  * instance this one cannot reach) aborts its generation here.
  */
 @Injectable()
@@ -94,6 +94,10 @@ export class GenerationLeasesService implements OnApplicationBootstrap, OnApplic
           .update(Message)
           .set({ status: 'failed', error: INTERRUPTED, leaseUntil: null })
           .where(`status = 'streaming' AND (lease_until IS NULL OR lease_until < now())`)
+          // Never the answers generated here: this instance is alive, whatever the lease says. Under a
+          // stalled database or a starved event loop, its renewals land late, and a sweep running first
+          // would take its own answers for a dead instance's.
+          .andWhere('id <> ALL(:held::uuid[])', { held: [...this.held.keys()] })
           .returning(['id', 'sessionId', 'provider', 'model']) // property names; the rows have column names
           .execute();
         const rows = result.raw as InterruptedRow[];
