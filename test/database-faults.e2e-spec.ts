@@ -205,6 +205,30 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
     return t;
   }
 
+  /** An app answering through the OpenAI fake, for the streamed answers below. */
+  const startOnOpenAi = (env: Record<string, string> = {}) =>
+    start({
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
+      LLM_PROVIDER: 'openai',
+      LLM_MAX_RETRIES: '0',
+      LLM_TIMEOUT_MS: '10000',
+      ...env,
+    });
+
+  /** Starts a slow streamed answer (10 pieces, 200 ms apart); resolves once its first delta has come. */
+  async function streamSlowAnswer(app: TestApp) {
+    openai.reply(SLOW_ANSWER, { chunks: 10, delayMs: 200 });
+    const firstDelta = deferred<SseEvent>();
+    const streaming = streamMessage(app.baseUrl, user.auth, user.sessionId, 'a slow answer please', {
+      onEvent: (event) => {
+        if (event.event === 'delta') firstDelta.resolve(event);
+      },
+    });
+    const answerId = dataOf<{ message_id: string }>(await firstDelta.promise).message_id;
+    return { streaming, answerId };
+  }
+
   it('down: 503 at once on every route family and /health’s documented body; up: it recovers by itself', async () => {
     const app = await start();
     proxy.setMode('down');
@@ -271,21 +295,8 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
   });
 
   it('a streamed answer whose final store fails ends with an `error` event and reads back `failed` once the database is back; a plain POST answers 503', async () => {
-    const app = await start({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
-      LLM_TIMEOUT_MS: '10000',
-    });
-    openai.reply(SLOW_ANSWER, { chunks: 10, delayMs: 200 });
-    const firstDelta = deferred<SseEvent>();
-    const streaming = streamMessage(app.baseUrl, user.auth, user.sessionId, 'a slow answer please', {
-      onEvent: (event) => {
-        if (event.event === 'delta') firstDelta.resolve(event);
-      },
-    });
-    const answerId = dataOf<{ message_id: string }>(await firstDelta.promise).message_id;
+    const app = await startOnOpenAi();
+    const { streaming, answerId } = await streamSlowAnswer(app);
     proxy.setMode('down');
     const res = await streaming;
 
@@ -335,22 +346,8 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
   });
 
   it('stalled for longer than the lease: the answer generated here is not swept as a dead instance’s, and completes', async () => {
-    const app = await start({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
-      LLM_TIMEOUT_MS: '10000',
-      GENERATION_LEASE_MS: '600', // renewed every 200 ms, swept every 300 ms
-    });
-    openai.reply(SLOW_ANSWER, { chunks: 10, delayMs: 200 });
-    const firstDelta = deferred<SseEvent>();
-    const streaming = streamMessage(app.baseUrl, user.auth, user.sessionId, 'a slow answer please', {
-      onEvent: (event) => {
-        if (event.event === 'delta') firstDelta.resolve(event);
-      },
-    });
-    const answerId = dataOf<{ message_id: string }>(await firstDelta.promise).message_id;
+    const app = await startOnOpenAi({ GENERATION_LEASE_MS: '600' }); // renewed every 200 ms, swept every 300
+    const { streaming, answerId } = await streamSlowAnswer(app);
     // Two leases long: the renewals and sweeps sent meanwhile wait in the stalled connections, and run
     // when it flows again, the lease then long past.
     proxy.setMode('stall');
