@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { GenerationEvents } from '../generations/generation-events.js';
 import { Message } from './message.entity.js';
@@ -74,7 +74,9 @@ export class GenerationLeasesService implements OnApplicationBootstrap, OnApplic
         .createQueryBuilder()
         .update()
         .set({ leaseUntil: this.leaseUntil() })
-        .where({ id: In(ids), status: 'streaming' })
+        .where({ status: 'streaming' })
+        // one array parameter, not IN ($1, …, $n): one statement text (so one prepared statement) for any count
+        .andWhere('id = ANY(:ids::uuid[])', { ids })
         .returning(['id'])
         .execute();
       const kept = new Set((result.raw as { id: string }[]).map((row) => row.id));

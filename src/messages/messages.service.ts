@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In, IsNull, Repository } from 'typeorm';
+import { DataSource, type EntityManager, IsNull, Raw, Repository } from 'typeorm';
 import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { decodeCursor, encodeCursor, UUID_PATTERN } from '../common/keyset-cursor.js';
@@ -15,6 +15,10 @@ export interface MessagePage {
   messages: ListedMessage[];
   nextCursor: string | null;
 }
+
+/** A find option: the column is one of `ids` (uuids), sent as one array parameter named `name`. */
+const anyOf = (name: string, ids: string[]) =>
+  Raw((column) => `${column} = ANY(:${name}::uuid[])`, { [name]: ids });
 
 /** A question and its answer, as the sessions seed shows them. */
 export interface Exchange {
@@ -474,8 +478,9 @@ export class MessagesService {
     const siblings = await this.messages.find({
       select: { id: true, parentId: true, sessionId: true },
       where: [
-        ...(parents.length ? [{ parentId: In(parents) }] : []),
-        ...(rootsOf.length ? [{ sessionId: In(rootsOf), parentId: IsNull() }] : []),
+        // Array parameters, not IN ($1, …, $n): one statement text (one prepared statement) for any count.
+        ...(parents.length ? [{ parentId: anyOf('parents', parents) }] : []),
+        ...(rootsOf.length ? [{ sessionId: anyOf('roots', rootsOf), parentId: IsNull() }] : []),
       ],
       order: { seq: 'ASC' },
     });
