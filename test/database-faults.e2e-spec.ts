@@ -9,6 +9,7 @@ import {
   createSession,
   messagesUrl,
   newUser,
+  openAiFakeEnv,
   seedAccessToken,
   SESSIONS,
   type ChatUser,
@@ -207,14 +208,7 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
 
   /** An app answering through the OpenAI fake, for the streamed answers below. */
   const startOnOpenAi = (env: Record<string, string> = {}) =>
-    start({
-      OPENAI_API_KEY: 'test-key',
-      OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
-      LLM_PROVIDER: 'openai',
-      LLM_MAX_RETRIES: '0',
-      LLM_TIMEOUT_MS: '10000',
-      ...env,
-    });
+    start({ ...openAiFakeEnv(openai.baseUrl), LLM_TIMEOUT_MS: '10000', ...env });
 
   /** Starts a slow streamed answer (10 pieces, 200 ms apart); resolves once its first delta has come. */
   async function streamSlowAnswer(app: TestApp) {

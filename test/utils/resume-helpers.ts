@@ -1,6 +1,6 @@
 import { expect } from '@jest/globals';
 import type { OpenAiFake } from '../fakes/openai-fake.js';
-import { messagesUrl } from './chat-helpers.js';
+import { messagesUrl, openAiFakeEnv } from './chat-helpers.js';
 import {
   createdQuestion,
   dataOf,
@@ -74,10 +74,7 @@ export const SLOW_ANSWER = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).
 /** A server answering through the OpenAI wire fake: no retries, a 10 s timeout, logins unthrottled. */
 export function openAiEnv(openai: OpenAiFake, more: Record<string, string> = {}): Record<string, string> {
   return {
-    OPENAI_API_KEY: 'test-key',
-    OPENAI_BASE_URL: `${openai.baseUrl}/v1`,
-    LLM_PROVIDER: 'openai',
-    LLM_MAX_RETRIES: '0',
+    ...openAiFakeEnv(openai.baseUrl),
     LLM_TIMEOUT_MS: '10000',
     LOGIN_MAX_FAILURES: '1000',
     ...more,
