@@ -339,6 +339,43 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
     expect(isRunning(app.pid)).toBe(true);
   });
 
+  it('a stop whose store times out: 503 to the stop and on the stream, and the answer reads back `stopped` with its partial text once the database answers', async () => {
+    const app = await startOnOpenAi();
+    const { streaming, answerId } = await streamSlowAnswer(app);
+    // Holds the answer's row for longer than DB_STATEMENT_TIMEOUT_MS, so that storing the stop times out.
+    const direct = new URL(app.env.DATABASE_URL); // the app's database, not through the proxy
+    direct.port = new URL(process.env.DATABASE_URL as string).port || '5432';
+    const locker = new pg.Client({ connectionString: direct.toString() });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM messages WHERE id = $1 FOR UPDATE', [answerId]);
+      const [stopped, res] = await Promise.all([
+        app.http.post(`${messagesUrl(user.sessionId)}/${answerId}/stop`).set('Authorization', user.auth),
+        streaming,
+      ]);
+      expect({ status: stopped.status, detail: stopped.body.detail }).toEqual({
+        status: 503,
+        detail: 'The database is unavailable; try again shortly.',
+      });
+      expect(eventShape(res)).toEqual(['message.created', 'delta…', 'error']);
+      expect(dataOf(res.events.at(-1))).toMatchObject({ status: 503, message_id: answerId });
+      const partial = deltaTexts(res).join('');
+      expect(partial.length).toBeGreaterThan(0);
+      expect(partial).not.toBe(SLOW_ANSWER);
+
+      await locker.query('ROLLBACK');
+      let messages: MessageBody[] = [];
+      await eventually('the answer is no longer streaming', async () => {
+        messages = await allMessages(app.http, user.auth, user.sessionId);
+        return messages.at(-1)?.status !== 'streaming';
+      });
+      expect(messages.at(-1)).toMatchObject({ id: answerId, status: 'stopped', content: partial });
+    } finally {
+      await locker.end();
+    }
+  });
+
   it('stalled for longer than the lease: the answer generated here is not swept as a dead instance’s, and completes', async () => {
     const app = await startOnOpenAi({ GENERATION_LEASE_MS: '600' }); // renewed every 200 ms, swept every 300
     const { streaming, answerId } = await streamSlowAnswer(app);

@@ -1,9 +1,10 @@
 import { Injectable, InternalServerErrorException, Logger } from '@nestjs/common';
 import { SessionNotFoundException } from '../chat-sessions/chat-session.errors.js';
 import { LinkedAbort } from '../common/linked-abort.js';
+import { DatabaseUnavailableException, isDatabaseUnavailable } from '../database/database-errors.js';
 import { GenerationEvents, type GenerationWriter } from '../generations/generation-events.js';
 import type { LlmResult } from '../llm/llm-provider.js';
-import { ChatTurnService, type PreparedTurn, sessionTitleFor } from './chat-turn.service.js';
+import { ChatTurnService, type EndedAnswer, type PreparedTurn, sessionTitleFor } from './chat-turn.service.js';
 import { MessageDto } from './dto/message.dto.js';
 import { GenerationLeasesService } from './generation-leases.service.js';
 import type { ListedMessage } from './message.js';
@@ -101,7 +102,8 @@ export class AnswerGeneratorService {
   /**
    * Stores a stopped answer with its partial text and ends its log with it. When the answer was finished
    * elsewhere meanwhile (stopped by an instance that could not reach this one, marked interrupted) the
-   * log ends with that; when its session was deleted, with a 404.
+   * log ends with that; when its session was deleted, with a 404. When the database is away, with a 503,
+   * and the stop is stored once it is back.
    */
   private async recordStop(
     turn: PreparedTurn,
@@ -112,27 +114,40 @@ export class AnswerGeneratorService {
     requestId: string,
   ): Promise<void> {
     const answerId = placeholder.id;
+    const stoppedAnswer: EndedAnswer = {
+      content: text,
+      status: 'stopped',
+      model: reported?.model ?? turn.model,
+      result: reported, // the tokens the provider reported before the stop, if it did
+      latencyMs: Date.now() - turn.startedAt,
+      sessionTitle: sessionTitleFor(turn),
+    };
     try {
-      const stopped = await this.messages.finishAnswer(answerId, {
-        content: text,
-        status: 'stopped',
-        model: reported?.model ?? turn.model,
-        result: reported, // the tokens the provider reported before the stop, if it did
-        latencyMs: Date.now() - turn.startedAt,
-        sessionTitle: sessionTitleFor(turn),
-      });
+      const stopped = await this.messages.finishAnswer(answerId, stoppedAnswer);
       writer.append('message.completed', MessageDto.from({ ...stopped, siblingIds: placeholder.siblingIds }));
       return;
     } catch (error) {
-      if (!(error instanceof SessionNotFoundException)) {
-        this.logger.error({ err: error, message_id: answerId }, 'could not record a stopped answer');
-        writer.append('error', errorEvent(500, 'An unexpected error occurred.', answerId, requestId));
-        return;
-      }
+      if (isDatabaseUnavailable(error)) void this.turns.finishWhenBack(answerId, stoppedAnswer);
+      if (!(error instanceof SessionNotFoundException)) return this.appendStoreError(writer, error, answerId, requestId);
     }
-    const current = await this.messages.answerById(answerId).catch(() => null);
+    let current: ListedMessage | null;
+    try {
+      current = await this.messages.answerById(answerId);
+    } catch (error) {
+      return this.appendStoreError(writer, error, answerId, requestId);
+    }
     const final = current && finalEventOf(current, requestId);
     if (final) writer.append(final.event, final.data);
     else writer.append('error', errorEvent(404, new SessionNotFoundException().message, answerId, requestId));
+  }
+
+  /** Ends the log of an answer whose stop could not be stored: 503 when the database is away, else 500. */
+  private appendStoreError(writer: GenerationWriter, error: unknown, answerId: string, requestId: string): void {
+    const failure = isDatabaseUnavailable(error)
+      ? new DatabaseUnavailableException()
+      : new InternalServerErrorException('An unexpected error occurred.');
+    if (failure.getStatus() === 500)
+      this.logger.error({ err: error, message_id: answerId }, 'could not record a stopped answer');
+    writer.append('error', errorEvent(failure.getStatus(), failure.message, answerId, requestId));
   }
 }

@@ -85,7 +85,7 @@ export class AnswerStreamsService {
       await this.generations.requestStop([answer.id]);
       for await (const event of events ?? []) {
         if (event.event === 'delta') partial += (JSON.parse(event.data) as { text: string }).text;
-        if (event.event === 'error') throw new AnswerFinishedException();
+        if (event.event === 'error') break; // failed, deleted, or its stop not stored: told apart below
         if (event.event === 'message.completed')
           return this.stoppedOrConflict(JSON.parse(event.data) as MessageDto);
       }
@@ -93,7 +93,8 @@ export class AnswerStreamsService {
       clearTimeout(timer);
       waited.release();
     }
-    // No instance recorded the stop in time (the one generating it is out of reach or dead): record it here.
+    // No instance recorded the stop (the one generating it is out of reach or dead, or its store failed):
+    // record it here, or answer 409 for an answer that ended otherwise, 404 when deleted, 503 without a database.
     return this.stopHere(answer, partial);
   }
 

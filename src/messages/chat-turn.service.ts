@@ -67,7 +67,10 @@ export interface PreparedTurn extends TurnTarget {
   request: LlmRequest;
 }
 
-type FailedAnswer = Omit<NewAnswer, 'provider'> & { status: 'failed' };
+/** A `streaming` answer's final state, stored once the database is back ({@link ChatTurnService.finishWhenBack}). */
+export type EndedAnswer = Omit<NewAnswer, 'provider'> & { status: 'failed' | 'stopped' };
+
+type FailedAnswer = EndedAnswer & { status: 'failed' };
 
 /** The error recorded on an answer that was complete but could not be stored. */
 const ANSWER_NOT_STORED = 'The answer could not be stored: the database was unavailable.';
@@ -221,7 +224,7 @@ export class ChatTurnService {
    * Records a failed answer, keeping any partial text (updating the `streaming` message when there is
    * one, else storing the question with it), and returns the HTTP error to report. A `streaming` answer
    * that cannot be updated because the database is away is recorded once it is back
-   * ({@link failWhenBack}); its question is already stored.
+   * ({@link finishWhenBack}); its question is already stored.
    */
   async fail(
     turn: TurnTarget,
@@ -255,17 +258,17 @@ export class ChatTurnService {
     } catch (storeError) {
       if (storeError instanceof SessionNotFoundException) return storeError;
       if (!streamingMessageId || !isDatabaseUnavailable(storeError)) throw storeError;
-      void this.failWhenBack(streamingMessageId, answer);
+      void this.finishWhenBack(streamingMessageId, answer);
     }
     return failure;
   }
 
   /**
-   * Retries recording a `streaming` answer as failed while the database is unavailable, for about five
-   * minutes ({@link STORE_RETRY_DELAYS_MS}); stops when the server shuts down (the answer then stays
-   * `streaming`, as after a crash).
+   * Retries recording a `streaming` answer as failed or stopped while the database is unavailable, for
+   * about five minutes ({@link STORE_RETRY_DELAYS_MS}); stops when the server shuts down (the answer then
+   * stays `streaming`, as after a crash) or when it finished meanwhile.
    */
-  private async failWhenBack(answerId: string, answer: FailedAnswer): Promise<void> {
+  async finishWhenBack(answerId: string, answer: EndedAnswer): Promise<void> {
     for (const delayMs of STORE_RETRY_DELAYS_MS) {
       try {
         await sleep(delayMs, undefined, { signal: this.shutdown.signal });
@@ -274,12 +277,12 @@ export class ChatTurnService {
       } catch (error) {
         if (this.shutdown.signal.aborted || error instanceof SessionNotFoundException) return;
         if (!isDatabaseUnavailable(error)) {
-          this.logger.error({ err: error, message_id: answerId }, 'could not record a failed answer');
+          this.logger.error({ err: error, message_id: answerId }, `could not record a ${answer.status} answer`);
           return;
         }
       }
     }
-    this.logger.error({ message_id: answerId }, 'gave up recording a failed answer: no database');
+    this.logger.error({ message_id: answerId }, `gave up recording a ${answer.status} answer: no database`);
   }
 
   private unexpected(provider: LlmProviderName, error: unknown): LlmError {
