@@ -25,6 +25,7 @@ import {
   streamPastDeltas,
   dropAfterDeltas,
 } from './utils/resume-helpers.js';
+import { redisReachable, TEST_REDIS_URL, testRedisUrl } from './utils/redis.js';
 import { dataOf, eventShape, streamMessage } from './utils/sse-client.js';
 import { RunningServer, startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 
@@ -45,11 +46,16 @@ const LEASE_MS = 1_500;
   let user: ChatUser;
 
   beforeAll(async () => {
+    if (!(await redisReachable())) {
+      throw new Error(
+        `no Redis at ${TEST_REDIS_URL}: start one (redis-server --daemonize yes) or set TEST_REDIS_URL`,
+      );
+    }
     await openai.start();
     a = await startTestApp(
       openAiEnv(openai, {
         JWT_SECRET: randomBytes(32).toString('hex'),
-        REDIS_URL: 'redis://127.0.0.1:6379/11',
+        REDIS_URL: testRedisUrl(11),
         GENERATION_LEASE_MS: String(LEASE_MS),
       }),
     );
