@@ -141,7 +141,10 @@ describe('Idempotency-Key on turn-creating POSTs', () => {
       expect(first.status).toBe(200);
       expect(first.body).toEqual({ session_id: expect.any(String), message: expect.any(String) });
       const again = await post('/api/v1/chat/', 'key-quick-1', { message: 'quick once' }, auth);
-      expect({ status: again.status, body: again.body as unknown }).toEqual({ status: 200, body: first.body });
+      expect({ status: again.status, body: again.body as unknown }).toEqual({
+        status: 200,
+        body: first.body,
+      });
       const otherBody = { session_id: first.body.session_id, message: 'something else' };
       const reused = await post('/api/v1/chat', 'key-quick-1', otherBody, auth);
       expect({ status: reused.status, body: reused.body as unknown }).toEqual({
@@ -182,7 +185,10 @@ describe('Idempotency-Key on turn-creating POSTs', () => {
       expect(first.status).toBe(201);
       expect(first.body).toMatchObject({ session: session.body.id, prompt: 'seed once' });
       const again = await post(url, 'key-seed-1', { prompt: 'seed once' }, auth);
-      expect({ status: again.status, body: again.body as unknown }).toEqual({ status: 201, body: first.body });
+      expect({ status: again.status, body: again.body as unknown }).toEqual({
+        status: 201,
+        body: first.body,
+      });
       const reused = await post(
         `/api/chatsessions/${session.body.id}/messages`,
         'key-seed-1',
