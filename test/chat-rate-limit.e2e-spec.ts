@@ -10,7 +10,7 @@ import {
   STRONG_PASSWORD,
 } from './utils/chat-helpers.js';
 import { CLI_TEST_TIMEOUT, CliTestApp, expectSuccess } from './utils/cli-helpers.js';
-import { redisReachable, TEST_REDIS_URL } from './utils/redis.js';
+import { redisReachable, TEST_REDIS_URL, testRedisUrl } from './utils/redis.js';
 import { turnOnEachFamily } from './utils/turn-families.js';
 import { startServer, startTestApp, usingPostgresServer } from './utils/test-app.js';
 
@@ -93,7 +93,7 @@ describe('chat rate limit shared by two server processes through Redis (PostgreS
       const first = await startTestApp({
         JWT_SECRET: randomSecret(), // both processes accept the same tokens
         CHAT_RATE_LIMIT: '4',
-        REDIS_URL: `${TEST_REDIS_URL.replace(/\/\d*$/, '')}/7`,
+        REDIS_URL: testRedisUrl(7),
       });
       const second = await startServer(first.env);
       try {

@@ -2,12 +2,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { OpenAiFake } from './fakes/openai-fake.js';
 import {
   allMessages,
+  allSessions,
+  bearer,
   ChatUser,
   createSession,
   expectProblem,
   messagesUrl,
   newUser,
+  quickChatToken,
   SESSIONS,
+  seedAccessToken,
   UNKNOWN_ID,
 } from './utils/chat-helpers.js';
 import {
@@ -127,5 +131,85 @@ describe('Idempotency-Key on turn-creating POSTs', () => {
     expectProblem(invalid, 400);
     const retried = await post(messagesUrl(session.id), 'key-free', { content: 'now valid' });
     expect(retried.status).toBe(201);
+  });
+
+  describe('the seed routes', () => {
+    it('quick-chat POST /api/v1/chat: the same key answers 200 with the original {session_id, message}, even for another body; no session, message or provider call more', async () => {
+      const auth = `Token ${await quickChatToken(t.http, user.username)}`;
+      const sessionsBefore = (await allSessions(t.http, user.auth)).length;
+      const first = await post('/api/v1/chat/', 'key-quick-1', { message: 'quick once' }, auth);
+      expect(first.status).toBe(200);
+      expect(first.body).toEqual({ session_id: expect.any(String), message: expect.any(String) });
+      const again = await post('/api/v1/chat/', 'key-quick-1', { message: 'quick once' }, auth);
+      expect({ status: again.status, body: again.body as unknown }).toEqual({
+        status: 200,
+        body: first.body,
+      });
+      const otherBody = { session_id: first.body.session_id, message: 'something else' };
+      const reused = await post('/api/v1/chat', 'key-quick-1', otherBody, auth);
+      expect({ status: reused.status, body: reused.body as unknown }).toEqual({
+        status: 200,
+        body: first.body,
+      });
+
+      expect(openai.requests).toHaveLength(1);
+      expect(await allSessions(t.http, user.auth)).toHaveLength(sessionsBefore + 1);
+      const stored = await allMessages(t.http, user.auth, first.body.session_id as string);
+      expect(stored.map((m) => [m.role, m.content])).toEqual([
+        ['user', 'quick once'],
+        ['assistant', first.body.message],
+      ]);
+    });
+
+    it('quick-chat: a malformed key is a 400 naming it; a provider failure frees the key for a retry', async () => {
+      const auth = `Token ${await quickChatToken(t.http, user.username)}`;
+      const bad = await post('/api/v1/chat/', 'bad key', { message: 'hi' }, auth);
+      expect({ status: bad.status, body: bad.body as unknown }).toEqual({
+        status: 400,
+        body: { 'Idempotency-Key': [expect.any(String)] },
+      });
+      openai.fail(500);
+      const failed = await post('/api/v1/chat/', 'key-quick-2', { message: 'fails first' }, auth);
+      expect(failed.status).toBe(502);
+      const retried = await post('/api/v1/chat/', 'key-quick-2', { message: 'fails first' }, auth);
+      expect(retried.status).toBe(200);
+      expect(openai.requests).toHaveLength(2);
+    });
+
+    it('sessions seed POST /chatsessions/:id/messages/: the same key answers 201 with the original exchange, even for another prompt; no exchange or provider call more', async () => {
+      const auth = bearer(await seedAccessToken(t.http, user.username));
+      const session = await t.http.post('/chatsessions/').set('Authorization', auth).send({});
+      expect(session.status).toBe(201);
+      const url = `/chatsessions/${session.body.id}/messages/`;
+      const first = await post(url, 'key-seed-1', { prompt: 'seed once' }, auth);
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({ session: session.body.id, prompt: 'seed once' });
+      const again = await post(url, 'key-seed-1', { prompt: 'seed once' }, auth);
+      expect({ status: again.status, body: again.body as unknown }).toEqual({
+        status: 201,
+        body: first.body,
+      });
+      const reused = await post(
+        `/api/chatsessions/${session.body.id}/messages`,
+        'key-seed-1',
+        { prompt: 'another prompt' },
+        auth,
+      );
+      expect({ status: reused.status, body: reused.body as unknown }).toEqual({
+        status: 201,
+        body: first.body,
+      });
+
+      expect(openai.requests).toHaveLength(1);
+      const exchanges = await t.http.get(url).set('Authorization', auth);
+      expect(exchanges.body).toEqual([first.body]);
+      expect(await allMessages(t.http, user.auth, session.body.id as string)).toHaveLength(2);
+
+      const bad = await post(url, 'k'.repeat(256), { prompt: 'hi' }, auth);
+      expect({ status: bad.status, body: bad.body as unknown }).toEqual({
+        status: 400,
+        body: { 'Idempotency-Key': [expect.any(String)] },
+      });
+    });
   });
 });

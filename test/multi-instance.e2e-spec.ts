@@ -25,10 +25,16 @@ import {
   streamPastDeltas,
   dropAfterDeltas,
 } from './utils/resume-helpers.js';
+import { redisReachable, TEST_REDIS_URL, testRedisUrl } from './utils/redis.js';
 import { dataOf, eventShape, streamMessage } from './utils/sse-client.js';
 import { RunningServer, startServer, startTestApp, TestApp, usingPostgresServer } from './utils/test-app.js';
 
 const LEASE_MS = 1_500;
+/**
+ * Allowed beyond the design's bound on marking a dead instance's answer (1.5 × LEASE_MS): the sweep's
+ * statements, a late timer and the poll that sees the mark, on a loaded machine.
+ */
+const MARGIN_MS = 500;
 
 /**
  * Two server processes, A and B, on one PostgreSQL database and one Redis (a database number of its
@@ -45,11 +51,16 @@ const LEASE_MS = 1_500;
   let user: ChatUser;
 
   beforeAll(async () => {
+    if (!(await redisReachable())) {
+      throw new Error(
+        `no Redis at ${TEST_REDIS_URL}: start one (redis-server --daemonize yes) or set TEST_REDIS_URL`,
+      );
+    }
     await openai.start();
     a = await startTestApp(
       openAiEnv(openai, {
         JWT_SECRET: randomBytes(32).toString('hex'),
-        REDIS_URL: 'redis://127.0.0.1:6379/11',
+        REDIS_URL: testRedisUrl(11),
         GENERATION_LEASE_MS: String(LEASE_MS),
       }),
     );
@@ -146,13 +157,18 @@ const LEASE_MS = 1_500;
     process.kill(a.pid, 'SIGKILL');
     const killedAt = Date.now();
 
+    // Polled one request at a time: the answer is seen within one round trip of being marked.
     let answer: MessageBody | undefined;
-    await waitUntil(() => {
-      void allMessages(httpB, user.auth, session.id).then((m) => (answer = m[1]));
-      return answer?.status === 'failed';
-    }, 4 * LEASE_MS);
-    // The lease ran out at most LEASE_MS after the kill; B sweeps every half lease.
-    expect(Date.now() - killedAt).toBeLessThan(2 * LEASE_MS + 1_000);
+    let markedAfter: number;
+    do {
+      await sleep(20);
+      answer = (await allMessages(httpB, user.auth, session.id))[1];
+      markedAfter = Date.now() - killedAt;
+    } while (answer?.status === 'streaming' && markedAfter < 4 * LEASE_MS);
+    // A last renewed the lease at most at the kill, for LEASE_MS; B sweeps every half lease, so the first
+    // sweep after the lease ran out comes at most LEASE_MS / 2 later: 1.5 × LEASE_MS after the kill, with
+    // MARGIN_MS for the sweep's own statements and the poll that sees it (README: "within about 1.5 times").
+    expect(markedAfter).toBeLessThan(1.5 * LEASE_MS + MARGIN_MS);
     expect(answer).toMatchObject({ id: answerId, status: 'failed', error: 'interrupted' });
     // The sweep that marked it counted it in the usage as a failure.
     const usageAfter = await usageTotals(httpB, user.auth);

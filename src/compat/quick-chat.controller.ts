@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
@@ -6,9 +6,9 @@ import { ApiSeedAuthRequired, ApiSeedError, ApiSeedProviderErrors } from '../com
 import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
 import { SeedResponseException } from '../common/exceptions.js';
 import { mapErrors } from '../common/map-errors.js';
-import { ChatTurnService } from '../messages/chat-turn.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { ProviderFailedException } from '../messages/provider-failed.exception.js';
+import { TurnResponsesService } from '../messages/turn-responses.service.js';
 import { QuickChatMessageDto } from './dto/seed-chat.dto.js';
 import {
   QuickChatHistoryEntryDto,
@@ -18,6 +18,7 @@ import {
 import { seedMessageText } from './seed-message.js';
 import { ApiDrfBodies } from './dto/drf-fields.js';
 import { ApiSeedTurnRefused } from '../usage/usage.api-docs.js';
+import { ApiSeedIdempotencyKey, SEED_IDEMPOTENCY_KEY_INVALID } from '../messages/messages.api-docs.js';
 
 interface HistoryEntry {
   session_id: string;
@@ -44,47 +45,49 @@ export class QuickChatController {
   constructor(
     private readonly sessions: ChatSessionsService,
     private readonly messages: MessagesService,
-    private readonly turns: ChatTurnService,
+    private readonly turns: TurnResponsesService,
   ) {}
 
   /**
    * Sends a message and returns the answer.
    * @remarks `{session_id?, message}` → `{session_id, message}` (the answer). No session_id: a new session.
+   * With an `Idempotency-Key` used already, the turn it created, and nothing new.
    */
   @Post()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: QuickChatReplyDto, description: 'The answer, stored with the message.' })
   @ApiSeedError(
     400,
-    'The message is missing, blank, too long or contains a NUL character, or `session_id` is invalid.',
+    'The message is missing, blank, too long or contains a NUL character, `session_id` is invalid, or the `Idempotency-Key` is malformed.',
     { error: 'Message cannot be empty.' },
     { session_id: ['Not a valid string.'] },
+    SEED_IDEMPOTENCY_KEY_INVALID,
   )
   @SESSION_NOT_FOUND
+  @ApiSeedIdempotencyKey()
   @ApiSeedProviderErrors('a1b2c3d4-e5f6-4890-9234-56789abcdef0')
   @ApiSeedTurnRefused()
   async send(
     @CurrentUser() caller: AuthUser,
     @Body() dto: QuickChatMessageDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<{ session_id: string; message: string }> {
     const text = seedMessageText(dto.message, 'Message cannot be empty.');
+    const request = { kind: 'ask', content: text } as const;
     // The question is stored even when the provider fails: name its session, which may be new.
-    const turn = await mapErrors(
-      this.turns.send(caller, dto.session_id ?? null, { kind: 'ask', content: text }),
+    const turn = await mapErrors(this.turns.plain(caller, dto.session_id ?? null, request, idempotencyKey), [
       [
-        [
-          ProviderFailedException,
-          (e) => {
-            const { llmError, sessionId } = e as ProviderFailedException;
-            return new SeedResponseException(
-              { error: llmError.message, session_id: sessionId },
-              llmError.httpStatus,
-            );
-          },
-        ],
+        ProviderFailedException,
+        (e) => {
+          const { llmError, sessionId } = e as ProviderFailedException;
+          return new SeedResponseException(
+            { error: llmError.message, session_id: sessionId },
+            llmError.httpStatus,
+          );
+        },
       ],
-    );
-    return { session_id: turn.session.id, message: turn.assistantMessage.content };
+    ]);
+    return { session_id: turn.assistantMessage.sessionId, message: turn.assistantMessage.content };
   }
 
   /** The caller's sessions, newest first. */

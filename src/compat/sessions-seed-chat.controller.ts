@@ -4,6 +4,7 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   HttpStatus,
   Param,
@@ -17,13 +18,14 @@ import type { ChatSessionRecord } from '../chat-sessions/chat-session.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
 import { ApiSeedAuthRequired, ApiSeedError, ApiSeedProviderErrors } from '../common/api-errors.decorator.js';
 import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
-import { ChatTurnService } from '../messages/chat-turn.service.js';
 import { Exchange, MessagesService } from '../messages/messages.service.js';
+import { TurnResponsesService } from '../messages/turn-responses.service.js';
 import { SeedPromptDto, SeedSessionDto } from './dto/seed-chat.dto.js';
 import { SeedChatSessionDto, SeedExchangeDto } from './dto/seed-responses.dto.js';
 import { seedMessageText } from './seed-message.js';
 import { ApiDrfBodies } from './dto/drf-fields.js';
 import { ApiSeedTurnRefused } from '../usage/usage.api-docs.js';
+import { ApiSeedIdempotencyKey, SEED_IDEMPOTENCY_KEY_INVALID } from '../messages/messages.api-docs.js';
 
 interface SeedSession {
   id: string;
@@ -80,7 +82,7 @@ export class SessionsSeedChatController {
   constructor(
     private readonly sessions: ChatSessionsService,
     private readonly messages: MessagesService,
-    private readonly turns: ChatTurnService,
+    private readonly turns: TurnResponsesService,
   ) {}
 
   /** The caller's sessions, most recently active first. */
@@ -163,30 +165,42 @@ export class SessionsSeedChatController {
 
   /**
    * Sends a prompt and returns the exchange with the answer.
-   * @remarks `{prompt}` → 201 the exchange, answered with the session's earlier turns as memory.
+   * @remarks `{prompt}` → 201 the exchange, answered with the session's earlier turns as memory. With an
+   * `Idempotency-Key` used already, the exchange it created, and nothing new.
    */
   @Post(':id/messages')
   @A_SESSION
   @ApiCreatedResponse({ type: SeedExchangeDto, description: 'The exchange, stored.' })
-  @ApiSeedError(400, 'The prompt is missing, blank, too long or contains a NUL character.', {
-    error: 'Prompt cannot be empty',
-  })
+  @ApiSeedError(
+    400,
+    'The prompt is missing, blank, too long or contains a NUL character, or the `Idempotency-Key` is malformed.',
+    { error: 'Prompt cannot be empty' },
+    SEED_IDEMPOTENCY_KEY_INVALID,
+  )
+  @ApiSeedIdempotencyKey()
   @ApiSeedProviderErrors()
   @ApiSeedTurnRefused()
   async send(
     @CurrentUser() caller: AuthUser,
     @Param('id') id: string,
     @Body() dto: SeedPromptDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<SeedExchange> {
     const session = await this.sessions.get(caller.id, id);
     const prompt = seedMessageText(dto.prompt, 'Prompt cannot be empty');
-    const turn = await this.turns.send(caller, session.id, { kind: 'ask', content: prompt });
+    const request = { kind: 'ask', content: prompt } as const;
+    const { userMessage, assistantMessage } = await this.turns.plain(
+      caller,
+      session.id,
+      request,
+      idempotencyKey,
+    );
     return toSeedExchange({
-      id: turn.userMessage.id,
-      sessionId: session.id,
-      prompt,
-      response: turn.assistantMessage.content,
-      createdAt: turn.userMessage.createdAt,
+      id: userMessage.id,
+      sessionId: userMessage.sessionId,
+      prompt: userMessage.content,
+      response: assistantMessage.content,
+      createdAt: userMessage.createdAt,
     });
   }
 }

@@ -16,16 +16,28 @@ const PURGE_EVERY_MS = 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** What a turn-creating POST under an `Idempotency-Key` is to do. */
-export type IdempotentTurn =
+type IdempotentTurn =
   /** The key is new: create the turn, then {@link IdempotencyService.record} its answer (or forget the key). */
   | { kind: 'new'; keyId: string }
   /** The key created a turn already: answer with that one. */
   | { kind: 'replay'; answerId: string };
 
+/** How a request answers under an `Idempotency-Key` ({@link IdempotencyService.once}). */
+export interface KeyedTurn<T> {
+  /** Creates the turn; `record` (under a new key) ties the key to its answer once stored. */
+  create(record?: (answerId: string) => Promise<void>): Promise<T>;
+  /** Answers with the turn whose answer is `answerId`, which the key created. */
+  replay(answerId: string): Promise<T>;
+}
+
+export const IDEMPOTENCY_KEY_IN_USE =
+  'A request with this Idempotency-Key is still being processed; retry shortly.';
+export const IDEMPOTENCY_KEY_INVALID = 'Idempotency-Key must be 1-255 printable ASCII characters';
+
 /** 409 for a key whose first request is still preparing its turn. */
 export class IdempotencyKeyInUseException extends ConflictException {
   constructor() {
-    super('A request with this Idempotency-Key is still being processed; retry shortly.');
+    super(IDEMPOTENCY_KEY_IN_USE);
   }
 }
 
@@ -49,12 +61,29 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
     clearInterval(this.purging);
   }
 
+  /**
+   * Runs a turn-creating request under its `Idempotency-Key`, if any. Without one, `turn.create()`. With a
+   * new one, `turn.create(record)`, which is to call `record` with its answer's id once the turn is stored;
+   * when it throws before that, the key is freed for a retry. With a key that created a turn already,
+   * `turn.replay(answerId)`. A malformed key is a 400, a key whose first request is still preparing its
+   * turn a 409.
+   */
+  async once<T>(userId: string, key: string | undefined, turn: KeyedTurn<T>): Promise<T> {
+    if (key === undefined) return turn.create();
+    const claim = await this.claim(userId, key);
+    if (claim.kind === 'replay') return turn.replay(claim.answerId);
+    try {
+      return await turn.create((answerId) => this.record(claim.keyId, answerId));
+    } catch (error) {
+      await this.forget(claim.keyId);
+      throw error;
+    }
+  }
+
   /** Claims `key` for a new turn, or names the answer it created; 400 for a malformed key. */
-  async claim(userId: string, key: string): Promise<IdempotentTurn> {
+  private async claim(userId: string, key: string): Promise<IdempotentTurn> {
     if (!KEY_PATTERN.test(key)) {
-      throw new RequestValidationException([
-        { field: 'Idempotency-Key', message: 'Idempotency-Key must be 1-255 printable ASCII characters' },
-      ]);
+      throw new RequestValidationException([{ field: 'Idempotency-Key', message: IDEMPOTENCY_KEY_INVALID }]);
     }
     await this.keys
       .createQueryBuilder()
@@ -76,12 +105,12 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
   }
 
   /** Ties a claimed key to the answer of the turn it created. */
-  async record(keyId: string, answerId: string): Promise<void> {
+  private async record(keyId: string, answerId: string): Promise<void> {
     await this.keys.update({ id: keyId }, { answerId });
   }
 
   /** Frees a claimed key whose request created no turn (it failed), so that a retry may. */
-  async forget(keyId: string): Promise<void> {
+  private async forget(keyId: string): Promise<void> {
     await this.keys.delete({ id: keyId, answerId: IsNull() });
   }
 

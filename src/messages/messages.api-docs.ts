@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiResponse } from '@nestjs/swagger';
-import type { ProblemResponse } from '../common/api-errors.decorator.js';
+import { ApiSeedError, type ProblemResponse, type SeedErrorBody } from '../common/api-errors.decorator.js';
 import { ChatTurnDto } from './dto/message.dto.js';
+import { IDEMPOTENCY_KEY_IN_USE, IDEMPOTENCY_KEY_INVALID } from './idempotency.service.js';
 
 const SESSION = '5b1f7c8e-2d4a-4f6b-9e3c-8a7d6c5b4a39';
 const QUESTION = '0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f';
@@ -113,19 +114,24 @@ export const ApiResumeResponses = (): MethodDecorator & ClassDecorator =>
     }),
   );
 
+/** `Idempotency-Key` on a turn-creating POST; `replay` says how a key used already answers. */
+const ApiIdempotencyKeyHeader = (replay: string): MethodDecorator & ClassDecorator =>
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: [
+      'Any 1–255 printable ASCII characters, unique per intended turn (a UUID). The same key from the same',
+      `user within 24 hours answers with the turn it created instead of creating another: ${replay}`,
+      'While the first request is still preparing its turn, 409.',
+    ].join(' '),
+  });
+
 /** The headers of a turn-creating POST besides `Accept`. */
 export const ApiTurnHeaders = (): MethodDecorator & ClassDecorator =>
   applyDecorators(
-    ApiHeader({
-      name: 'Idempotency-Key',
-      required: false,
-      description: [
-        'Any 1–255 printable ASCII characters, unique per intended turn (a UUID). The same key from the same',
-        'user within 24 hours answers with the turn it created instead of creating another: as JSON, the',
-        'stored turn (once its answer has finished); as a stream, a resume of it from `Last-Event-ID`.',
-        'While the first request is still preparing its turn, 409.',
-      ].join(' '),
-    }),
+    ApiIdempotencyKeyHeader(
+      'as JSON, the stored turn (once its answer has finished); as a stream, a resume of it from `Last-Event-ID`.',
+    ),
     ApiHeader({
       name: 'Last-Event-ID',
       required: false,
@@ -135,9 +141,25 @@ export const ApiTurnHeaders = (): MethodDecorator & ClassDecorator =>
     }),
   );
 
+/** `Idempotency-Key` on a seed route's turn-creating POST, and its 409 in the seed's shape. */
+export const ApiSeedIdempotencyKey = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    ApiIdempotencyKeyHeader(
+      "the stored turn (once its answer has finished), with this route's status and body; nothing is stored or asked again.",
+    ),
+    ApiSeedError(409, 'A request with this `Idempotency-Key` is still preparing its turn; retry shortly.', {
+      detail: IDEMPOTENCY_KEY_IN_USE,
+    }),
+  );
+
+/** The 400 body of a malformed `Idempotency-Key` on a seed route (one of its 400 examples). */
+export const SEED_IDEMPOTENCY_KEY_INVALID: SeedErrorBody = {
+  'Idempotency-Key': [IDEMPOTENCY_KEY_INVALID],
+};
+
 /** The 409 of a turn-creating POST whose Idempotency-Key is held by a request still preparing its turn. */
 export const IDEMPOTENCY_CONFLICT: ProblemResponse = [
   409,
   'A request with this `Idempotency-Key` is still preparing its turn; retry shortly.',
-  { detail: 'A request with this Idempotency-Key is still being processed; retry shortly.' },
+  { detail: IDEMPOTENCY_KEY_IN_USE },
 ];

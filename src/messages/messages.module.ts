@@ -44,6 +44,13 @@ import { TurnResponsesService } from './turn-responses.service.js';
     ChatRateLimiter,
     TurnAdmission,
   ],
-  exports: [MessagesService, ChatTurnService, ChatSessionsModule, ShutdownSignal, TurnAdmission],
+  exports: [
+    MessagesService,
+    ChatTurnService,
+    TurnResponsesService,
+    ChatSessionsModule,
+    ShutdownSignal,
+    TurnAdmission,
+  ],
 })
 export class MessagesModule {}

@@ -6,11 +6,14 @@ import { RequestValidationException } from '../common/exceptions.js';
 import { SseStream } from '../common/sse-stream.js';
 import { AnswerStreamsService } from './answer-streams.service.js';
 import { ChatStreamService } from './chat-stream.service.js';
-import { ChatTurnService, type TurnRequest } from './chat-turn.service.js';
+import { type ChatTurn, ChatTurnService, type TurnRequest } from './chat-turn.service.js';
 import { ChatTurnDto, MessageDto } from './dto/message.dto.js';
 import { IdempotencyService } from './idempotency.service.js';
 import { MessageNotFoundException } from './message.errors.js';
 import { MessagesService } from './messages.service.js';
+
+/** A stored turn: the question and its answer. */
+export type StoredTurn = Pick<ChatTurn, 'userMessage' | 'assistantMessage'>;
 
 /** A turn-creating POST as the controller hands it over. */
 export interface TurnCall {
@@ -51,58 +54,55 @@ export class TurnResponsesService {
   async respond(call: TurnCall, request: TurnRequest): Promise<ChatTurnDto | undefined> {
     const lastEventId =
       call.lastEventId === undefined ? undefined : parseLastEventId(call.lastEventId, 'Last-Event-ID');
-    if (call.idempotencyKey === undefined) {
-      if (lastEventId !== undefined) throw new ResumeByPostException();
-      return this.create(call, request, null);
-    }
-    const claim = await this.idempotency.claim(call.caller.id, call.idempotencyKey);
-    if (claim.kind === 'replay') return this.replay(call, claim.answerId, lastEventId ?? 0);
-    try {
-      return await this.create(call, request, claim.keyId);
-    } catch (error) {
-      await this.idempotency.forget(claim.keyId);
-      throw error;
-    }
-  }
-
-  private async create(
-    call: TurnCall,
-    request: TurnRequest,
-    keyId: string | null,
-  ): Promise<ChatTurnDto | undefined> {
+    if (call.idempotencyKey === undefined && lastEventId !== undefined) throw new ResumeByPostException();
     const { caller, sessionId, reply } = call;
-    if (acceptsEventStream(call.accept)) {
-      const record =
-        keyId === null ? undefined : (answerId: string) => this.idempotency.record(keyId, answerId);
-      await this.streams.stream(caller, sessionId, request, new SseStream(reply), reply.request.id, record);
-      return undefined;
+    if (!acceptsEventStream(call.accept)) {
+      const turn = await this.plain(caller, sessionId, request, call.idempotencyKey);
+      return {
+        user_message: MessageDto.from(turn.userMessage),
+        assistant_message: MessageDto.from(turn.assistantMessage),
+      };
     }
-    const turn = await this.turns.send(caller, sessionId, request);
-    if (keyId !== null) await this.idempotency.record(keyId, turn.assistantMessage.id);
-    return {
-      user_message: MessageDto.from(turn.userMessage),
-      assistant_message: MessageDto.from(turn.assistantMessage),
-    };
+    await this.idempotency.once(caller.id, call.idempotencyKey, {
+      create: (record) =>
+        this.streams.stream(caller, sessionId, request, new SseStream(reply), reply.request.id, record),
+      // The turn a key created, streamed from after `Last-Event-ID`.
+      replay: async (answerId) => {
+        const sse = new SseStream(reply);
+        sse.open();
+        await this.answers.relay(answerId, lastEventId ?? 0, sse, reply.request.id);
+      },
+    });
+    return undefined;
   }
 
-  /** The turn a key created: streamed from after `lastEventId`, or, once its answer has finished, as JSON. */
-  private async replay(
-    call: TurnCall,
-    answerId: string,
-    lastEventId: number,
-  ): Promise<ChatTurnDto | undefined> {
-    const { reply } = call;
-    if (acceptsEventStream(call.accept)) {
-      const sse = new SseStream(reply);
-      sse.open();
-      await this.answers.relay(answerId, lastEventId, sse, reply.request.id);
-      return undefined;
-    }
+  /**
+   * A turn answered once it is stored (as JSON, or in a seed route's shape), under an optional
+   * `Idempotency-Key`: a key used already answers with the turn it created, once its answer has finished.
+   */
+  async plain(
+    caller: AuthUser,
+    sessionId: string | null,
+    request: TurnRequest,
+    idempotencyKey: string | undefined,
+  ): Promise<StoredTurn> {
+    return this.idempotency.once(caller.id, idempotencyKey, {
+      create: async (record) => {
+        const turn = await this.turns.send(caller, sessionId, request);
+        await record?.(turn.assistantMessage.id);
+        return turn;
+      },
+      replay: (answerId) => this.stored(answerId),
+    });
+  }
+
+  /** The turn of an answer, once the answer has finished. */
+  private async stored(answerId: string): Promise<StoredTurn> {
     const answer = await this.answers.finished(answerId);
     const question = answer?.parentId && (await this.messages.inSession(answer.sessionId, answer.parentId));
     if (!answer || !question) throw new MessageNotFoundException();
     const [userMessage] = await this.messages.withSiblings([question]);
-    return { user_message: MessageDto.from(userMessage), assistant_message: MessageDto.from(answer) };
+    return { userMessage, assistantMessage: answer };
   }
 }
 
