@@ -463,23 +463,45 @@ describe('OpenAI-compatible gateway (/v1)', () => {
     });
   });
 
-  it('a provider failure is a 502 in OpenAI shape, counted as a failure', async () => {
-    const { user, key } = await keyHolder('gw_fail');
-    openai.fail(500);
-    const error = await sdkError(
-      client(key).chat.completions.create({
-        model: 'openai/gpt-4o',
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    );
-    expect(error.status).toBe(502);
-    expect(error.error).toMatchObject({ type: 'api_error' });
-    expect(error.message).not.toContain(PROVIDER_KEY);
-    const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
-    expect(report.body.data).toEqual([
-      expect.objectContaining({ provider: 'openai', answers: 1, failures: 1 }),
-    ]);
-  });
+  const FAILURES = [
+    { name: 'openai', model: 'openai/gpt-4o', fake: openai, upstream: 500, status: 502, says: 'OpenAI' },
+    {
+      name: 'anthropic',
+      model: 'anthropic/claude-sonnet-4-6',
+      fake: anthropic,
+      upstream: 529,
+      status: 503,
+      says: 'Anthropic is overloaded (HTTP 529)',
+    },
+  ] as const;
+  it.each(FAILURES)(
+    '$name answering $upstream: a $status in OpenAI shape, plain and streamed before the first chunk, not retried, counted as failures',
+    async ({ name, model, fake, upstream, status, says }) => {
+      const { user, key } = await keyHolder(`gw_fail_${name}`);
+      const calls = [
+        () => client(key).chat.completions.create({ model, messages: hi }),
+        // the stream is refused before it opens: the SDK's create() itself raises the HTTP error
+        () => client(key).chat.completions.create({ model, messages: hi, stream: true }),
+      ];
+      for (const call of calls) {
+        fake.fail(upstream);
+        const sent = fake.requests.length;
+        const error = await sdkError(call());
+        expect(error.status).toBe(status);
+        expect(error.error).toEqual({
+          message: expect.stringContaining(says),
+          type: 'api_error',
+          param: null,
+          code: null,
+        });
+        expect(error.message).not.toContain(PROVIDER_KEY);
+        expect(fake.requests.length).toBe(sent + 1); // the app's provider SDK did not retry (LLM_MAX_RETRIES=0)
+      }
+      expect(await usageRows(user)).toEqual([
+        expect.objectContaining({ provider: name, answers: 2, failures: 2 }),
+      ]);
+    },
+  );
 
   it('a provider failing mid-stream ends the stream with an error event the SDK raises, counted as a failure', async () => {
     const { user, key } = await keyHolder('gw_midstream');
