@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import OpenAI, { APIError, RateLimitError } from 'openai';
-import type { ChatCompletionChunk } from 'openai/resources';
+import type { ChatCompletionChunk, CompletionUsage } from 'openai/resources';
 import { AnthropicFake } from './fakes/anthropic-fake.js';
 import { splitText } from './fakes/fake-server.js';
 import { GeminiFake } from './fakes/gemini-fake.js';
@@ -150,6 +150,10 @@ describe('OpenAI-compatible gateway (/v1)', () => {
      * answer), stored (their second), then the budget (which uses up their day).
      */
     let streamer: { user: ChatUser; key: string };
+    /** The usage report of a caller with one answer of this provider, of these tokens. */
+    const answeredOnce = ({ prompt_tokens, completion_tokens }: CompletionUsage) => [
+      expect.objectContaining({ provider: name, prompt_tokens, completion_tokens, answers: 1, failures: 0 }),
+    ];
     beforeAll(async () => {
       streamer = await keyHolder(`gw_${name}_s`);
     });
@@ -208,17 +212,7 @@ describe('OpenAI-compatible gateway (/v1)', () => {
         expect(sent).not.toHaveProperty('top_p');
       }
 
-      const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
-      expect(report.status).toBe(200);
-      expect(report.body.data).toEqual([
-        expect.objectContaining({
-          provider: name,
-          prompt_tokens: usage.prompt_tokens,
-          completion_tokens: usage.completion_tokens,
-          answers: 1,
-          failures: 0,
-        }),
-      ]);
+      expect(await usageRows(user)).toEqual(answeredOnce(usage));
     });
 
     it('a streamed completion: role chunk, deltas, finish_reason, usage chunk, [DONE]; counted in usage', async () => {
@@ -244,15 +238,7 @@ describe('OpenAI-compatible gateway (/v1)', () => {
       expect(last.usage?.total_tokens).toBeGreaterThan(0);
       expect(chunks.at(-2)!.choices[0].finish_reason).toBe('stop');
 
-      expect(await usageRows(user)).toEqual([
-        expect.objectContaining({
-          provider: name,
-          prompt_tokens: last.usage!.prompt_tokens,
-          completion_tokens: last.usage!.completion_tokens,
-          answers: 1,
-          failures: 0,
-        }),
-      ]);
+      expect(await usageRows(user)).toEqual(answeredOnce(last.usage!));
     });
 
     it('a streamed completion with store: true is a session of the caller, with its messages, in the history', async () => {
