@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import OpenAI, { AuthenticationError } from 'openai';
 import type { Response } from 'supertest';
 import {
   bearer,
@@ -54,6 +55,30 @@ describe('API keys', () => {
     const res = await create(auth, { name, ...extra });
     expect(res.status).toBe(201);
     return res.body as KeyBody & { key: string };
+  };
+  /** A completion from the gateway (echo behind it) with `key`, through the official `openai` SDK. */
+  const askGateway = (key: string) =>
+    new OpenAI({ apiKey: key, baseURL: `${app.baseUrl}/v1`, maxRetries: 0 }).chat.completions.create({
+      model: 'echo/echo',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+  const gatewayAnswers = async (key: string): Promise<void> => {
+    await expect(askGateway(key)).resolves.toMatchObject({ object: 'chat.completion' });
+  };
+  /** The gateway refuses `key`: a 401 in OpenAI's shape, raised by the SDK as AuthenticationError. */
+  const gatewayRefuses = async (key: string): Promise<void> => {
+    const error = await askGateway(key).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as AuthenticationError).status).toBe(401);
+    expect((error as AuthenticationError).error).toEqual({
+      message: 'Invalid, expired or revoked API key.',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'invalid_api_key',
+    });
   };
 
   describe('life cycle', () => {
@@ -139,6 +164,20 @@ describe('API keys', () => {
       await newKey(user.auth, 'room again');
     });
 
+    it('a call through the gateway sets last_used_at, which GET then lists', async () => {
+      const user = await newUser(app.http, 'keys_used');
+      const used = await newKey(user.auth, 'used');
+      const idle = await newKey(user.auth, 'idle');
+      const before = Date.now();
+      await gatewayAnswers(used.key);
+      const listed = await list(user.auth);
+      const lastUsed = listed.find((k) => k.id === used.id)?.last_used_at;
+      expect(lastUsed).toMatch(ISO);
+      expect(Date.parse(lastUsed ?? '')).toBeGreaterThanOrEqual(before - 5_000);
+      expect(Date.parse(lastUsed ?? '')).toBeLessThanOrEqual(Date.now() + 5_000);
+      expect(listed.find((k) => k.id === idle.id)?.last_used_at).toBeNull();
+    });
+
     it('without credentials every route is 401', async () => {
       expectProblem(await app.http.get(KEYS), 401);
       expectProblem(await app.http.post(KEYS).send({ name: 'x' }), 401);
@@ -176,13 +215,14 @@ describe('API keys', () => {
 
   describe('revoked with the account’s sessions, and the CLI', () => {
     it(
-      'deactivate-user and set-password revoke every key of the account at once; list-api-keys shows them revoked',
+      'deactivate-user (then activate-user) and set-password revoke every key of the account at once: listed revoked, 401 at the gateway',
       async () => {
         const bob = await newUser(app.http, 'keys_bob');
         const kept = await newKey(bob.auth, 'before deactivation');
         const carol = await newUser(app.http, 'keys_carol');
         const carols = await newKey(carol.auth, 'before password change');
         const bystander = await newKey(ada.auth, 'bystander');
+        for (const { key } of [kept, carols, bystander]) await gatewayAnswers(key);
 
         const [bobKeys, carolKeys, adaKeys] = await app.withCli(async ({ run }) => {
           expectSuccess(await run(['deactivate-user', '--username', bob.username]));
@@ -200,9 +240,15 @@ describe('API keys', () => {
           }
           return listed;
         });
-        expect(bobKeys).toEqual([{ ...withoutKey(kept), revoked_at: expect.stringMatching(ISO) }]);
-        expect(carolKeys).toEqual([{ ...withoutKey(carols), revoked_at: expect.stringMatching(ISO) }]);
+        const used = { last_used_at: expect.stringMatching(ISO), revoked_at: expect.stringMatching(ISO) };
+        expect(bobKeys).toEqual([{ ...withoutKey(kept), ...used }]);
+        expect(carolKeys).toEqual([{ ...withoutKey(carols), ...used }]);
         expect(adaKeys.find((k) => k.id === bystander.id)?.revoked_at).toBeNull();
+
+        // at the gateway: the old keys are 401s, bob's although he is active again; ada's still answers
+        await gatewayRefuses(kept.key);
+        await gatewayRefuses(carols.key);
+        await gatewayAnswers(bystander.key);
 
         const bobAgain = await loginNative(app.http, bob.username, STRONG_PASSWORD);
         expect(await list(bearer(bobAgain.access_token))).toEqual([]);
@@ -213,7 +259,7 @@ describe('API keys', () => {
     );
 
     it(
-      'list-api-keys prints a table without secrets; revoke-api-key revokes by id, once; unknown user or id fail',
+      'list-api-keys prints a table without secrets; revoke-api-key revokes by id, once (401 at the gateway); unknown user or id fail',
       async () => {
         const dave = await newUser(app.http, 'keys_dave');
         const first = await newKey(dave.auth, 'first');
@@ -242,6 +288,25 @@ describe('API keys', () => {
           );
         });
         expect((await list(dave.auth)).map((k) => k.id)).toEqual([second.id]);
+        await gatewayRefuses(first.key);
+        await gatewayAnswers(second.key);
+      },
+      CLI_TEST_TIMEOUT,
+    );
+
+    it(
+      'a key past its expires_at is a 401 at the gateway and leaves the list; another key of the user still answers',
+      async () => {
+        const erin = await newUser(app.http, 'keys_erin');
+        const expiring = await newKey(erin.auth, 'expiring', { expires_in_days: 1 });
+        const lasting = await newKey(erin.auth, 'lasting');
+        await gatewayAnswers(expiring.key);
+        await app.withCli(({ sql }) =>
+          sql(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [expiring.id]),
+        );
+        await gatewayRefuses(expiring.key);
+        await gatewayAnswers(lasting.key);
+        expect((await list(erin.auth)).map((k) => k.id)).toEqual([lasting.id]);
       },
       CLI_TEST_TIMEOUT,
     );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import OpenAI, { APIError, RateLimitError } from 'openai';
-import type { ChatCompletionChunk } from 'openai/resources';
+import type { ChatCompletionChunk, CompletionUsage } from 'openai/resources';
 import { AnthropicFake } from './fakes/anthropic-fake.js';
 import { splitText } from './fakes/fake-server.js';
 import { GeminiFake } from './fakes/gemini-fake.js';
@@ -96,6 +96,20 @@ describe('OpenAI-compatible gateway (/v1)', () => {
     expect(error.message).not.toContain(PROVIDER_KEY);
   }
 
+  /** The caller's usage rows, one per provider and model. */
+  const usageRows = async (user: ChatUser): Promise<unknown> => {
+    const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
+    expect(report.status).toBe(200);
+    return report.body.data;
+  };
+  /** A session's messages as [role, content] pairs. */
+  const storedMessages = async (user: ChatUser, sessionId: string): Promise<string[][]> => {
+    const res = await t.http.get(`${SESSIONS}/${sessionId}/messages`).set('Authorization', user.auth);
+    expect(res.status).toBe(200);
+    return (res.body.data as { role: string; content: string }[]).map((m) => [m.role, m.content]);
+  };
+  const hi = [{ role: 'user' as const, content: 'hi' }];
+
   it('GET /v1/models lists each configured default and GATEWAY_MODELS as provider/model', async () => {
     const { key } = await keyHolder('gw_models');
     const page = await client(key).models.list();
@@ -131,6 +145,18 @@ describe('OpenAI-compatible gateway (/v1)', () => {
       { role: 'assistant' as const, content: 'Paris.' },
       { role: 'user' as const, content: [{ type: 'text' as const, text: 'And of Italy?' }] },
     ];
+    /**
+     * The provider's streaming caller, shared by the tests below in their order: streamed (their first
+     * answer), stored (their second), then the budget (which uses up their day).
+     */
+    let streamer: { user: ChatUser; key: string };
+    /** The usage report of a caller with one answer of this provider, of these tokens. */
+    const answeredOnce = ({ prompt_tokens, completion_tokens }: CompletionUsage) => [
+      expect.objectContaining({ provider: name, prompt_tokens, completion_tokens, answers: 1, failures: 0 }),
+    ];
+    beforeAll(async () => {
+      streamer = await keyHolder(`gw_${name}_s`);
+    });
 
     it('a plain completion in OpenAI shape, its generation parameters passed on, counted in usage', async () => {
       const { user, key } = await keyHolder(`gw_${name}`);
@@ -186,21 +212,11 @@ describe('OpenAI-compatible gateway (/v1)', () => {
         expect(sent).not.toHaveProperty('top_p');
       }
 
-      const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
-      expect(report.status).toBe(200);
-      expect(report.body.data).toEqual([
-        expect.objectContaining({
-          provider: name,
-          prompt_tokens: usage.prompt_tokens,
-          completion_tokens: usage.completion_tokens,
-          answers: 1,
-          failures: 0,
-        }),
-      ]);
+      expect(await usageRows(user)).toEqual(answeredOnce(usage));
     });
 
-    it('a streamed completion: role chunk, deltas, finish_reason, usage chunk, [DONE]', async () => {
-      const { key } = await keyHolder(`gw_${name}_s`);
+    it('a streamed completion: role chunk, deltas, finish_reason, usage chunk, [DONE]; counted in usage', async () => {
+      const { user, key } = streamer;
       fake?.reply(`Streamed Rome from ${name}.`, { chunks: 3 });
       const stream = await client(key).chat.completions.create({
         model,
@@ -221,6 +237,71 @@ describe('OpenAI-compatible gateway (/v1)', () => {
       expect(last.choices).toEqual([]);
       expect(last.usage?.total_tokens).toBeGreaterThan(0);
       expect(chunks.at(-2)!.choices[0].finish_reason).toBe('stop');
+
+      expect(await usageRows(user)).toEqual(answeredOnce(last.usage!));
+    });
+
+    it('a streamed completion with store: true is a session of the caller, with its messages, in the history', async () => {
+      const { user, key } = streamer;
+      fake?.reply(`Stored Rome from ${name}.`, { chunks: 3 });
+      const stream = await client(key).chat.completions.create({
+        model,
+        messages,
+        stream: true,
+        store: true,
+      });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      if (fake) expect(text).toBe(`Stored Rome from ${name}.`);
+      else expect(text).toMatch(/^Echo provider/);
+
+      const list = await t.http.get(SESSIONS).set('Authorization', user.auth);
+      expect(list.status).toBe(200);
+      expect(list.body.data).toEqual([
+        expect.objectContaining({
+          title: 'What is the capital of France?',
+          system_prompt: 'Answer briefly.',
+          provider: name,
+          model: model.split('/')[1],
+          message_count: 4,
+        }),
+      ]);
+      expect(await storedMessages(user, list.body.data[0].id as string)).toEqual([
+        ['user', 'What is the capital of France?'],
+        ['assistant', 'Paris.'],
+        ['user', 'And of Italy?'],
+        ['assistant', text],
+      ]);
+      expect(await usageRows(user)).toEqual([
+        expect.objectContaining({ provider: name, answers: 2, failures: 0 }),
+      ]);
+    });
+
+    it('a used-up budget refuses the next call, plain and streamed, with 429 insufficient_quota, before the provider', async () => {
+      const { user, key } = streamer;
+      // a prompt of about 1.25 tokens per budgeted token (four characters a token) uses the day up at once
+      await client(key).chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'word '.repeat(DAILY_BUDGET) }],
+      });
+      const counted = await usageRows(user);
+      const calls = fake?.requests.length;
+      const plain = await sdkError(client(key).chat.completions.create({ model, messages: hi }));
+      const streamed = await sdkError(
+        client(key).chat.completions.create({ model, messages: hi, stream: true }),
+      );
+      for (const refused of [plain, streamed]) {
+        expect(refused).toBeInstanceOf(RateLimitError);
+        expect(refused.error).toEqual({
+          message: expect.stringContaining('The daily token budget is used up'),
+          type: 'rate_limit_error',
+          param: null,
+          code: 'insufficient_quota',
+        });
+        expect(Number(refused.headers?.get('retry-after'))).toBeGreaterThan(0);
+      }
+      expect(fake?.requests.length).toBe(calls);
+      expect(await usageRows(user)).toEqual(counted);
     });
   });
 
@@ -368,23 +449,45 @@ describe('OpenAI-compatible gateway (/v1)', () => {
     });
   });
 
-  it('a provider failure is a 502 in OpenAI shape, counted as a failure', async () => {
-    const { user, key } = await keyHolder('gw_fail');
-    openai.fail(500);
-    const error = await sdkError(
-      client(key).chat.completions.create({
-        model: 'openai/gpt-4o',
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    );
-    expect(error.status).toBe(502);
-    expect(error.error).toMatchObject({ type: 'api_error' });
-    expect(error.message).not.toContain(PROVIDER_KEY);
-    const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
-    expect(report.body.data).toEqual([
-      expect.objectContaining({ provider: 'openai', answers: 1, failures: 1 }),
-    ]);
-  });
+  const FAILURES = [
+    { name: 'openai', model: 'openai/gpt-4o', fake: openai, upstream: 500, status: 502, says: 'OpenAI' },
+    {
+      name: 'anthropic',
+      model: 'anthropic/claude-sonnet-4-6',
+      fake: anthropic,
+      upstream: 529,
+      status: 503,
+      says: 'Anthropic is overloaded (HTTP 529)',
+    },
+  ] as const;
+  it.each(FAILURES)(
+    '$name answering $upstream: a $status in OpenAI shape, plain and streamed before the first chunk, not retried, counted as failures',
+    async ({ name, model, fake, upstream, status, says }) => {
+      const { user, key } = await keyHolder(`gw_fail_${name}`);
+      const calls = [
+        () => client(key).chat.completions.create({ model, messages: hi }),
+        // the stream is refused before it opens: the SDK's create() itself raises the HTTP error
+        () => client(key).chat.completions.create({ model, messages: hi, stream: true }),
+      ];
+      for (const call of calls) {
+        fake.fail(upstream);
+        const sent = fake.requests.length;
+        const error = await sdkError(call());
+        expect(error.status).toBe(status);
+        expect(error.error).toEqual({
+          message: expect.stringContaining(says),
+          type: 'api_error',
+          param: null,
+          code: null,
+        });
+        expect(error.message).not.toContain(PROVIDER_KEY);
+        expect(fake.requests.length).toBe(sent + 1); // the app's provider SDK did not retry (LLM_MAX_RETRIES=0)
+      }
+      expect(await usageRows(user)).toEqual([
+        expect.objectContaining({ provider: name, answers: 2, failures: 2 }),
+      ]);
+    },
+  );
 
   it('a provider failing mid-stream ends the stream with an error event the SDK raises, counted as a failure', async () => {
     const { user, key } = await keyHolder('gw_midstream');
@@ -406,40 +509,6 @@ describe('OpenAI-compatible gateway (/v1)', () => {
     expect(String((error as Error).message)).not.toContain(PROVIDER_KEY);
     const report = await t.http.get('/api/v1/me/usage?group=model').set('Authorization', user.auth);
     expect(report.body.data).toEqual([expect.objectContaining({ provider: 'anthropic', failures: 1 })]);
-  });
-
-  it('a used-up budget refuses the next call with 429 insufficient_quota and Retry-After, before the provider', async () => {
-    const { key } = await keyHolder('gw_budget');
-    const long = 'word '.repeat(400);
-    let refused: (APIError & { error: OpenAiErrorBody['error'] }) | undefined;
-    for (let i = 0; i < 20 && !refused; i++) {
-      const call = client(key).chat.completions.create({
-        model: 'openai/gpt-4o',
-        messages: [{ role: 'user', content: `${long} ${i}` }],
-      });
-      const outcome = await call.then(
-        () => undefined,
-        (e: unknown) => e as APIError & { error: OpenAiErrorBody['error'] },
-      );
-      refused = outcome;
-    }
-    expect(refused?.status).toBe(429);
-    expect(refused?.error).toMatchObject({
-      type: 'rate_limit_error',
-      code: 'insufficient_quota',
-      param: null,
-    });
-    expect(Number(refused?.headers?.get('retry-after'))).toBeGreaterThan(0);
-    const calls = openai.requests.length;
-    const streamed = await sdkError(
-      client(key).chat.completions.create({
-        model: 'openai/gpt-4o',
-        messages: [{ role: 'user', content: 'more' }],
-        stream: true,
-      }),
-    );
-    expect(streamed.status).toBe(429);
-    expect(openai.requests.length).toBe(calls);
   });
 
   it('store: true saves the exchange as a session of the caller: history, messages, system prompt', async () => {
@@ -471,13 +540,7 @@ describe('OpenAI-compatible gateway (/v1)', () => {
       model: 'claude-sonnet-4-6',
       message_count: 4,
     });
-    const messages = await t.http
-      .get(`${SESSIONS}/${session.id as string}/messages`)
-      .set('Authorization', user.auth);
-    expect(messages.status).toBe(200);
-    expect(
-      (messages.body.data as { role: string; content: string }[]).map((m) => [m.role, m.content]),
-    ).toEqual([
+    expect(await storedMessages(user, session.id as string)).toEqual([
       ['user', 'Capital of France?'],
       ['assistant', 'Paris.'],
       ['user', 'And Italy?'],
@@ -520,7 +583,6 @@ describe('OpenAI-compatible gateway (/v1)', () => {
       await edge?.close();
     });
 
-    const hi = [{ role: 'user' as const, content: 'hi' }];
     const post = (key: string, body: Record<string, unknown>) =>
       edge.http.post('/v1/chat/completions').set('Authorization', `Bearer ${key}`).send(body);
 
