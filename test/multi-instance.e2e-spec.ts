@@ -35,6 +35,8 @@ const LEASE_MS = 1_500;
  * statements, a late timer and the poll that sees the mark, on a loaded machine.
  */
 const MARGIN_MS = 500;
+/** Each answer's Redis Stream is trimmed near this (MAXLEN ~: by whole nodes of 100 entries). */
+const MAX_EVENTS = 100;
 
 /**
  * Two server processes, A and B, on one PostgreSQL database and one Redis (a database number of its
@@ -62,6 +64,7 @@ const MARGIN_MS = 500;
         JWT_SECRET: randomBytes(32).toString('hex'),
         REDIS_URL: testRedisUrl(11),
         GENERATION_LEASE_MS: String(LEASE_MS),
+        GENERATION_MAX_EVENTS: String(MAX_EVENTS),
       }),
     );
     b = await startServer(a.env);
@@ -88,6 +91,18 @@ const MARGIN_MS = 500;
     const stored = (await allMessages(httpB, user.auth, session.id))[1];
     expect(stored).toMatchObject({ id: answerId, status: 'complete', content: text });
     expect(dataOf(resumed.events.at(-1))).toEqual(stored);
+  });
+
+  it('a resume on B from before the oldest event Redis kept gets no text with a hole: no deltas, then the whole stored answer', async () => {
+    const session = await createSession(a.http, user.auth);
+    const long = Array.from({ length: 400 }, (_, i) => `w${i + 1}`).join(' ');
+    openai.reply(long, { chunks: 400 });
+    const whole = await streamMessage(a.baseUrl, user.auth, session.id, 'a very long answer please');
+    expect(deltaText(whole)).toBe(long);
+
+    const resumed = await resumeStream(b.baseUrl, user.auth, session.id, answerIdOf(whole), 1);
+    expect(resumed.events.map((e) => e.event)).toEqual(['message.completed']);
+    expect(dataOf(resumed.events[0])).toMatchObject({ status: 'complete', content: long });
   });
 
   it("a stop sent to B aborts A's provider call: the model's server sees the connection closed, the partial text is stored as `stopped`", async () => {

@@ -25,11 +25,14 @@ import {
   resumeStream,
   SLOW_ANSWER,
   dropAfterDeltas,
+  streamPastDeltas,
 } from './utils/resume-helpers.js';
 import { dataOf, eventNames, eventShape, requestSse, streamMessage } from './utils/sse-client.js';
 import { RunningServer, startServer, startTestApp, TestApp } from './utils/test-app.js';
 
 const LEASE_MS = 1_500;
+/** Events kept per answer: more than a 20-chunk answer has, fewer than a 40-chunk one. */
+const MAX_EVENTS = 30;
 
 describe('resuming a streamed answer (GET …/messages/:messageId/stream)', () => {
   const openai = new OpenAiFake();
@@ -42,6 +45,7 @@ describe('resuming a streamed answer (GET …/messages/:messageId/stream)', () =
       openAiEnv(openai, {
         GENERATION_RETAIN_MS: '1500',
         GENERATION_LEASE_MS: String(LEASE_MS),
+        GENERATION_MAX_EVENTS: String(MAX_EVENTS),
       }),
     );
     user = await newUser(t.http, 'resume');
@@ -172,6 +176,54 @@ describe('resuming a streamed answer (GET …/messages/:messageId/stream)', () =
     expect(deltaText(res).length).toBeLessThan(SLOW_ANSWER.length);
     await waitUntil(() => openai.requests[0]?.closed === true, 5_000);
     expect(openai.requests[0].closedEarly).toBe(true);
+  });
+
+  /** Starts a 40-delta answer (`delayMs` apart) and resolves after its 32nd: its first events are dropped. */
+  async function answerPastTheBound(delayMs: number) {
+    const session = await createSession(t.http, user.auth);
+    openai.reply(SLOW_ANSWER, { chunks: 40, delayMs });
+    const { answerId, done } = streamPastDeltas(t.baseUrl, user.auth, session.id, 'a long answer', 32);
+    return { session, answerId: await answerId, streaming: done };
+  }
+
+  it('an answer longer than GENERATION_MAX_EVENTS: a resume from before the oldest kept event gets no text with a hole: no deltas, then the whole stored answer', async () => {
+    const { session, answerId, streaming } = await answerPastTheBound(30);
+    const [resumed, whole] = await Promise.all([
+      resumeStream(t.baseUrl, user.auth, session.id, answerId, 1),
+      streaming,
+    ]);
+
+    // The request's own stream kept up: every event, once.
+    expect(deltaText(whole)).toBe(SLOW_ANSWER);
+    expect(idsOf(whole)).toEqual(whole.events.map((_, i) => i + 1));
+    expect(eventNames(resumed)).toEqual(['message.completed']);
+    expect(dataOf(resumed.events[0])).toMatchObject({
+      id: answerId,
+      status: 'complete',
+      content: SLOW_ANSWER,
+    });
+    // Numbered after the event it was asked to follow.
+    expect(Number(resumed.events[0].id)).toBeGreaterThan(1);
+  });
+
+  it('a stop keeps the whole partial text, although the bounded log no longer has its first deltas', async () => {
+    const { session, answerId, streaming } = await answerPastTheBound(75);
+    const stopped = await t.http
+      .post(`${messagesUrl(session.id)}/${answerId}/stop`)
+      .set('Authorization', user.auth);
+    const own = await streaming;
+
+    const partial = deltaText(own);
+    expect(partial.split(' ').length).toBeGreaterThanOrEqual(32); // 32 chunks of a word at least
+    expect(partial).not.toBe(SLOW_ANSWER);
+    expect({ status: stopped.status, body: stopped.body as MessageBody }).toMatchObject({
+      status: 200,
+      body: { id: answerId, status: 'stopped', content: partial },
+    });
+    expect((await allMessages(t.http, user.auth, session.id))[1]).toMatchObject({
+      status: 'stopped',
+      content: partial,
+    });
   });
 
   it('an answer whose server was killed is marked `failed` (`interrupted`) once its lease lapses; its resume ends with `error`; it can be regenerated', async () => {

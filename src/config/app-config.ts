@@ -182,6 +182,7 @@ const KNOWN_KEYS = [
   'LOGIN_FAILURE_WINDOW',
   'GENERATION_LEASE_MS',
   'GENERATION_RETAIN_MS',
+  'GENERATION_MAX_EVENTS',
   'QUOTA_DAILY_TOKENS',
   'QUOTA_MONTHLY_TOKENS',
   'CHAT_RATE_LIMIT',
@@ -272,7 +273,7 @@ function buildConfig(env: EnvironmentVariables): AppConfig {
     generations: {
       leaseMs: env.GENERATION_LEASE_MS,
       retainMs: env.GENERATION_RETAIN_MS,
-      maxEvents: 10_000,
+      maxEvents: env.GENERATION_MAX_EVENTS,
     },
     searchLanguage: env.SEARCH_LANGUAGE,
   };

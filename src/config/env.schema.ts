@@ -158,6 +158,7 @@ export class EnvironmentVariables {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(300) @Max(600000) GENERATION_LEASE_MS = 30000;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(86400000) GENERATION_RETAIN_MS = 60000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(10) @Max(1000000) GENERATION_MAX_EVENTS = 10000;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) LOGIN_MAX_FAILURES = 10;
   @IsOptional()

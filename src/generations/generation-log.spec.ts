@@ -24,13 +24,26 @@ describe('GenerationLog', () => {
     expect(log.ended).toBe(true);
   });
 
-  it('keeps at most its bound, dropping the oldest events', async () => {
+  it('keeps at most its bound, dropping the oldest events; a follower whose next event was dropped ends, never skipping', async () => {
     const log = new GenerationLog(2);
     for (const name of ['message.created', 'delta', 'delta', 'error']) log.append(name, '{}');
-    expect(await collect(log.follow(0, new AbortController().signal))).toEqual([
+    expect(await collect(log.follow(2, new AbortController().signal))).toEqual([
       [3, 'delta'],
       [4, 'error'],
     ]);
+    expect(await collect(log.follow(0, new AbortController().signal))).toEqual([]);
+    expect(await collect(log.follow(1, new AbortController().signal))).toEqual([]);
+  });
+
+  it('ends a live follower that falls behind by more than the bound', async () => {
+    const log = new GenerationLog(2);
+    log.append('message.created', '{}');
+    const seen: number[] = [];
+    for await (const event of log.follow(0, new AbortController().signal)) {
+      seen.push(event.id);
+      for (let i = 0; i < 3; i += 1) log.append('delta', '{}'); // faster than this follower reads
+    }
+    expect(seen).toEqual([1]);
   });
 
   it('ends a follower when its signal aborts, or when the log is closed without a final event', async () => {

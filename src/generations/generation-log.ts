@@ -2,7 +2,8 @@ import { FINAL_EVENTS, type GenerationEvent } from './generation-events.js';
 
 /**
  * One answer's events in memory: numbered from 1, at most `maxEvents` kept (the oldest dropped first),
- * followed by any number of readers, each woken when an event arrives.
+ * followed by any number of readers, each woken when an event arrives. A reader whose next event was
+ * dropped is ended rather than given the events after the gap: its stream then ends with the stored answer.
  */
 export class GenerationLog {
   private readonly events: GenerationEvent[] = [];
@@ -34,15 +35,19 @@ export class GenerationLog {
   async *follow(afterId: number, signal: AbortSignal): AsyncIterable<GenerationEvent> {
     let next = afterId + 1;
     while (!signal.aborted) {
+      // Looked up by id each time: events may be dropped while this follower's consumer is busy.
       const first = this.events[0]?.id ?? this.lastId + 1;
-      for (let i = Math.max(next, first) - first; i < this.events.length; i += 1) {
-        const event = this.events[i];
-        next = event.id + 1;
+      if (next < first) return; // dropped: never skip events silently
+      const event = this.events[next - first];
+      if (event) {
+        next += 1;
         yield event;
         if (FINAL_EVENTS.has(event.event)) return;
+      } else if (this.done) {
+        return;
+      } else {
+        await this.changed(signal);
       }
-      if (this.done) return;
-      await this.changed(signal);
     }
   }
 

@@ -133,7 +133,9 @@ export class RedisGenerationEvents extends GenerationEvents implements OnApplica
           continue;
         }
         for (const [entryId, fields] of batch[0][1]) {
-          last = Number(entryId.split('-')[1]);
+          const id = Number(entryId.split('-')[1]);
+          if (id !== last + 1) return; // trimmed (MAXLEN) before this reader got there: never skip silently
+          last = id;
           const event: GenerationEvent = { id: last, event: fields[1], data: fields[3] };
           yield event;
           if (FINAL_EVENTS.has(event.event)) return;
