@@ -30,6 +30,8 @@ export interface ReplyOptions {
   chunks?: number;
   /** Pause before each piece after the first (streamed), or before the whole answer (not streamed). */
   delayMs?: number;
+  /** Holds the answer (its first piece, or the whole of it) until this settles, e.g. a test's `deferred()`. */
+  hold?: Promise<unknown>;
 }
 
 /** What the fake does with one request. */
@@ -272,6 +274,7 @@ export class FakeServer<Body> {
       case 'errorEvent': {
         const text = behaviour.text ?? (title ? this.defaultTitle(body) : this.defaultReply(body));
         const context = { model: route.model, body, text };
+        if (behaviour.hold) await behaviour.hold;
         const cutAfter = behaviour.type === 'reply' ? undefined : behaviour.afterChunks;
         const errorFrame =
           behaviour.type === 'errorEvent'
