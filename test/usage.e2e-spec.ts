@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { fakeTokens } from './fakes/fake-server.js';
 import { OpenAiFake } from './fakes/openai-fake.js';
 import { uniqueUsername } from './utils/auth-helpers.js';
 import {
@@ -16,7 +17,8 @@ import {
   STRONG_PASSWORD,
 } from './utils/chat-helpers.js';
 import { CLI_TEST_TIMEOUT, CliTestApp, expectOneLineFailure, expectSuccess } from './utils/cli-helpers.js';
-import { dataOf, requestSse } from './utils/sse-client.js';
+import { SLOW_ANSWER, streamPastDeltas } from './utils/resume-helpers.js';
+import { dataOf, requestSse, streamMessage } from './utils/sse-client.js';
 
 const ME_USAGE = '/api/v1/me/usage';
 const ADMIN_USAGE = '/api/v1/admin/usage';
@@ -311,4 +313,42 @@ describe('usage: GET /api/v1/me/usage, GET /api/v1/admin/usage, CLI usage', () =
     );
   });
 
+  it('a streamed answer stopped, or failed, after the provider reported tokens keeps them in the usage', async () => {
+    const dee = await newUser(app.http, 'usage_dee');
+    const session = await createSession(app.http, dee.auth);
+    const myTotals = async (): Promise<Totals> =>
+      (await app.http.get(ME_USAGE).set('Authorization', dee.auth).expect(200)).body.totals as Totals;
+    /** What the fake reported with the pieces the answer holds: every piece reports the tokens so far. */
+    const reportedFor = (answer: MessageBody) => ({
+      prompt_tokens: fakeTokens(openai.lastRequest?.body?.messages),
+      completion_tokens: fakeTokens(answer.content),
+    });
+
+    // Stopped after its third delta.
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 150, continuousUsage: true });
+    const { answerId, done } = streamPastDeltas(app.baseUrl, dee.auth, session.id, 'Stop me', 3);
+    const stop = await app.http
+      .post(`${messagesUrl(session.id)}/${await answerId}/stop`)
+      .set('Authorization', dee.auth);
+    expect(stop.status).toBe(200);
+    await done;
+    const stopped = stop.body as MessageBody;
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.content.length).toBeGreaterThan(0);
+    expect(stopped.content.length).toBeLessThan(SLOW_ANSWER.length);
+    expect(stopped.usage).toEqual(reportedFor(stopped));
+    expect(await myTotals()).toEqual(totalsOf([stopped])); // an answer, not a failure
+
+    // Failed: the connection is cut after three pieces.
+    openai.failMidStream(3, { text: SLOW_ANSWER, chunks: 20, continuousUsage: true });
+    const cut = await streamMessage(app.baseUrl, dee.auth, session.id, 'Fail me');
+    expect(cut.events.at(-1)?.event).toBe('error');
+    const failed = (await allMessages(app.http, dee.auth, session.id)).at(-1) as MessageBody;
+    expect(failed).toMatchObject({ role: 'assistant', status: 'failed' });
+    expect(failed.content).toBe(SLOW_ANSWER.split(' ').slice(0, 6).join(' ') + ' ');
+    expect(failed.usage).toEqual(reportedFor(failed));
+    const totals = await myTotals();
+    expect(totals).toEqual(totalsOf([stopped, failed]));
+    expect(totals).toMatchObject({ answers: 2, failures: 1 });
+  });
 });
