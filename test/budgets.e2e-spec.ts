@@ -1,16 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Response } from 'supertest';
+import { waitUntil } from './fakes/helpers.js';
 import { OpenAiFake } from './fakes/openai-fake.js';
 import {
   type ChatUser,
   createSession,
   expectProblem,
+  type MessageBody,
   messagesUrl,
   newUser,
   openAiFakeEnv,
   sendMessage,
+  sleep,
 } from './utils/chat-helpers.js';
 import { CLI_TEST_TIMEOUT, CliTestApp, expectOneLineFailure, expectSuccess } from './utils/cli-helpers.js';
+import { deferred } from './utils/sse-client.js';
 import { turnOnEachFamily } from './utils/turn-families.js';
 
 const DAILY_DEFAULT = 50;
@@ -32,7 +35,7 @@ const nextMonth = (): number => {
 };
 
 /** A 429 refusing a turn for a budget, with Retry-After until the budget's window resets. */
-function expectRetryUntil(res: Response, resetsAt: number): void {
+function expectRetryUntil(res: { status: number; headers: Record<string, unknown> }, resetsAt: number): void {
   expect(res.status).toBe(429);
   const expected = (resetsAt - Date.now()) / 1000;
   expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(Math.floor(expected) - 5);
@@ -131,7 +134,10 @@ describe('token budgets', () => {
       expect(streamed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(streamed.events).toEqual([]);
       expect(JSON.parse(streamed.text)).toMatchObject({ type: '/problems/quota-exceeded', budget: 'daily' });
-      expect(Number(streamed.headers.get('retry-after'))).toBeGreaterThan(0);
+      expectRetryUntil(
+        { status: streamed.status, headers: { 'retry-after': streamed.headers.get('retry-after') } },
+        nextMidnight(),
+      );
 
       for (const res of [quick, seed]) {
         expectRetryUntil(res, nextMidnight());
@@ -224,49 +230,60 @@ describe('token budgets', () => {
   );
 
   it(
-    '20 concurrent turns at the edge: the budget is overrun by at most the turns in flight, and then holds',
+    '20 concurrent turns at the edge: the overrun is at most the tokens of the turns in flight when the budget was reached, and then it holds',
     async () => {
       const carol = await newUser(app.http, 'budget_carol');
       const session = await createSession(app.http, carol.auth);
-      const first = await sendMessage(app.http, carol.auth, session.id, 'Warm up');
+      const tokensOf = (answer: Pick<MessageBody, 'usage'>) =>
+        (answer.usage?.prompt_tokens ?? 0) + (answer.usage?.completion_tokens ?? 0);
+      // Turns complete until the edge: one token left, so the budget is not reached yet.
+      const warmUp = [
+        await sendMessage(app.http, carol.auth, session.id, 'Warm up'),
+        await sendMessage(app.http, carol.auth, session.id, 'Warm up again'),
+      ];
       const usedBefore = (await budgets(carol)).daily.used;
-      expect(usedBefore).toBe(
-        (first.assistant_message.usage?.prompt_tokens ?? 0) +
-          (first.assistant_message.usage?.completion_tokens ?? 0),
-      );
-      const limit = usedBefore + 1; // one token left
+      expect(usedBefore).toBe(warmUp.reduce((sum, t) => sum + tokensOf(t.assistant_message), 0));
+      const limit = usedBefore + 1;
       await setQuota(['--user', carol.username, '--daily', String(limit)]);
+      const post = (content: string) =>
+        app.http.post(messagesUrl(session.id)).set('Authorization', carol.auth).send({ content });
 
-      // Every answer takes a while, so that the turns are all in flight together.
-      openai.enqueue(...Array.from({ length: 20 }, () => ({ type: 'reply' as const, delayMs: 300 })));
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) =>
-          app.http
-            .post(messagesUrl(session.id))
-            .set('Authorization', carol.auth)
-            .send({ content: `Concurrent ${i}` }),
-        ),
-      );
-      const admitted = results.filter((r) => r.status === 201);
-      const refused = results.filter((r) => r.status === 429);
-      expect(admitted.length + refused.length).toBe(20);
-      expect(admitted.length).toBeGreaterThanOrEqual(1);
-      for (const r of refused) expect(r.body).toMatchObject({ budget: 'daily', limit });
-      const admittedTokens = admitted.map(
-        (r) =>
-          (r.body.assistant_message.usage.prompt_tokens as number) +
-          (r.body.assistant_message.usage.completion_tokens as number),
-      );
+      // 20 turns at once, the fake holding every answer: all are admitted (nothing new is stored, so the
+      // budget is not reached) and all are in flight, i.e. checked when they started and not yet counted.
+      const calls = openai.requests.length;
+      const held = Array.from({ length: 20 }, () => deferred());
+      openai.enqueue(...held.map((gate) => ({ type: 'reply' as const, hold: gate.promise })));
+      const inFlight = Promise.all(Array.from({ length: 20 }, (_, i) => post(`Concurrent ${i}`)));
+      await waitUntil(() => openai.requests.length === calls + 20, 20_000);
+
+      // One answer is stored: the budget is reached while the 19 others are still in flight.
+      held[0].resolve();
+      for (let i = 0; (await budgets(carol)).daily.remaining !== 0; i++) {
+        expect(i).toBeLessThan(200);
+        await sleep(25);
+      }
+      // Turns started now are refused before the provider is called, though 19 turns are still in flight.
+      const late = await Promise.all(Array.from({ length: 5 }, (_, i) => post(`Late ${i}`)));
+      for (const res of late) {
+        expectRetryUntil(res, nextMidnight());
+        expect(res.body).toMatchObject({ budget: 'daily', limit });
+      }
+      expect(openai.requests.length).toBe(calls + 20);
+
+      // The turns in flight finish and count.
+      for (const gate of held) gate.resolve();
+      const admitted = await inFlight;
+      expect(admitted.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 201));
+      const inFlightTokens = admitted.reduce((sum, r) => sum + tokensOf(r.body.assistant_message), 0);
       const { daily } = await budgets(carol);
       // Every admitted answer counted exactly once (the aggregate adds up under concurrency) …
-      expect(daily.used).toBe(usedBefore + admittedTokens.reduce((a, b) => a + b, 0));
-      // … and the overrun is at most what the turns in flight used (each admitted turn was in flight).
-      expect(daily.used - limit).toBeLessThan(admittedTokens.reduce((a, b) => a + b, 0));
-      const next = await app.http
-        .post(messagesUrl(session.id))
-        .set('Authorization', carol.auth)
-        .send({ content: 'After' });
-      expect(next.status).toBe(429);
+      expect(daily.used).toBe(usedBefore + inFlightTokens);
+      const usage = await app.http.get('/api/v1/me/usage').set('Authorization', carol.auth);
+      expect(usage.body.totals).toMatchObject({ total_tokens: daily.used, answers: 22, failures: 0 });
+      // … and the budget was overrun by at most the tokens of the turns in flight when it was reached.
+      expect(daily.used - limit).toBeGreaterThan(0);
+      expect(daily.used - limit).toBeLessThanOrEqual(inFlightTokens);
+      expectRetryUntil(await post('After'), nextMidnight());
       openai.reset();
     },
     CLI_TEST_TIMEOUT,

@@ -537,7 +537,10 @@ describe('real responses validate against the served OpenAPI document', () => {
     expectStatus(await api('get', '/api/v1/me/usage'), 401);
     for (const auth of [admin.bearer, admin.token])
       expectStatus(await api('get', `/api/v1/admin/usage?user=${alice.username}`, { auth }), 200);
+    for (const group of ['day', 'model'])
+      expectStatus(await api('get', `/api/v1/admin/usage?group=${group}`, { auth: admin.bearer }), 200);
     expectStatus(await api('get', '/api/v1/admin/usage?to=x', { auth: admin.bearer }), 400);
+    expectStatus(await api('get', '/api/v1/admin/usage?group=week', { auth: admin.bearer }), 400);
     expectStatus(await api('get', '/api/v1/admin/usage', { auth: alice.bearer }), 403);
     expectStatus(await api('get', '/api/v1/admin/usage'), 401);
   });

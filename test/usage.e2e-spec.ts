@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { fakeTokens } from './fakes/fake-server.js';
 import { OpenAiFake } from './fakes/openai-fake.js';
 import { uniqueUsername } from './utils/auth-helpers.js';
 import {
@@ -16,7 +17,8 @@ import {
   STRONG_PASSWORD,
 } from './utils/chat-helpers.js';
 import { CLI_TEST_TIMEOUT, CliTestApp, expectOneLineFailure, expectSuccess } from './utils/cli-helpers.js';
-import { dataOf, requestSse } from './utils/sse-client.js';
+import { SLOW_ANSWER, streamPastDeltas } from './utils/resume-helpers.js';
+import { dataOf, requestSse, streamMessage } from './utils/sse-client.js';
 
 const ME_USAGE = '/api/v1/me/usage';
 const ADMIN_USAGE = '/api/v1/admin/usage';
@@ -51,7 +53,7 @@ function totalsOf(
 /**
  * Usage is read from the daily aggregate that each finished answer adds to: its totals must be the
  * tokens the OpenAI wire fake reported for every answer (plain, streamed, regenerated, seed routes,
- * failed), per day and per model, for the caller and, for admins, per user.
+ * failed), per day and per model, for the caller and, for admins, per user (and per day or model).
  */
 describe('usage: GET /api/v1/me/usage, GET /api/v1/admin/usage, CLI usage', () => {
   const openai = new OpenAiFake();
@@ -252,4 +254,101 @@ describe('usage: GET /api/v1/me/usage, GET /api/v1/admin/usage, CLI usage', () =
     },
     CLI_TEST_TIMEOUT,
   );
+
+  // Last: Cyd's usage would change the totals of every user that the CLI test reads.
+  it("admins split each user's row per day or per provider and model (group), from the aggregate", async () => {
+    const cyd = await newUser(app.http, 'usage_cyd');
+    const turns = [];
+    for (const model of [undefined, 'gpt-4o-mini']) {
+      const session = await createSession(app.http, cyd.auth, model ? { model } : {});
+      turns.push(
+        (await sendMessage(app.http, cyd.auth, session.id, `Which model? ${model}`)).assistant_message,
+      );
+    }
+    const [large, mini] = turns.map((answer) => totalsOf([answer]));
+    expect(turns.map((answer) => answer.model)).toEqual(['gpt-4o', 'gpt-4o-mini']);
+    const both = totalsOf(turns);
+    const user = { user_id: cyd.id, username: cyd.username };
+    const adminUsage = (query: Record<string, string>) =>
+      app.http.get(ADMIN_USAGE).query(query).set('Authorization', admin.auth);
+    const day = today();
+    const period = { from: `${day.slice(0, 8)}01`, to: day };
+
+    expect((await adminUsage({ user: cyd.username })).body).toEqual({
+      ...period,
+      totals: both,
+      data: [{ ...user, ...both }],
+    });
+    const byDay = await adminUsage({ user: cyd.username, group: 'day' });
+    expect(byDay.status).toBe(200);
+    expect(byDay.body).toEqual({ ...period, totals: both, data: [{ ...user, day, ...both }] });
+    const byModel = await adminUsage({ user: cyd.username, group: 'model' });
+    expect(byModel.status).toBe(200);
+    expect(byModel.body).toEqual({
+      ...period,
+      totals: both,
+      data: [
+        { ...user, provider: 'openai', model: 'gpt-4o', ...large },
+        { ...user, provider: 'openai', model: 'gpt-4o-mini', ...mini },
+      ],
+    });
+
+    // Every user's rows: by username, then provider and model; Ada's as her own report has them.
+    const all = await adminUsage({ group: 'model' });
+    expect(all.status).toBe(200);
+    const rows = all.body.data as { username: string; model: string }[];
+    expect(rows.filter((r) => r.username === ada.username)).toEqual([
+      { user_id: ada.id, username: ada.username, provider: 'openai', model: 'gpt-4o', ...expected },
+    ]);
+    expect(rows.filter((r) => r.username === cyd.username)).toEqual(byModel.body.data);
+    const runs = rows.filter((r, i) => i === 0 || rows[i - 1].username !== r.username); // each user's rows together
+    expect(new Set(runs.map((r) => r.username)).size).toBe(runs.length);
+    const allDays = await adminUsage({ group: 'day', from: '2020-01-01', to: '2020-12-31' });
+    expect(allDays.body).toMatchObject({ from: '2020-01-01', to: '2020-12-31', data: [] });
+
+    expectFieldProblem(await adminUsage({ group: 'week' }), 'group');
+    expectProblem(
+      await app.http.get(ADMIN_USAGE).query({ group: 'day' }).set('Authorization', cyd.auth),
+      403,
+    );
+  });
+
+  it('a streamed answer stopped, or failed, after the provider reported tokens keeps them in the usage', async () => {
+    const dee = await newUser(app.http, 'usage_dee');
+    const session = await createSession(app.http, dee.auth);
+    const myTotals = async (): Promise<Totals> =>
+      (await app.http.get(ME_USAGE).set('Authorization', dee.auth).expect(200)).body.totals as Totals;
+    /** What the fake reported with the pieces the answer holds: every piece reports the tokens so far. */
+    const reportedFor = (answer: MessageBody) => ({
+      prompt_tokens: fakeTokens(openai.lastRequest?.body?.messages),
+      completion_tokens: fakeTokens(answer.content),
+    });
+
+    // Stopped after its third delta.
+    openai.reply(SLOW_ANSWER, { chunks: 20, delayMs: 150, continuousUsage: true });
+    const { answerId, done } = streamPastDeltas(app.baseUrl, dee.auth, session.id, 'Stop me', 3);
+    const stop = await app.http
+      .post(`${messagesUrl(session.id)}/${await answerId}/stop`)
+      .set('Authorization', dee.auth);
+    expect(stop.status).toBe(200);
+    await done;
+    const stopped = stop.body as MessageBody;
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.content.length).toBeGreaterThan(0);
+    expect(stopped.content.length).toBeLessThan(SLOW_ANSWER.length);
+    expect(stopped.usage).toEqual(reportedFor(stopped));
+    expect(await myTotals()).toEqual(totalsOf([stopped])); // an answer, not a failure
+
+    // Failed: the connection is cut after three pieces.
+    openai.failMidStream(3, { text: SLOW_ANSWER, chunks: 20, continuousUsage: true });
+    const cut = await streamMessage(app.baseUrl, dee.auth, session.id, 'Fail me');
+    expect(cut.events.at(-1)?.event).toBe('error');
+    const failed = (await allMessages(app.http, dee.auth, session.id)).at(-1) as MessageBody;
+    expect(failed).toMatchObject({ role: 'assistant', status: 'failed' });
+    expect(failed.content).toBe(SLOW_ANSWER.split(' ').slice(0, 6).join(' ') + ' ');
+    expect(failed.usage).toEqual(reportedFor(failed));
+    const totals = await myTotals();
+    expect(totals).toEqual(totalsOf([stopped, failed]));
+    expect(totals).toMatchObject({ answers: 2, failures: 1 });
+  });
 });

@@ -32,13 +32,13 @@ export class AdminController {
   }
 
   /**
-   * Token usage per user.
-   * @remarks Days are UTC. By default from the first of this month to today; at most 366 days. 403 for non-admins.
+   * Token usage per user, or per user and day or provider and model.
+   * @remarks Days are UTC. By default from the first of this month to today; at most 366 days. `group=day|model` splits each user's row as `GET /api/v1/me/usage` does. 403 for non-admins.
    */
   @Get('usage')
   @ApiProblemResponses(BAD_PERIOD)
   @ApiOkResponse({ type: AdminUsageReportDto, description: 'The usage per user.' })
   perUser(@Query() query: AdminUsageQueryDto): Promise<UsageReport> {
-    return this.usage.perUser(this.usage.period(query.from, query.to), query.user);
+    return this.usage.perUser(this.usage.period(query.from, query.to), query.user, query.group);
   }
 }

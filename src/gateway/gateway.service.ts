@@ -3,7 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatSessionsService } from '../chat-sessions/chat-sessions.service.js';
-import { LlmError, type LlmRequest, type LlmResult, type LlmStreamEvent } from '../llm/llm-provider.js';
+import {
+  LlmError,
+  type LlmRequest,
+  type LlmResult,
+  type LlmStreamEvent,
+  type LlmUsage,
+} from '../llm/llm-provider.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { ProviderFailedException } from '../messages/provider-failed.exception.js';
 import { titleFrom } from '../messages/session-title.js';
@@ -71,30 +77,43 @@ export class GatewayService {
   }
 
   /**
-   * The answer's events; `clientGone` aborts the provider call (the answer is then recorded as stopped).
-   * A failure is recorded, then thrown as a 502/503/504.
+   * The answer's deltas and `done`; `clientGone` aborts the provider call (the answer is then recorded as
+   * stopped). A failure is recorded, then thrown as a 502/503/504. Either keeps the tokens the provider
+   * reported before it.
    */
-  async *stream(completion: AdmittedCompletion, clientGone: AbortSignal): AsyncGenerator<LlmStreamEvent> {
+  async *stream(
+    completion: AdmittedCompletion,
+    clientGone: AbortSignal,
+  ): AsyncGenerator<Exclude<LlmStreamEvent, { type: 'usage' }>> {
     const signal = AbortSignal.any([this.shutdown.signal, clientGone]);
     let text = '';
+    let usage: LlmUsage | null = null;
     try {
       for await (const event of completion.target.provider.stream(completion.llmRequest, signal)) {
+        if (event.type === 'usage') {
+          usage = event.usage;
+          continue;
+        }
         if (event.type === 'delta') text += event.text;
         else await this.finish(completion, event, 'complete');
         yield event;
       }
     } catch (error) {
       if (clientGone.aborted) {
-        const stopped = { text, model: completion.target.model, usage: null, finishReason: null };
+        const stopped = { text, model: completion.target.model, usage, finishReason: null };
         await this.finish(completion, stopped, 'stopped');
         return;
       }
-      throw await this.failed(completion, error);
+      throw await this.failed(completion, error, usage);
     }
   }
 
-  private async failed(completion: AdmittedCompletion, error: unknown): Promise<unknown> {
-    const failure = { text: '', model: completion.target.model, usage: null, finishReason: null };
+  private async failed(
+    completion: AdmittedCompletion,
+    error: unknown,
+    usage: LlmUsage | null = null,
+  ): Promise<unknown> {
+    const failure = { text: '', model: completion.target.model, usage, finishReason: null };
     await this.finish(completion, failure, 'failed');
     const cause =
       error instanceof LlmError

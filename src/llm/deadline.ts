@@ -86,7 +86,7 @@ export interface ChunkStream<Chunk> {
 }
 
 /**
- * A provider's answer as stream events, under a deadline that bounds the wait for the first chunk (the
+ * A provider's answer as stream events (a `usage` event whenever a chunk brings new token counts), under a deadline that bounds the wait for the first chunk (the
  * opening and any retries included), then the silence between two chunks, but never the time the
  * consumer takes with an event. The three SDK-backed providers share this so that their timeouts,
  * aborts and error mapping cannot drift apart: what `open` or `read` throws goes through `failure`, and
@@ -104,11 +104,11 @@ export async function* streamUnderDeadline<Chunk>(
   try {
     for await (const chunk of await stream.open(deadline)) {
       deadline.disarm();
+      const reported = result.usage;
       const text = stream.read(chunk, result);
-      if (text) {
-        result.text += text;
-        yield { type: 'delta', text };
-      }
+      if (text) result.text += text;
+      if (result.usage !== reported) yield { type: 'usage', ...result };
+      if (text) yield { type: 'delta', text };
       deadline.arm();
     }
     deadline.signal.throwIfAborted(); // some SDKs end an aborted stream quietly

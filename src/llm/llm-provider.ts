@@ -47,8 +47,13 @@ export interface LlmResult {
   finishReason: string | null;
 }
 
-/** One piece of a streamed answer. The last event of a stream is always `done`. */
-export type LlmStreamEvent = { type: 'delta'; text: string } | ({ type: 'done' } & LlmResult);
+/**
+ * One piece of a streamed answer. The last event of a stream is always `done`. A `usage` event comes
+ * before the `delta` of a chunk that brought the provider's token counts (Anthropic's first, Gemini's every,
+ * OpenAI's last): the answer so far, with them, so that an answer that then fails or is stopped keeps them.
+ */
+export type LlmStreamEvent =
+  { type: 'delta'; text: string } | ({ type: 'usage' } & LlmResult) | ({ type: 'done' } & LlmResult);
 
 /**
  * The one boundary to language models. Implementations wrap an SDK (or none, for echo) and turn

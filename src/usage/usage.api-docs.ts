@@ -88,7 +88,7 @@ export const ApiSeedTurnRefused = (): MethodDecorator & ClassDecorator =>
 /** The 400 of a usage report's period. */
 export const BAD_PERIOD: ProblemResponse = [
   400,
-  '`from` or `to` is not a date written YYYY-MM-DD, `from` is after `to`, or they are more than 366 days apart.',
+  '`from` or `to` is not a date written YYYY-MM-DD, `from` is after `to`, they are more than 366 days apart, or `group` is neither `day` nor `model`.',
   {
     detail: 'Invalid from.',
     errors: [{ field: 'from', message: 'from must be a date written YYYY-MM-DD (UTC)' }],

@@ -25,9 +25,12 @@ export interface UsageTotals {
   failures: number;
 }
 
-/** A row of a report: totals with what they are of (a day; a provider and model; a user). */
+/** What a row of a group is of: a day, or a provider and model. */
+type GroupColumns = { day: string } | { provider: string; model: string | null };
+
+/** A row of a report: totals with what they are of (a day; a provider and model; a user; a user's day or model). */
 export type UsageRow = UsageTotals &
-  ({ day: string } | { provider: string; model: string | null } | { user_id: string; username: string });
+  (GroupColumns | ({ user_id: string; username: string } & Partial<GroupColumns>));
 
 export interface UsageReport {
   from: string;
@@ -69,37 +72,33 @@ export class UsageService {
 
   /** One user's usage in a period, per day or per provider and model. */
   async ofUser(userId: string, period: UsagePeriod, group: UsageGroup): Promise<UsageReport> {
-    const query = this.inPeriod(period).andWhere('d.user_id = :userId', { userId });
-    if (group === 'day') query.addSelect('d.day::text', 'day').groupBy('d.day').orderBy('d.day');
-    else
-      query
-        .addSelect('d.provider', 'provider')
-        .addSelect('d.model', 'model')
-        .groupBy('d.provider')
-        .addGroupBy('d.model')
-        .orderBy('d.provider')
-        .addOrderBy('d.model');
-    const rows = (await query.getRawMany<RawRow>()).map((raw) =>
-      group === 'day'
-        ? { day: raw.day as string, ...totalsOf(raw) }
-        : { provider: raw.provider as string, model: raw.model || null, ...totalsOf(raw) },
-    );
+    const query = grouped(this.inPeriod(period).andWhere('d.user_id = :userId', { userId }), group);
+    const rows = (await query.getRawMany<RawRow>()).map((raw) => ({
+      ...groupColumnsOf(raw, group),
+      ...totalsOf(raw),
+    }));
     return report(period, rows);
   }
 
-  /** Every user's usage in a period (or the one named `username`), one row per user with usage, by username. */
-  async perUser(period: UsagePeriod, username?: string): Promise<UsageReport> {
+  /**
+   * Every user's usage in a period (or the one named `username`), by username: one row per user with
+   * usage, or with `group` one per user and day, or per user, provider and model. One query of the
+   * aggregate.
+   */
+  async perUser(period: UsagePeriod, username?: string, group?: UsageGroup): Promise<UsageReport> {
     const query = this.inPeriod(period)
       .innerJoin('d.user', 'u')
       .addSelect('u.id', 'user_id')
       .addSelect('u.username', 'username')
       .groupBy('u.id')
       .orderBy('u.username');
+    if (group) grouped(query, group);
     if (username !== undefined)
       query.andWhere('lower(u.username) = lower(:username)', { username: normalizeUsername(username) });
     const rows = (await query.getRawMany<RawRow>()).map((raw) => ({
       user_id: raw.user_id as string,
       username: raw.username as string,
+      ...(group ? groupColumnsOf(raw, group) : {}),
       ...totalsOf(raw),
     }));
     return report(period, rows);
@@ -110,6 +109,24 @@ export class UsageService {
     SUMS.forEach(([sum, alias], i) => (i === 0 ? query.select(sum, alias) : query.addSelect(sum, alias)));
     return query.where('d.day BETWEEN :from AND :to', { from, to });
   }
+}
+
+/** Groups a report's query (after any grouping it has) per day, or per provider and model, in that order. */
+function grouped(query: SelectQueryBuilder<UsageDay>, group: UsageGroup): SelectQueryBuilder<UsageDay> {
+  if (group === 'day') return query.addSelect('d.day::text', 'day').addGroupBy('d.day').addOrderBy('d.day');
+  return query
+    .addSelect('d.provider', 'provider')
+    .addSelect('d.model', 'model')
+    .addGroupBy('d.provider')
+    .addGroupBy('d.model')
+    .addOrderBy('d.provider')
+    .addOrderBy('d.model');
+}
+
+function groupColumnsOf(raw: RawRow, group: UsageGroup): GroupColumns {
+  return group === 'day'
+    ? { day: raw.day as string }
+    : { provider: raw.provider as string, model: raw.model || null };
 }
 
 function totalsOf(raw: RawRow): UsageTotals {

@@ -30,6 +30,10 @@ export interface ReplyOptions {
   chunks?: number;
   /** Pause before each piece after the first (streamed), or before the whole answer (not streamed). */
   delayMs?: number;
+  /** Holds the answer (its first piece, or the whole of it) until this settles, e.g. a test's `deferred()`. */
+  hold?: Promise<unknown>;
+  /** Streamed: every piece also reports the tokens so far (as vLLM's `continuous_usage_stats`), where the wire has usage. */
+  continuousUsage?: boolean;
 }
 
 /** What the fake does with one request. */
@@ -68,6 +72,7 @@ export interface ReplyContext<Body> {
   model: string;
   body: Body | undefined;
   text: string;
+  continuousUsage?: boolean;
 }
 
 /** The parts of a fake that depend on the API's wire format. */
@@ -271,7 +276,8 @@ export class FakeServer<Body> {
       case 'failMidStream':
       case 'errorEvent': {
         const text = behaviour.text ?? (title ? this.defaultTitle(body) : this.defaultReply(body));
-        const context = { model: route.model, body, text };
+        const context = { model: route.model, body, text, continuousUsage: behaviour.continuousUsage };
+        if (behaviour.hold) await behaviour.hold;
         const cutAfter = behaviour.type === 'reply' ? undefined : behaviour.afterChunks;
         const errorFrame =
           behaviour.type === 'errorEvent'

@@ -71,18 +71,23 @@ const openAiWire: WireFormat<OpenAiRequestBody> = {
         choices,
         ...extra,
       });
+    const withUsage = context.body?.stream_options?.include_usage === true;
     const chunks = pieces.map((piece, index) =>
-      chunk([
-        {
-          index: 0,
-          delta: index === 0 ? { role: 'assistant', content: piece } : { content: piece },
-          finish_reason: null,
-        },
-      ]),
+      chunk(
+        [
+          {
+            index: 0,
+            delta: index === 0 ? { role: 'assistant', content: piece } : { content: piece },
+            finish_reason: null,
+          },
+        ],
+        withUsage && context.continuousUsage
+          ? { usage: usage(context.body, pieces.slice(0, index + 1).join('')) }
+          : {},
+      ),
     );
     const tail = [chunk([{ index: 0, delta: {}, finish_reason: 'stop' }])];
-    if (context.body?.stream_options?.include_usage)
-      tail.push(chunk([], { usage: usage(context.body, context.text) }));
+    if (withUsage) tail.push(chunk([], { usage: usage(context.body, context.text) }));
     tail.push('data: [DONE]\n\n');
     return { chunks, tail };
   },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { collectStream } from '../../../test/fakes/helpers.js';
 import { itHonoursDeadlinesAndAborts } from '../../../test/fakes/provider-behaviours.js';
+import { fakeTokens } from '../../../test/fakes/fake-server.js';
 import { OpenAiFake } from '../../../test/fakes/openai-fake.js';
 import { LlmError, type LlmRequest } from '../llm-provider.js';
 import { OpenAiProvider, type OpenAiProviderOptions } from './openai.provider.js';
@@ -87,6 +88,27 @@ describe('OpenAiProvider against the fake OpenAI API', () => {
     });
     expect(times[0]).toBeLessThan((times.at(-1) ?? 0) - 200);
     expect(fake.lastRequest?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('reports the tokens of a chunk that has them in a usage event before its delta, so a cut stream keeps them', async () => {
+    fake.failMidStream(2, { text: 'one two three four five six', chunks: 3, continuousUsage: true });
+
+    const { events, error } = await collectStream(provider().stream(hello, signal()));
+
+    const reported = (text: string) => ({
+      type: 'usage',
+      text,
+      model: 'gpt-test',
+      usage: { promptTokens: fakeTokens(hello.messages), completionTokens: fakeTokens(text) },
+      finishReason: null,
+    });
+    expect(events).toEqual([
+      reported('one two '),
+      { type: 'delta', text: 'one two ' },
+      reported('one two three four '),
+      { type: 'delta', text: 'three four ' },
+    ]);
+    expect(error).toMatchObject({ kind: 'upstream', provider: 'openai' });
   });
 
   it("keeps its connections to the API alive (the SDK's own fetch: Node's)", async () => {

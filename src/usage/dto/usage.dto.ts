@@ -39,6 +39,14 @@ export class MyUsageQueryDto extends UsagePeriodQueryDto {
 }
 
 export class AdminUsageQueryDto extends UsagePeriodQueryDto {
+  /**
+   * Without it (the default): a row per user with usage. `day`: a row per user and day with usage;
+   * `model`: a row per user, provider and model.
+   */
+  @IsOptional()
+  @IsIn(['day', 'model'])
+  group?: 'day' | 'model';
+
   /** Only this user (a username, compared as logins compare it). */
   @IsOptional()
   @IsString()
@@ -85,8 +93,11 @@ export class UsageReportDto {
   data!: UsageRowDto[];
 }
 
-/** One user's usage in the period. */
-export class UserUsageRowDto extends UsageTotalsDto {
+/**
+ * One user's usage in the period; with `group=day`, on one day (`day`); with `group=model`, of one
+ * provider and model (`provider`, `model`).
+ */
+export class UserUsageRowDto extends UsageRowDto {
   @ApiUuid()
   user_id!: string;
 
@@ -103,7 +114,10 @@ export class AdminUsageReportDto {
   /** Every user's in the period (or the one `user` named). */
   totals!: UsageTotalsDto;
 
-  /** One row per user with usage in the period, by username. */
+  /**
+   * By username: one row per user with usage in the period; with `group=day`, per user and day (oldest
+   * first); with `group=model`, per user, provider and model. Days and models without usage are left out.
+   */
   data!: UserUsageRowDto[];
 }
 
