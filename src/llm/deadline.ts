@@ -86,7 +86,8 @@ export interface ChunkStream<Chunk> {
 }
 
 /**
- * A provider's answer as stream events (a `usage` event whenever a chunk brings new token counts), under a deadline that bounds the wait for the first chunk (the
+ * A provider's answer as stream events (a `usage` event whenever a chunk brings new token counts, so that
+ * a stopped or failed answer keeps them), under a deadline that bounds the wait for the first chunk (the
  * opening and any retries included), then the silence between two chunks, but never the time the
  * consumer takes with an event. The three SDK-backed providers share this so that their timeouts,
  * aborts and error mapping cannot drift apart: what `open` or `read` throws goes through `failure`, and
