@@ -252,6 +252,25 @@ describe('POST /api/v1/import', () => {
       expect(await allSessions(app.http, eve.auth)).toEqual([]);
     });
 
+    it('good conversations followed by truncated JSON: 400, none of them stored (body or multipart)', async () => {
+      const truncated = `[${JSON.stringify(good)}, ${JSON.stringify(conversation('Also good', [['q', null, 'user', 'Hi']]))}, {"title": "cut`;
+      expectProblem(await postImport(app.http, eve.auth, truncated), 400, /not valid JSON/);
+      expect(await allSessions(app.http, eve.auth)).toEqual([]);
+      const lines = `${JSON.stringify(good)}\n{"format": "chatbot-export/1", "messages": [}\n`;
+      expectProblem(
+        await postImport(app.http, eve.auth, lines, 'application/x-ndjson'),
+        400,
+        /not valid JSON/,
+      );
+      expect(await allSessions(app.http, eve.auth)).toEqual([]);
+      const form = await app.http
+        .post(IMPORT)
+        .set('Authorization', eve.auth)
+        .attach('file', Buffer.from(truncated), 'conversations.json');
+      expectProblem(form, 400, /not valid JSON/);
+      expect(await allSessions(app.http, eve.auth)).toEqual([]);
+    });
+
     it('a file none of whose conversations can be imported: 400 naming each, nothing stored', async () => {
       const res = await postImport(app.http, eve.auth, JSON.stringify([cycle, dangling, 42, { title: 'x' }]));
       expectProblem(res, 400, /No conversation of the file could be imported/);
@@ -325,11 +344,13 @@ describe('POST /api/v1/import', () => {
 
   describe('npm run cli -- import --user NAME FILE', () => {
     it(
-      'imports a file for a user, a second time adds nothing; a bad file fails in one line',
+      'imports a file for a user, a second time adds nothing; a bad file fails in one line, storing nothing',
       async () => {
         const cleo = await newUser(app.http, 'imp');
         const bad = join(tmpdir(), `chatbot-bad-import-${process.pid}.json`);
-        writeFileSync(bad, '{"not": "closed"');
+        // A good conversation, then the file stops being JSON: it is not imported either.
+        const before = conversation('Before the break', [['q', null, 'user', 'Hi']]);
+        writeFileSync(bad, `[${JSON.stringify(before)}, {"not": "closed"`);
         await app.withCli(async ({ run }) => {
           const first = await run(['import', '--user', cleo.username, CHATGPT_FIXTURE]);
           expectSuccess(first);

@@ -123,8 +123,8 @@ export class TransferController {
    * images and other non-text parts; `skipped` counts them. A conversation that cannot be imported (a
    * cycle or a parent that is no node in `mapping`, a field of the wrong type) is listed in `errors` with
    * its index and the reason; when none of the file could be imported, the answer is a 400 naming each.
-   * A file that is not JSON, or neither an array nor objects at its top level, is a 400 (with a body read
-   * as it arrives, conversations before the point where it stops being JSON stay imported).
+   * A file that is not JSON (anywhere in it), or neither an array nor objects at its top level, is a 400
+   * that stores nothing: the file is checked to its end, as it arrives, before any conversation is stored.
    */
   @Post('import')
   @HttpCode(200)
