@@ -274,11 +274,19 @@ describe('POST /api/v1/import', () => {
     it('a file none of whose conversations can be imported: 400 naming each, nothing stored', async () => {
       const res = await postImport(app.http, eve.auth, JSON.stringify([cycle, dangling, 42, { title: 'x' }]));
       expectProblem(res, 400, /No conversation of the file could be imported/);
+      // Each as in a report ({index, title, reason}) and as in any other 400 ({field, message}).
+      const failed = (index: number, title: string | null, reason: unknown) => ({
+        field: `[${index}]`,
+        message: reason,
+        index,
+        title,
+        reason,
+      });
       expect(res.body.errors).toEqual([
-        { field: '[0]', message: expect.stringMatching(/cycle/) },
-        { field: '[1]', message: 'the parent nowhere of node b is not a node' },
-        { field: '[2]', message: 'a conversation must be a JSON object' },
-        { field: '[3]', message: expect.stringMatching(/neither a ChatGPT conversation/) },
+        failed(0, 'Cycle', expect.stringMatching(/cycle/)),
+        failed(1, 'Dangling', 'the parent nowhere of node b is not a node'),
+        failed(2, null, 'a conversation must be a JSON object'),
+        failed(3, 'x', expect.stringMatching(/neither a ChatGPT conversation/)),
       ]);
       expect(await allSessions(app.http, eve.auth)).toEqual([]);
     });
@@ -303,7 +311,13 @@ describe('POST /api/v1/import', () => {
       const res = await postImport(app.http, eve.auth, JSON.stringify(broken));
       expectProblem(res, 400, /No conversation/);
       expect(res.body.errors).toEqual([
-        { field: '[0]', message: 'messages[1].role must be "user" or "assistant"' },
+        expect.objectContaining({
+          field: '[0]',
+          message: 'messages[1].role must be "user" or "assistant"',
+          index: 0,
+          title: 'Good',
+          reason: 'messages[1].role must be "user" or "assistant"',
+        }),
       ]);
       const wrongFormat = await postImport(
         app.http,
@@ -311,7 +325,7 @@ describe('POST /api/v1/import', () => {
         JSON.stringify({ ...broken, format: 'chatbot-export/9' }),
       );
       expect(wrongFormat.body.errors).toEqual([
-        { field: '[0]', message: 'format must be "chatbot-export/1"' },
+        expect.objectContaining({ field: '[0]', title: 'Good', reason: 'format must be "chatbot-export/1"' }),
       ]);
       const badModel = { ...exported, id: '0c0c0c0c-0000-4000-8000-000000000000', source_id: null };
       const refused = await postImport(
@@ -320,7 +334,11 @@ describe('POST /api/v1/import', () => {
         JSON.stringify({ ...badModel, provider: 'gemini', model: 'x/../y' }),
       );
       expect(refused.body.errors).toEqual([
-        { field: '[0]', message: expect.stringMatching(/Gemini model name/) },
+        expect.objectContaining({
+          field: '[0]',
+          index: 0,
+          reason: expect.stringMatching(/Gemini model name/),
+        }),
       ]);
     });
 

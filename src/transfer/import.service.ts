@@ -18,10 +18,17 @@ const INSERT_BATCH = 1000;
 
 type Json = Record<string, unknown>;
 
-/** A 400 naming each conversation of a file and why it could not be imported. */
+/**
+ * A 400 naming each conversation of a file and why it could not be imported: each item of `errors` has
+ * the report's `{index, title, reason}` as well as the `{field, message}` of any other 400.
+ */
 class NothingImportedException extends RequestValidationException {
-  constructor(report: ImportReportDto) {
+  constructor(private readonly report: ImportReportDto) {
     super(report.errors.map((e) => ({ field: `[${e.index}]`, message: e.reason })));
+  }
+
+  override errorItems(): Record<string, unknown>[] {
+    return this.report.errors.map((e) => ({ field: `[${e.index}]`, message: e.reason, ...e }));
   }
 
   override getResponse(): string {

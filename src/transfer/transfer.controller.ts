@@ -27,7 +27,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { contentTypeOf, STREAMED_BODY } from '../common/body-parsers.js';
 import { ApiProblemResponses } from '../common/api-errors.decorator.js';
 import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
-import { ExportQueryDto, ImportReportDto, SessionExportDto } from './dto/transfer.dto.js';
+import { ExportQueryDto, ImportProblemDto, ImportReportDto, SessionExportDto } from './dto/transfer.dto.js';
 import { ExportService } from './export.service.js';
 import { importFileOf } from './import-body.js';
 import { ImportService } from './import.service.js';
@@ -145,7 +145,16 @@ export class TransferController {
       'The file is not JSON, not of a known shape, or none of its conversations could be imported (each named in `errors`).',
       {
         detail: 'No conversation of the file could be imported.',
-        errors: [{ field: '[0]', message: 'the nodes form a cycle through a1' }],
+        errors: [
+          {
+            field: '[0]',
+            message: 'the nodes form a cycle through a1',
+            index: 0,
+            title: 'Trip planning',
+            reason: 'the nodes form a cycle through a1',
+          },
+        ],
+        schema: ImportProblemDto,
       },
     ],
     [413, 'The file is larger than 50 MiB.', { detail: 'The import file is larger than 50 MiB.' }],
