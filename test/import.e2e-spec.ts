@@ -342,12 +342,19 @@ describe('POST /api/v1/import', () => {
       ]);
     });
 
-    it('another content type is a 415; a body over 50 MiB a 413', async () => {
+    it('another content type is a 415; a file over 50 MiB a 413, as the body or a multipart file', async () => {
       expectProblem(await postImport(app.http, eve.auth, '[]', 'text/plain'), 415, /application\/json/);
       // Said up front by Content-Length, or found while reading a chunked body.
-      for (const declared of [true, false]) {
-        const answer = await postLargeImport(app.baseUrl, eve.auth, 51, declared);
-        expect(answer).toEqual({
+      for (const [declared, form] of [
+        [true, false],
+        [false, false],
+        [true, true],
+        [false, true],
+      ]) {
+        const answer = await postLargeImport(app.baseUrl, eve.auth, 51, declared, form);
+        expect({ declared, form, ...answer }).toEqual({
+          declared,
+          form,
           status: 413,
           body: expect.objectContaining({ detail: 'The import file is larger than 50 MiB.' }),
         });
