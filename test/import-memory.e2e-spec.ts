@@ -54,9 +54,10 @@ function chatGptExport(prefix: string, conversations: number, turns: number, cha
 
 /**
  * A 50 MB import is read as a stream: the server's resident memory grows by a bounded amount, not by
- * the file's size times the few it takes to hold it parsed. Sampled from /proc every 20 ms during the
- * import, against the RSS after a small warm-up import. The embedded database runs in the server's own
- * process and keeps the pages it wrote in its WASM memory, so its bound is larger.
+ * the file's size times the few it takes to hold it parsed, and no more for a 48 MiB file than for a
+ * 12 MiB one. Sampled from /proc every 20 ms during each import (after a small warm-up import), against
+ * the RSS just before it. The embedded database runs in the server's own process and keeps the pages it
+ * wrote in its WASM memory, so its bounds are larger.
  */
 describe('a 50 MB import stays within a memory bound', () => {
   /**
@@ -66,6 +67,14 @@ describe('a 50 MB import stays within a memory bound', () => {
    */
   const HEAP_MIB = 96;
   const BOUND_MIB = usingPostgresServer ? 60 : 150;
+  /**
+   * How much more the 48 MiB file may grow the RSS than the 12 MiB one did, each from the RSS just before
+   * it. Measured in four runs each: on PostgreSQL the 48 MiB file grew it 8–17 MiB less than the 12 MiB
+   * one (whose growth includes V8's heap reaching its cap), and a server holding the file's bytes 12 MiB
+   * more (+41 against +29): 5 MiB tells them apart. PGlite's WASM memory grows with the pages written and
+   * at times gives some back, so its excess varied from −16 to +31 MiB: 40 MiB only catches gross growth.
+   */
+  const MARGIN_MIB = usingPostgresServer ? 5 : 40;
   let app: TestApp;
   let user: ChatUser;
 
@@ -77,13 +86,14 @@ describe('a 50 MB import stays within a memory bound', () => {
     await app?.close();
   });
 
-  it(`grows the server's RSS by less than the bound, and no more for 48 MB than for 12`, async () => {
+  it(`grows the server's RSS by less than the bound, and no more for 48 MB than for 12 (within a margin)`, async () => {
     await importOk(app.http, user.auth, chatGptExport('warm-up', 20, 10, 2000)); // code paths, pools
-    const baseline = rssMiB(app.pid);
-    let peak = baseline;
-    /** Imports a file while sampling the RSS; returns the peak growth since the baseline, and the seconds taken. */
-    const measured = async (file: string, conversations: number): Promise<[number, number]> => {
-      const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(app.pid))), 20);
+    /** Imports a file while sampling the RSS; its peak growth over the RSS just before, and the seconds taken. */
+    const measured = async (file: string, conversations: number) => {
+      const baseline = rssMiB(app.pid);
+      let peak = baseline;
+      const sample = () => (peak = Math.max(peak, rssMiB(app.pid)));
+      const sampler = setInterval(sample, 20);
       const started = Date.now();
       try {
         expect(await importOk(app.http, user.auth, file)).toMatchObject({
@@ -92,21 +102,26 @@ describe('a 50 MB import stays within a memory bound', () => {
         });
       } finally {
         clearInterval(sampler);
+        sample();
       }
-      return [peak - baseline, (Date.now() - started) / 1000];
+      return { baseline, peak, growth: peak - baseline, seconds: (Date.now() - started) / 1000 };
     };
-    const [quarter] = await measured(chatGptExport('quarter', 150, 20, 1900), 150);
+    const quarter = await measured(chatGptExport('quarter', 150, 20, 1900), 150);
     const file = chatGptExport('big', 600, 20, 1900);
     const bytes = Buffer.byteLength(file);
     expect(bytes).toBeGreaterThan(48 * 1024 * 1024);
     expect(bytes).toBeLessThanOrEqual(50 * 1024 * 1024);
-    const [growth, seconds] = await measured(file, 600);
+    const big = await measured(file, 600);
+    const rss = (m: typeof big) =>
+      `${m.baseline.toFixed(0)} → peak ${m.peak.toFixed(0)} MiB (+${m.growth.toFixed(0)}) in ${m.seconds.toFixed(1)} s`;
     console.log(
-      `${(bytes / 1024 / 1024).toFixed(1)} MiB import (600 conversations, 24,000 messages) on ` +
-        `${usingPostgresServer ? 'PostgreSQL' : 'PGlite'}: ${seconds.toFixed(1)} s, server RSS ${baseline.toFixed(0)} → ` +
-        `peak ${peak.toFixed(0)} MiB (+${growth.toFixed(0)} MiB, bound ${BOUND_MIB}; after a 12 MiB import first: +${quarter.toFixed(0)} MiB)`,
+      `On ${usingPostgresServer ? 'PostgreSQL' : 'PGlite'}, server RSS: 12 MiB import (150 conversations) ` +
+        `${rss(quarter)}; ${(bytes / 1024 / 1024).toFixed(1)} MiB import (600 conversations, 24,000 ` +
+        `messages) ${rss(big)}. Bounds: +${BOUND_MIB} MiB, and 48 ≤ 12 + ${MARGIN_MIB} MiB.`,
     );
-    expect(growth).toBeLessThan(BOUND_MIB);
+    expect(big.growth).toBeLessThan(BOUND_MIB);
+    expect(quarter.growth).toBeLessThan(BOUND_MIB);
+    expect(big.growth).toBeLessThanOrEqual(quarter.growth + MARGIN_MIB);
     expect(await allSessions(app.http, user.auth)).toHaveLength(770);
   }, 600_000);
 });

@@ -252,14 +252,41 @@ describe('POST /api/v1/import', () => {
       expect(await allSessions(app.http, eve.auth)).toEqual([]);
     });
 
+    it('good conversations followed by truncated JSON: 400, none of them stored (body or multipart)', async () => {
+      const truncated = `[${JSON.stringify(good)}, ${JSON.stringify(conversation('Also good', [['q', null, 'user', 'Hi']]))}, {"title": "cut`;
+      expectProblem(await postImport(app.http, eve.auth, truncated), 400, /not valid JSON/);
+      expect(await allSessions(app.http, eve.auth)).toEqual([]);
+      const lines = `${JSON.stringify(good)}\n{"format": "chatbot-export/1", "messages": [}\n`;
+      expectProblem(
+        await postImport(app.http, eve.auth, lines, 'application/x-ndjson'),
+        400,
+        /not valid JSON/,
+      );
+      expect(await allSessions(app.http, eve.auth)).toEqual([]);
+      const form = await app.http
+        .post(IMPORT)
+        .set('Authorization', eve.auth)
+        .attach('file', Buffer.from(truncated), 'conversations.json');
+      expectProblem(form, 400, /not valid JSON/);
+      expect(await allSessions(app.http, eve.auth)).toEqual([]);
+    });
+
     it('a file none of whose conversations can be imported: 400 naming each, nothing stored', async () => {
       const res = await postImport(app.http, eve.auth, JSON.stringify([cycle, dangling, 42, { title: 'x' }]));
       expectProblem(res, 400, /No conversation of the file could be imported/);
+      // Each as in a report ({index, title, reason}) and as in any other 400 ({field, message}).
+      const failed = (index: number, title: string | null, reason: unknown) => ({
+        field: `[${index}]`,
+        message: reason,
+        index,
+        title,
+        reason,
+      });
       expect(res.body.errors).toEqual([
-        { field: '[0]', message: expect.stringMatching(/cycle/) },
-        { field: '[1]', message: 'the parent nowhere of node b is not a node' },
-        { field: '[2]', message: 'a conversation must be a JSON object' },
-        { field: '[3]', message: expect.stringMatching(/neither a ChatGPT conversation/) },
+        failed(0, 'Cycle', expect.stringMatching(/cycle/)),
+        failed(1, 'Dangling', 'the parent nowhere of node b is not a node'),
+        failed(2, null, 'a conversation must be a JSON object'),
+        failed(3, 'x', expect.stringMatching(/neither a ChatGPT conversation/)),
       ]);
       expect(await allSessions(app.http, eve.auth)).toEqual([]);
     });
@@ -284,7 +311,13 @@ describe('POST /api/v1/import', () => {
       const res = await postImport(app.http, eve.auth, JSON.stringify(broken));
       expectProblem(res, 400, /No conversation/);
       expect(res.body.errors).toEqual([
-        { field: '[0]', message: 'messages[1].role must be "user" or "assistant"' },
+        expect.objectContaining({
+          field: '[0]',
+          message: 'messages[1].role must be "user" or "assistant"',
+          index: 0,
+          title: 'Good',
+          reason: 'messages[1].role must be "user" or "assistant"',
+        }),
       ]);
       const wrongFormat = await postImport(
         app.http,
@@ -292,7 +325,7 @@ describe('POST /api/v1/import', () => {
         JSON.stringify({ ...broken, format: 'chatbot-export/9' }),
       );
       expect(wrongFormat.body.errors).toEqual([
-        { field: '[0]', message: 'format must be "chatbot-export/1"' },
+        expect.objectContaining({ field: '[0]', title: 'Good', reason: 'format must be "chatbot-export/1"' }),
       ]);
       const badModel = { ...exported, id: '0c0c0c0c-0000-4000-8000-000000000000', source_id: null };
       const refused = await postImport(
@@ -301,16 +334,27 @@ describe('POST /api/v1/import', () => {
         JSON.stringify({ ...badModel, provider: 'gemini', model: 'x/../y' }),
       );
       expect(refused.body.errors).toEqual([
-        { field: '[0]', message: expect.stringMatching(/Gemini model name/) },
+        expect.objectContaining({
+          field: '[0]',
+          index: 0,
+          reason: expect.stringMatching(/Gemini model name/),
+        }),
       ]);
     });
 
-    it('another content type is a 415; a body over 50 MiB a 413', async () => {
+    it('another content type is a 415; a file over 50 MiB a 413, as the body or a multipart file', async () => {
       expectProblem(await postImport(app.http, eve.auth, '[]', 'text/plain'), 415, /application\/json/);
       // Said up front by Content-Length, or found while reading a chunked body.
-      for (const declared of [true, false]) {
-        const answer = await postLargeImport(app.baseUrl, eve.auth, 51, declared);
-        expect(answer).toEqual({
+      for (const [declared, form] of [
+        [true, false],
+        [false, false],
+        [true, true],
+        [false, true],
+      ]) {
+        const answer = await postLargeImport(app.baseUrl, eve.auth, 51, declared, form);
+        expect({ declared, form, ...answer }).toEqual({
+          declared,
+          form,
           status: 413,
           body: expect.objectContaining({ detail: 'The import file is larger than 50 MiB.' }),
         });
@@ -325,11 +369,13 @@ describe('POST /api/v1/import', () => {
 
   describe('npm run cli -- import --user NAME FILE', () => {
     it(
-      'imports a file for a user, a second time adds nothing; a bad file fails in one line',
+      'imports a file for a user, a second time adds nothing; a bad file fails in one line, storing nothing',
       async () => {
         const cleo = await newUser(app.http, 'imp');
         const bad = join(tmpdir(), `chatbot-bad-import-${process.pid}.json`);
-        writeFileSync(bad, '{"not": "closed"');
+        // A good conversation, then the file stops being JSON: it is not imported either.
+        const before = conversation('Before the break', [['q', null, 'user', 'Hi']]);
+        writeFileSync(bad, `[${JSON.stringify(before)}, {"not": "closed"`);
         await app.withCli(async ({ run }) => {
           const first = await run(['import', '--user', cleo.username, CHATGPT_FIXTURE]);
           expectSuccess(first);

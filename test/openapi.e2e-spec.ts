@@ -220,9 +220,14 @@ describe('OpenAPI document (/docs-json)', () => {
         const types = Object.keys(response.content ?? {});
         if (NATIVE.test(path)) {
           expect({ where, types }).toEqual({ where, types: ['application/problem+json'] });
-          // A refused chat turn's 429 extends problem details with the budget's members.
+          // A refused chat turn's 429 extends problem details with the budget's members; a refused import's
+          // 400 has each conversation's index, title and reason in `errors`.
           const schema =
-            status === '429' && /\/messages/.test(path) ? 'TurnRefusedProblemDto' : 'ProblemDetailsDto';
+            status === '429' && /\/messages/.test(path)
+              ? 'TurnRefusedProblemDto'
+              : status === '400' && path === '/api/v1/import'
+                ? 'ImportProblemDto'
+                : 'ProblemDetailsDto';
           expect(response.content?.['application/problem+json'].schema).toEqual({
             $ref: `#/components/schemas/${schema}`,
           });
@@ -249,6 +254,12 @@ describe('OpenAPI document (/docs-json)', () => {
       'required',
       expect.arrayContaining(['errors']),
     );
+    expect(doc.components.schemas.ImportProblemDto).toMatchObject({
+      properties: { errors: { type: 'array', items: { $ref: '#/components/schemas/ImportFailureDto' } } },
+    });
+    expect(doc.components.schemas.ImportFailureDto).toMatchObject({
+      required: expect.arrayContaining(['field', 'message', 'index', 'title', 'reason']),
+    });
   });
 
   it('documents the security of each route: bearer or Token (Token first on quick-chat), none when public', () => {

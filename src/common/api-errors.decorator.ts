@@ -1,4 +1,4 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath, type HeadersObject } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 import { ProblemDetailsDto } from './dto/problem-details.dto.js';
@@ -85,7 +85,10 @@ const WWW_AUTHENTICATE: HeadersObject = {
 /** What a route's example body says instead of the status's usual one. */
 export interface ProblemExample {
   detail?: string;
-  errors?: { field: string; message: string }[];
+  /** Each `{field, message}`, with the members of the route's own schema if it has one. */
+  errors?: ({ field: string; message: string } & Record<string, unknown>)[];
+  /** The route's own subtype of {@link ProblemDetailsDto} (richer `errors` items). */
+  schema?: Type<unknown>;
 }
 
 /** A status, or a status with the description (and the example's `detail`/`errors`) this route gives it. */
@@ -121,14 +124,20 @@ export function ApiProblemResponses(...responses: ProblemResponse[]): ApiDecorat
         ...(errors ? { errors } : {}),
         request_id: '3f2a8c1e-5b7d-4e0a-9c6f-1d2e3f4a5b6c',
       };
-      return ApiResponse({
-        status,
-        description: description ?? problem.description,
-        headers: status === 429 ? RETRY_AFTER : status === 401 ? WWW_AUTHENTICATE : undefined,
-        content: {
-          'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) }, example },
-        },
-      });
+      return applyDecorators(
+        ...(own.schema ? [ApiExtraModels(own.schema)] : []),
+        ApiResponse({
+          status,
+          description: description ?? problem.description,
+          headers: status === 429 ? RETRY_AFTER : status === 401 ? WWW_AUTHENTICATE : undefined,
+          content: {
+            'application/problem+json': {
+              schema: { $ref: getSchemaPath(own.schema ?? ProblemDetailsDto) },
+              example,
+            },
+          },
+        }),
+      );
     }),
   );
 }

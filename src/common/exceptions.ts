@@ -29,6 +29,11 @@ export class RequestValidationException extends HttpException {
       HttpStatus.BAD_REQUEST,
     );
   }
+
+  /** The native API's `errors` items: `{field, message}`, and whatever members a subclass adds. */
+  errorItems(): Record<string, unknown>[] {
+    return this.fieldErrors.map((e) => ({ field: e.field || 'body', message: e.message }));
+  }
 }
 
 /** An error whose body a seed contract fixes; on the native API it renders as problem details with `detail`. */

@@ -116,7 +116,7 @@ function render(exception: unknown, status: number, request: FastifyRequest): Re
     detail: message,
     ...own?.members,
   };
-  if (fieldErrors) body.errors = fieldErrors.map((e) => ({ field: e.field || 'body', message: e.message }));
+  if (exception instanceof RequestValidationException) body.errors = exception.errorItems();
   body.request_id = request.id;
   return { status, contentType: 'application/problem+json', body, headers };
 }

@@ -1,7 +1,13 @@
-import { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { BadRequestException, HttpException } from '@nestjs/common';
 import chain from 'stream-chain';
 import { parser } from 'stream-json';
+import type { ParserOptions } from 'stream-json/parser.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { streamValues } from 'stream-json/streamers/stream-values.js';
 
@@ -32,13 +38,20 @@ async function firstByte(source: AsyncIterator<Buffer>): Promise<{ byte: number 
   }
 }
 
+/** A parser error as the client sees it: a 400, unless the source failed on its own (a 413 passes). */
+function asImportError(error: unknown): unknown {
+  if (error instanceof HttpException) return error;
+  return new BadRequestException(`The file is not valid JSON: ${(error as Error).message}`);
+}
+
 /**
- * The conversations of an import file, one at a time as the bytes arrive (the source is read only as
- * fast as they are consumed): the items of a top-level array (ChatGPT's `conversations.json`), or
- * successive top-level objects (one exported session, or JSON Lines of them). A file that starts with
- * anything else, or stops being JSON, is a 400; errors of the source itself (a 413) pass through.
+ * A file's bytes once their first character says the file is an array (ChatGPT's `conversations.json`)
+ * or objects (one exported session, or JSON Lines of them), with the parser for it: a 400 otherwise.
  */
-export async function* conversationsOf(bytes: AsyncIterable<Buffer>): AsyncGenerator<unknown> {
+async function parsedFile(
+  bytes: AsyncIterable<Buffer>,
+  options: ParserOptions = {},
+): Promise<{ array: boolean; rest: Readable; tokens: ReturnType<typeof parser> }> {
   const source = bytes[Symbol.asyncIterator]();
   const { byte, read } = await firstByte(source);
   if (byte === null) throw new BadRequestException('The file is empty.');
@@ -55,16 +68,61 @@ export async function* conversationsOf(bytes: AsyncIterable<Buffer>): AsyncGener
     })(),
     { objectMode: false },
   );
-  const options = { ...PARSER_LIMITS, jsonStreaming: !array };
-  const items = array
-    ? chain([rest, parser(options), streamArray()])
-    : chain([rest, parser(options), streamValues()]);
+  return { array, rest, tokens: parser({ ...options, ...PARSER_LIMITS, jsonStreaming: !array }) };
+}
+
+/**
+ * The conversations of an import file, one at a time as the bytes arrive (the source is read only as
+ * fast as they are consumed): the items of a top-level array (ChatGPT's `conversations.json`), or
+ * successive top-level objects (one exported session, or JSON Lines of them). A file that starts with
+ * anything else, or stops being JSON, is a 400; errors of the source itself (a 413) pass through.
+ */
+export async function* conversationsOf(bytes: AsyncIterable<Buffer>): AsyncGenerator<unknown> {
+  const { array, rest, tokens } = await parsedFile(bytes);
+  const items = array ? chain([rest, tokens, streamArray()]) : chain([rest, tokens, streamValues()]);
   try {
     for await (const item of items as AsyncIterable<{ value: unknown }>) yield item.value;
   } catch (error) {
-    if (error instanceof HttpException) throw error;
-    throw new BadRequestException(`The file is not valid JSON: ${(error as Error).message}`);
+    throw asImportError(error);
   } finally {
     items.destroy();
+  }
+}
+
+/**
+ * Reads a whole import file into a private temporary file while checking that it is JSON of a known
+ * shape (the same parser and limits as {@link conversationsOf}, its tokens dropped as they come), then
+ * calls `use` with that copy's bytes and deletes it. A file that is not valid JSON, or too large, fails
+ * here, before `use` sees any of it; memory holds one chunk and the parser's state, not the file.
+ */
+export async function withCheckedCopy<T>(
+  bytes: AsyncIterable<Buffer>,
+  use: (copy: AsyncIterable<Buffer>) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'chatbot-import-'));
+  const path = join(dir, 'import.json');
+  try {
+    const file = await open(path, 'wx', 0o600);
+    try {
+      const copied = (async function* () {
+        for await (const chunk of bytes) {
+          await file.write(chunk);
+          yield chunk;
+        }
+      })();
+      // Packed values only (the same ones, so the same limits apply): fewer tokens to drop.
+      const { rest, tokens } = await parsedFile(copied, { streamValues: false });
+      await pipeline(
+        chain([rest, tokens]),
+        new Writable({ objectMode: true, write: (_token, _encoding, done) => done() }),
+      );
+    } catch (error) {
+      throw asImportError(error);
+    } finally {
+      await file.close();
+    }
+    return await use(createReadStream(path));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ChatSession } from '../chat-sessions/chat-session.entity.js';
 import { UUID_PATTERN } from '../common/keyset-cursor.js';
@@ -7,7 +7,7 @@ import { RequestValidationException } from '../common/exceptions.js';
 import { Message } from '../messages/message.entity.js';
 import { fromChatGpt, isChatGptConversation } from './chatgpt-conversation.js';
 import type { ImportReportDto } from './dto/transfer.dto.js';
-import { conversationsOf } from './import-reader.js';
+import { conversationsOf, withCheckedCopy } from './import-reader.js';
 import { ConversationError, type ImportedConversation, MAX_TITLE } from './imported-conversation.js';
 import { fromExport, isSessionExport } from './session-export.js';
 
@@ -18,10 +18,17 @@ const INSERT_BATCH = 1000;
 
 type Json = Record<string, unknown>;
 
-/** A 400 naming each conversation of a file and why it could not be imported. */
+/**
+ * A 400 naming each conversation of a file and why it could not be imported: each item of `errors` has
+ * the report's `{index, title, reason}` as well as the `{field, message}` of any other 400.
+ */
 class NothingImportedException extends RequestValidationException {
-  constructor(report: ImportReportDto) {
+  constructor(private readonly report: ImportReportDto) {
     super(report.errors.map((e) => ({ field: `[${e.index}]`, message: e.reason })));
+  }
+
+  override errorItems(): Record<string, unknown>[] {
+    return this.report.errors.map((e) => ({ field: `[${e.index}]`, message: e.reason, ...e }));
   }
 
   override getResponse(): string {
@@ -48,8 +55,8 @@ const titleOf = (value: unknown): string | null => {
 
 /**
  * Imports conversations into a user's account, each as a new session in a transaction of its own (whole
- * or not at all), one at a time as the file is read. A conversation already imported into the account
- * (its source id) is skipped, so importing a file twice adds nothing.
+ * or not at all), one at a time as the checked copy of the file is read. A conversation already imported
+ * into the account (its source id) is skipped, so importing a file twice adds nothing.
  */
 @Injectable()
 export class ImportService {
@@ -57,8 +64,8 @@ export class ImportService {
 
   /**
    * Reads and imports a file's conversations. A file that is not JSON, or not of a known shape, is a 400
-   * (conversations before the point where it stops being JSON stay imported); so is one of which no
-   * conversation could be imported, with each one's reason.
+   * that stores nothing: the file is copied aside and its syntax checked to the end before the first
+   * conversation is imported. One of which no conversation could be imported is a 400 naming each.
    */
   async importFile(userId: string, bytes: AsyncIterable<Buffer>): Promise<ImportReportDto> {
     const report: ImportReportDto = {
@@ -67,18 +74,10 @@ export class ImportService {
       skipped: { duplicates: 0, messages: 0, parts: 0 },
       errors: [],
     };
-    let index = 0;
-    try {
-      for await (const value of conversationsOf(bytes)) {
-        await this.importOne(userId, value, index++, report);
-      }
-    } catch (error) {
-      if (!(error instanceof BadRequestException) || report.imported === 0) throw error;
-      const detail = (error.getResponse() as { message?: string }).message ?? error.message;
-      throw new BadRequestException(
-        `${detail} The ${report.imported} conversation(s) before that point were imported.`,
-      );
-    }
+    await withCheckedCopy(bytes, async (copy) => {
+      let index = 0;
+      for await (const value of conversationsOf(copy)) await this.importOne(userId, value, index++, report);
+    });
     if (report.failed > 0 && report.imported === 0 && report.skipped.duplicates === 0)
       throw new NothingImportedException(report);
     return report;

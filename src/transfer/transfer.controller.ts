@@ -27,7 +27,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { contentTypeOf, STREAMED_BODY } from '../common/body-parsers.js';
 import { ApiProblemResponses } from '../common/api-errors.decorator.js';
 import { ApiCallerAuth, CurrentUser } from '../common/decorators.js';
-import { ExportQueryDto, ImportReportDto, SessionExportDto } from './dto/transfer.dto.js';
+import { ExportQueryDto, ImportProblemDto, ImportReportDto, SessionExportDto } from './dto/transfer.dto.js';
 import { ExportService } from './export.service.js';
 import { importFileOf } from './import-body.js';
 import { ImportService } from './import.service.js';
@@ -123,8 +123,8 @@ export class TransferController {
    * images and other non-text parts; `skipped` counts them. A conversation that cannot be imported (a
    * cycle or a parent that is no node in `mapping`, a field of the wrong type) is listed in `errors` with
    * its index and the reason; when none of the file could be imported, the answer is a 400 naming each.
-   * A file that is not JSON, or neither an array nor objects at its top level, is a 400 (with a body read
-   * as it arrives, conversations before the point where it stops being JSON stay imported).
+   * A file that is not JSON (anywhere in it), or neither an array nor objects at its top level, is a 400
+   * that stores nothing: the file is checked to its end, as it arrives, before any conversation is stored.
    */
   @Post('import')
   @HttpCode(200)
@@ -145,7 +145,16 @@ export class TransferController {
       'The file is not JSON, not of a known shape, or none of its conversations could be imported (each named in `errors`).',
       {
         detail: 'No conversation of the file could be imported.',
-        errors: [{ field: '[0]', message: 'the nodes form a cycle through a1' }],
+        errors: [
+          {
+            field: '[0]',
+            message: 'the nodes form a cycle through a1',
+            index: 0,
+            title: 'Trip planning',
+            reason: 'the nodes form a cycle through a1',
+          },
+        ],
+        schema: ImportProblemDto,
       },
     ],
     [413, 'The file is larger than 50 MiB.', { detail: 'The import file is larger than 50 MiB.' }],

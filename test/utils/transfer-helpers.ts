@@ -107,21 +107,34 @@ export function withoutIds(session: SessionExport): unknown {
   };
 }
 
+const BOUNDARY = 'import-file-boundary';
+const FORM_HEAD = Buffer.from(
+  `--${BOUNDARY}\r\ncontent-disposition: form-data; name="file"; filename="big.json"\r\n` +
+    'content-type: application/json\r\n\r\n',
+);
+const FORM_TAIL = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
+
 /**
- * POSTs `megabytes` MiB of an import body (a `[` and spaces) to the import route over node:http, a MiB
- * at a time until the server answers, and returns that answer: status and body. With `declareLength`,
- * Content-Length says the full size up front; otherwise the body is chunked. (supertest writes a whole
- * buffer before it reads an answer, so an early 413 would never reach it.)
+ * POSTs an import file of `megabytes` MiB (a `[` and spaces) to the import route over node:http, a MiB
+ * at a time until the server answers, and returns that answer: status and body. The file is the body
+ * (JSON), or with `form` the file of a `multipart/form-data` form. With `declareLength`, Content-Length
+ * says the full size up front; otherwise the body is chunked. (supertest writes a whole buffer before it
+ * reads an answer, so an early 413 would never reach it.)
  */
 export function postLargeImport(
   baseUrl: string,
   auth: string,
   megabytes: number,
   declareLength: boolean,
+  form = false,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const { hostname, port } = new URL(baseUrl);
-  const headers: Record<string, string> = { authorization: auth, 'content-type': 'application/json' };
-  if (declareLength) headers['content-length'] = String(megabytes * 1024 * 1024);
+  const headers: Record<string, string> = {
+    authorization: auth,
+    'content-type': form ? `multipart/form-data; boundary=${BOUNDARY}` : 'application/json',
+  };
+  const [head, tail] = form ? [FORM_HEAD, FORM_TAIL] : [Buffer.alloc(0), Buffer.alloc(0)];
+  if (declareLength) headers['content-length'] = String(head.length + megabytes * 1024 * 1024 + tail.length);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: hostname, port, path: IMPORT, method: 'POST', headers });
     let answered = false;
@@ -137,12 +150,13 @@ export function postLargeImport(
       });
     });
     void (async () => {
+      req.write(head);
       for (let i = 0; i < megabytes && !answered; i++) {
         const chunk = Buffer.alloc(1024 * 1024, 0x20);
         if (i === 0) chunk[0] = 0x5b;
         if (!req.write(chunk)) await new Promise((drained) => req.once('drain', drained));
       }
-      if (!answered) req.end();
+      if (!answered) req.end(tail);
     })();
   });
 }

@@ -1,6 +1,7 @@
-import { ApiProperty, PickType } from '@nestjs/swagger';
+import { ApiProperty, OmitType, PickType } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { ApiDateTime, ApiUuid } from '../../common/api-property-formats.js';
+import { ProblemDetailsDto } from '../../common/dto/problem-details.dto.js';
 import { LLM_PROVIDER_NAMES } from '../../config/llm-provider-names.js';
 import type { LlmProviderName } from '../../llm/llm-provider.js';
 import { MessageDto } from '../../messages/dto/message.dto.js';
@@ -92,4 +93,24 @@ export class ImportReportDto {
   failed!: number;
   skipped!: ImportSkipsDto;
   errors!: ImportErrorDto[];
+}
+
+/**
+ * A conversation that could not be imported, in the 400 of a file none of which could be: `{index, title,
+ * reason}` as in a report, and `{field: "[index]", message: reason}` as in any other 400.
+ */
+export class ImportFailureDto extends ImportErrorDto {
+  /**
+   * The conversation's position as a field name, as any 400 names its fields.
+   * @example "[0]"
+   */
+  field!: string;
+  /** The same as `reason`. */
+  message!: string;
+}
+
+/** The 400 of a file none of whose conversations could be imported: each one in `errors`. */
+export class ImportProblemDto extends OmitType(ProblemDetailsDto, ['errors'] as const) {
+  /** Each conversation of the file (the first 100), and why it could not be imported. */
+  errors?: ImportFailureDto[];
 }
