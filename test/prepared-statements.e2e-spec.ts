@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { PLANNED_PER_CALL } from '../src/database/prepared-statements.js';
 import { typeOrmOptions } from '../src/database/typeorm-options.js';
 import { createSession, echoAnswer, newUser, sendMessage } from './utils/chat-helpers.js';
 import { startTestApp, usingPostgresServer } from './utils/test-app.js';
@@ -82,6 +83,12 @@ describe('prepared statements through TypeORM', () => {
       .where('c.relname = :name', { name: 'pg_class' })
       .getRawOne();
     expect((await preparedTexts(runner)).some((statement) => /relname = \$1/.test(statement))).toBe(true);
+  });
+
+  it('leaves a query marked as planned per call unprepared (full-text search: its plan depends on the words)', async () => {
+    const text = `${PLANNED_PER_CALL} SELECT $1::int * 3 AS triple`;
+    expect(await runner.query(text, [5])).toEqual([{ triple: 15 }]);
+    expect(await preparedTexts(runner)).not.toContain(text);
   });
 
   // Last: it uses up the process's names.

@@ -14,7 +14,15 @@ import pg from 'pg';
 const MAX_NAMED_TEXTS = 500;
 const namesByText = new Map<string, string>();
 
+/**
+ * Starts a query that must be planned for its parameters on every call, and so is never named: one
+ * whose best plan depends on their values (full-text search: a common word reads the user's messages
+ * one by one, a rare one the GIN index), where a prepared statement settles on one generic plan for all.
+ */
+export const PLANNED_PER_CALL = '/* planned per call */';
+
 function statementName(text: string): string | undefined {
+  if (text.startsWith(PLANNED_PER_CALL)) return undefined;
   let name = namesByText.get(text);
   if (name === undefined && namesByText.size < MAX_NAMED_TEXTS) {
     name = `typeorm_${namesByText.size}`;

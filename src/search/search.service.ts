@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, UUID_PATTERN } from '../common/keyset-cursor.js';
 import { isoFromTimestamptz } from '../database/timestamps.js';
+import { PLANNED_PER_CALL } from '../database/prepared-statements.js';
 import type { MessageRole } from '../messages/message.js';
 import { MATCH_END, MATCH_START } from './dto/search.dto.js';
 
@@ -58,7 +59,7 @@ const TSQUERY = 'websearch_to_tsquery($1::regconfig, $2)';
  * cursor $6 rank, $7 created_at, $8 id.
  */
 function searchSql(afterCursor: boolean): string {
-  return `
+  return `${PLANNED_PER_CALL}
     WITH hits AS (
       SELECT m.id, m.session_id, m.id AS message_id, m.role, m.content AS text, m.created_at,
              ts_rank(m.search_vector, ${TSQUERY}) AS rank
