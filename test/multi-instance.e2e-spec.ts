@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { OpenAiFake } from './fakes/openai-fake.js';
@@ -37,6 +38,9 @@ const LEASE_MS = 1_500;
 const MARGIN_MS = 500;
 /** Each answer's Redis Stream is trimmed near this (MAXLEN ~: by whole nodes of 100 entries). */
 const MAX_EVENTS = 100;
+/** How long an ended answer's events stay: not the default, so that the expiry shows it is this setting. */
+const RETAIN_MS = 50_000;
+const REDIS_DB = 11;
 
 /**
  * Two server processes, A and B, on one PostgreSQL database and one Redis (a database number of its
@@ -62,7 +66,8 @@ const MAX_EVENTS = 100;
     a = await startTestApp(
       openAiEnv(openai, {
         JWT_SECRET: randomBytes(32).toString('hex'),
-        REDIS_URL: testRedisUrl(11),
+        REDIS_URL: testRedisUrl(REDIS_DB),
+        GENERATION_RETAIN_MS: String(RETAIN_MS),
         GENERATION_LEASE_MS: String(LEASE_MS),
         GENERATION_MAX_EVENTS: String(MAX_EVENTS),
       }),
@@ -93,16 +98,36 @@ const MAX_EVENTS = 100;
     expect(dataOf(resumed.events.at(-1))).toEqual(stored);
   });
 
-  it('a resume on B from before the oldest event Redis kept gets no text with a hole: no deltas, then the whole stored answer', async () => {
+  it('a resume on B from before the oldest event Redis kept gets no text with a hole: no deltas, then the whole stored answer; the Redis Stream is bounded and expires after the answer', async () => {
     const session = await createSession(a.http, user.auth);
     const long = Array.from({ length: 400 }, (_, i) => `w${i + 1}`).join(' ');
     openai.reply(long, { chunks: 400 });
     const whole = await streamMessage(a.baseUrl, user.auth, session.id, 'a very long answer please');
     expect(deltaText(whole)).toBe(long);
 
-    const resumed = await resumeStream(b.baseUrl, user.auth, session.id, answerIdOf(whole), 1);
+    const answerId = answerIdOf(whole);
+    const resumed = await resumeStream(b.baseUrl, user.auth, session.id, answerId, 1);
     expect(resumed.events.map((e) => e.event)).toEqual(['message.completed']);
     expect(dataOf(resumed.events[0])).toMatchObject({ status: 'complete', content: long });
+
+    // The answer's Redis Stream: bounded near MAX_EVENTS (of its 402 events), and expiring once it ended.
+    const redis = new Redis(testRedisUrl(REDIS_DB));
+    try {
+      const key = `chatbot:generation:${answerId}`;
+      const length = await redis.xlen(key);
+      expect(length).toBeGreaterThanOrEqual(MAX_EVENTS);
+      expect(length).toBeLessThan(whole.events.length);
+      let ttl = await redis.pttl(key);
+      // Set after the final event is sent: until then, the hour an unfinished answer's stream is kept.
+      for (let tries = 0; ttl > RETAIN_MS && tries < 50; tries += 1) {
+        await sleep(100);
+        ttl = await redis.pttl(key);
+      }
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(RETAIN_MS);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it("a stop sent to B aborts A's provider call: the model's server sees the connection closed, the partial text is stored as `stopped`", async () => {
