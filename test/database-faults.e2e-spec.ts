@@ -36,6 +36,7 @@ interface Outcome {
   path: string;
   status?: number;
   contentType?: string | null;
+  retryAfter?: string | null;
   body?: string;
   networkError?: string;
 }
@@ -44,7 +45,8 @@ async function call(baseUrl: string, what: string, path: string, init: RequestIn
   try {
     const res = await fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
     const contentType = res.headers.get('content-type');
-    return { what, path, status: res.status, contentType, body: await res.text() };
+    const retryAfter = res.headers.get('retry-after');
+    return { what, path, status: res.status, contentType, retryAfter, body: await res.text() };
   } catch (error) {
     return { what, path, networkError: `${String(error)} ${inspect((error as Error).cause)}` };
   }
@@ -223,7 +225,7 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
     return { streaming, answerId };
   }
 
-  it('down: 503 at once on every route family and /health’s documented body; up: it recovers by itself', async () => {
+  it('down: 503 at once on every route family, with Retry-After, and /health’s documented body; up: it recovers by itself', async () => {
     const app = await start();
     proxy.setMode('down');
 
@@ -235,6 +237,7 @@ onPostgres('database faults: the database goes away, hangs, and comes back (thro
     expect(JSON.parse(outcomes[0].body ?? '{}')).toMatchObject({
       detail: 'The database is unavailable; try again shortly.',
     });
+    expect(outcomes.map((o) => [o.what, o.retryAfter])).toEqual(outcomes.map((o) => [o.what, '5']));
 
     const health = await app.http.get('/health');
     expect({ status: health.status, contentType: health.headers['content-type'] }).toEqual({

@@ -9,7 +9,15 @@ export class DatabaseUnavailableException extends ServiceUnavailableException im
   constructor() {
     super('The database is unavailable; try again shortly.');
   }
+
+  /** A hint for clients that retry by themselves (the OpenAI SDKs do, on the gateway). */
+  headers(): Record<string, string> {
+    return { 'retry-after': String(RETRY_AFTER_SECONDS) };
+  }
 }
+
+/** About one wait for a pooled connection (DB_CONNECT_TIMEOUT_MS's default). */
+const RETRY_AFTER_SECONDS = 5;
 
 /**
  * SQLSTATEs that say the server or the connection failed, not the statement: class 08 (connection
