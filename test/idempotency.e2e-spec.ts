@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { waitUntil } from './fakes/helpers.js';
 import { OpenAiFake } from './fakes/openai-fake.js';
 import {
   allMessages,
@@ -12,6 +14,8 @@ import {
   quickChatToken,
   SESSIONS,
   seedAccessToken,
+  sleep,
+  STRONG_PASSWORD,
   UNKNOWN_ID,
 } from './utils/chat-helpers.js';
 import {
@@ -23,7 +27,7 @@ import {
   dropAfterDeltas,
 } from './utils/resume-helpers.js';
 import { eventShape, requestSse, streamMessage } from './utils/sse-client.js';
-import { startTestApp, TestApp } from './utils/test-app.js';
+import { startServer, startTestApp, TestApp } from './utils/test-app.js';
 
 describe('Idempotency-Key on turn-creating POSTs', () => {
   const openai = new OpenAiFake();
@@ -211,5 +215,57 @@ describe('Idempotency-Key on turn-creating POSTs', () => {
         body: { 'Idempotency-Key': [expect.any(String)] },
       });
     });
+  });
+
+  // Last: it kills the suite's server.
+  it('a key whose server died before the turn was stored is free again after twice LLM_TIMEOUT_MS, not 409 for a day', async () => {
+    const session = await createSession(t.http, user.auth);
+    openai.hang();
+    const dying = post(messagesUrl(session.id), 'key-dead', { content: 'lost with its server' }).catch(
+      () => undefined, // its connection drops with the server
+    );
+    await waitUntil(() => openai.requests.length === 1, 10_000);
+    const claimedAt = Date.now();
+    // While its request lives, the key is in use (twice the suite's 10 s timeout is far off).
+    const live = await post(messagesUrl(session.id), 'key-dead', { content: 'lost with its server' });
+    expectProblem(live, 409);
+
+    process.kill(t.pid, 'SIGKILL');
+    await t.stop();
+    await dying;
+    const timeoutMs = 1_500;
+    const restarted = await startServer({ ...t.env, LLM_TIMEOUT_MS: String(timeoutMs) });
+    try {
+      const http = request(restarted.baseUrl);
+      const login = await http
+        .post('/api/v1/auth/login')
+        .send({ username: user.username, password: STRONG_PASSWORD });
+      const auth = bearer(login.body.access_token as string);
+      await sleep(Math.max(0, claimedAt + 2 * timeoutMs + 200 - Date.now()));
+      openai.reset();
+      const retried = await http
+        .post(messagesUrl(session.id))
+        .set('Authorization', auth)
+        .set('Idempotency-Key', 'key-dead')
+        .send({ content: 'lost with its server' });
+      expect(retried.status).toBe(201);
+      expect(openai.requests).toHaveLength(1);
+      const messages = await allMessages(http, auth, session.id);
+      expect(messages.map((m) => [m.role, m.content])).toEqual([
+        ['user', 'lost with its server'],
+        ['assistant', retried.body.assistant_message.content],
+      ]);
+      const again = await http
+        .post(messagesUrl(session.id))
+        .set('Authorization', auth)
+        .set('Idempotency-Key', 'key-dead')
+        .send({ content: 'lost with its server' });
+      expect({ status: again.status, body: again.body as unknown }).toEqual({
+        status: 201,
+        body: retried.body,
+      });
+    } finally {
+      await restarted.stop(); // last test: afterAll drops the database
+    }
   });
 });

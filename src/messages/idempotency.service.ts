@@ -7,6 +7,7 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { RequestValidationException } from '../common/exceptions.js';
+import { AppConfig } from '../config/app-config.js';
 import { IdempotencyKey } from './idempotency-key.entity.js';
 
 /** How long a key is honoured. */
@@ -50,7 +51,19 @@ export class IdempotencyKeyInUseException extends ConflictException {
 export class IdempotencyService implements OnApplicationBootstrap, OnApplicationShutdown {
   private purging?: NodeJS.Timeout;
 
-  constructor(@InjectRepository(IdempotencyKey) private readonly keys: Repository<IdempotencyKey>) {}
+  /**
+   * How long a claim may stay without an answer before it counts as abandoned: twice the provider's
+   * timeout. A live request has tied its key to an answer, or freed it, by then; one whose server died
+   * (SIGKILL, OOM) never will, and its client's retry must not get a 409 for a day.
+   */
+  private readonly abandonedAfterMs: number;
+
+  constructor(
+    @InjectRepository(IdempotencyKey) private readonly keys: Repository<IdempotencyKey>,
+    config: AppConfig,
+  ) {
+    this.abandonedAfterMs = 2 * config.llm.timeoutMs;
+  }
 
   onApplicationBootstrap(): void {
     this.purging = setInterval(() => void this.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
@@ -88,7 +101,12 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
     await this.keys
       .createQueryBuilder()
       .delete()
-      .where(`user_id = :userId AND key = :key AND created_at < now() - ${KEY_LIFETIME}`, { userId, key })
+      .where('user_id = :userId AND key = :key', { userId, key })
+      .andWhere(
+        `(created_at < now() - ${KEY_LIFETIME} OR ` +
+          `(answer_id IS NULL AND created_at < now() - :abandonedMs * interval '1 millisecond'))`,
+        { abandonedMs: this.abandonedAfterMs },
+      )
       .execute();
     const inserted = await this.keys
       .createQueryBuilder()
