@@ -4,7 +4,12 @@ import { LinkedAbort } from '../common/linked-abort.js';
 import { DatabaseUnavailableException, isDatabaseUnavailable } from '../database/database-errors.js';
 import { GenerationEvents, type GenerationWriter } from '../generations/generation-events.js';
 import type { LlmResult } from '../llm/llm-provider.js';
-import { ChatTurnService, type EndedAnswer, type PreparedTurn, sessionTitleFor } from './chat-turn.service.js';
+import {
+  ChatTurnService,
+  type EndedAnswer,
+  type PreparedTurn,
+  sessionTitleFor,
+} from './chat-turn.service.js';
 import { MessageDto } from './dto/message.dto.js';
 import { GenerationLeasesService } from './generation-leases.service.js';
 import type { ListedMessage } from './message.js';
@@ -12,6 +17,9 @@ import { MessagesService } from './messages.service.js';
 import { SessionTitlesService } from './session-titles.service.js';
 import { ShutdownSignal } from './shutdown-signal.js';
 import { errorEvent, finalEventOf } from './stream-events.js';
+
+/** What an `error` event says of a failure that is ours, never its cause. */
+const UNEXPECTED = 'An unexpected error occurred.';
 
 /** Why a generation was aborted other than by shutdown: a stop request, or its answer finished elsewhere. */
 const STOPPED = new DOMException('The answer was stopped', 'AbortError');
@@ -88,7 +96,7 @@ export class AnswerGeneratorService {
           .catch((storeError: unknown) => {
             // No filter answers for a stream: log here and still end with `error`.
             this.logger.error({ err: storeError, message_id: answerId }, 'could not record a failed answer');
-            return new InternalServerErrorException('An unexpected error occurred.');
+            return new InternalServerErrorException(UNEXPECTED);
           });
         writer.append('error', errorEvent(failure.getStatus(), failure.message, answerId, requestId));
       }
@@ -128,7 +136,8 @@ export class AnswerGeneratorService {
       return;
     } catch (error) {
       if (isDatabaseUnavailable(error)) void this.turns.finishWhenBack(answerId, stoppedAnswer);
-      if (!(error instanceof SessionNotFoundException)) return this.appendStoreError(writer, error, answerId, requestId);
+      if (!(error instanceof SessionNotFoundException))
+        return this.appendStoreError(writer, error, answerId, requestId);
     }
     let current: ListedMessage | null;
     try {
@@ -142,12 +151,18 @@ export class AnswerGeneratorService {
   }
 
   /** Ends the log of an answer whose stop could not be stored: 503 when the database is away, else 500. */
-  private appendStoreError(writer: GenerationWriter, error: unknown, answerId: string, requestId: string): void {
-    const failure = isDatabaseUnavailable(error)
-      ? new DatabaseUnavailableException()
-      : new InternalServerErrorException('An unexpected error occurred.');
-    if (failure.getStatus() === 500)
-      this.logger.error({ err: error, message_id: answerId }, 'could not record a stopped answer');
-    writer.append('error', errorEvent(failure.getStatus(), failure.message, answerId, requestId));
+  private appendStoreError(
+    writer: GenerationWriter,
+    error: unknown,
+    answerId: string,
+    requestId: string,
+  ): void {
+    if (isDatabaseUnavailable(error)) {
+      const unavailable = new DatabaseUnavailableException();
+      writer.append('error', errorEvent(unavailable.getStatus(), unavailable.message, answerId, requestId));
+      return;
+    }
+    this.logger.error({ err: error, message_id: answerId }, 'could not record a stopped answer');
+    writer.append('error', errorEvent(500, UNEXPECTED, answerId, requestId));
   }
 }

@@ -277,7 +277,10 @@ export class ChatTurnService {
       } catch (error) {
         if (this.shutdown.signal.aborted || error instanceof SessionNotFoundException) return;
         if (!isDatabaseUnavailable(error)) {
-          this.logger.error({ err: error, message_id: answerId }, `could not record a ${answer.status} answer`);
+          this.logger.error(
+            { err: error, message_id: answerId },
+            `could not record a ${answer.status} answer`,
+          );
           return;
         }
       }

@@ -21,8 +21,9 @@ interface InterruptedRow {
  * error `interrupted` (their instance is dead: a live one renews long before), and ends their streams.
  * The lease lives in PostgreSQL, which every instance shares with or without Redis, so that the lease
  * and the answer it guards change in one statement: no instance can mark an answer whose lease another
- * has just renewed. An instance never marks the answers it generates itself. A renewal that finds an answer no longer `streaming` (stopped or deleted by an
- * instance this one cannot reach) aborts its generation here.
+ * has just renewed. An instance never marks the answers it generates itself. A renewal that finds an
+ * answer no longer `streaming` (stopped or deleted by an instance this one cannot reach) aborts its
+ * generation here.
  */
 @Injectable()
 export class GenerationLeasesService implements OnApplicationBootstrap, OnApplicationShutdown {
